@@ -1,0 +1,13 @@
+export { ConformanceFailure } from './expect.js';
+export { requirements } from './requirements/index.js';
+export { type RunOptions, runConformance, runRequirement, SUITE_VERSION } from './run.js';
+export type {
+  ConformanceReport,
+  ConformanceTarget,
+  InspectableTable,
+  Need,
+  Requirement,
+  RequirementContext,
+  RequirementResult,
+  TestClock,
+} from './types.js';

@@ -1,0 +1,15 @@
+import type { Requirement } from '../types.js';
+import { lifecycleRequirements } from './lifecycle.js';
+import { messageRequirements } from './messages.js';
+import { sessionRequirements } from './sessions.js';
+import { toolCallRequirements } from './tool-calls.js';
+import { valueRequirements } from './values.js';
+
+/** Every requirement of the contract, in report order. Ids are stable across releases. */
+export const requirements: readonly Requirement[] = [
+  ...sessionRequirements,
+  ...messageRequirements,
+  ...toolCallRequirements,
+  ...valueRequirements,
+  ...lifecycleRequirements,
+];

@@ -1,0 +1,691 @@
+import { MAX_JSON_DEPTH } from '../../src/contract/json.js';
+import type { JsonValue } from '../../src/contract/types.js';
+import { rejects, same } from '../expect.js';
+import { aSession, newMessage, newSession, newToolCall, writesNothing } from '../fixtures.js';
+import type { Requirement, RequirementContext } from '../types.js';
+
+function nest(depth: number): JsonValue {
+  let v: JsonValue = 'bottom';
+  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { d: v };
+  return v;
+}
+
+/** JSON values that backends are known to mangle: -0, extremes, key order, escapes. */
+export const TRICKY_JSON: readonly [string, JsonValue][] = [
+  ['null', null],
+  ['false', false],
+  ['-0', -0],
+  ['0', 0],
+  ['1e308', 1e308],
+  ['5e-324', 5e-324],
+  ['-1.5e-7', -1.5e-7],
+  ['max safe integer', Number.MAX_SAFE_INTEGER],
+  ['2^53 + 2', 2 ** 53 + 2],
+  ['empty string', ''],
+  ['astral and combining', '😀 e\u0301 \u202Eabc'],
+  ['U+0000 inside JSON', 'a\u0000b'],
+  ['lone surrogate inside JSON', 'a\ud800b'],
+  ['empty object', {}],
+  ['empty array', []],
+  ['integer-like keys', JSON.parse('{"b":1,"2":2,"a":3,"1":4,"-1":5,"01":6}') as JsonValue],
+  ['__proto__ key', JSON.parse('{"__proto__":{"x":1},"y":2}') as JsonValue],
+  ['keys needing escapes', { 'a"b': 1, 'c\\d': 2, '\u0000': 3, '😀': 4, '': 5 }],
+  ['mixed array', [1, 'two', null, true, { three: [3] }, [-0]]],
+  [`nested ${MAX_JSON_DEPTH - 1} deep`, nest(MAX_JSON_DEPTH - 1)],
+];
+
+/** Strings every adapter must store in text fields and return unchanged. */
+const TRICKY_TEXT: readonly [string, string][] = [
+  ['empty', ''],
+  ['astral', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀👩‍👩‍👧'],
+  ['combining and RTL', 'e\u0301 \u05E9\u05DC\u05D5\u05DD \u202E'],
+  ['quotes and SQL', `'); DROP TABLE agent_sessions; -- "\\`],
+  ['whitespace', ' \t\r\n \u00A0\u2028\u2029 '],
+  ['U+FFFF and U+FFFE', '\uFFFF\uFFFE'],
+  ['long', 'x'.repeat(1 << 20)],
+];
+
+const BAD_JSON: readonly [string, unknown][] = [
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ['-Infinity', Number.NEGATIVE_INFINITY],
+  ['a BigInt', 10n],
+  ['a function', () => 1],
+  ['a symbol', Symbol('s')],
+  ['undefined inside an object', { a: undefined }],
+  ['undefined inside an array', [1, undefined]],
+  ['a sparse array', Object.assign(new Array(3), { 0: 1, 2: 3 })],
+  ['a Date', new Date(0)],
+  ['a Map', new Map()],
+  [
+    'a cycle',
+    (() => {
+      const o: Record<string, unknown> = {};
+      o.self = o;
+      return o;
+    })(),
+  ],
+  [`nesting past ${MAX_JSON_DEPTH}`, nest(MAX_JSON_DEPTH + 1)],
+];
+
+async function everyJsonField(ctx: RequirementContext, value: JsonValue, what: string): Promise<void> {
+  const sessionId = await ctx.store.createSession(newSession({ config: value }));
+  same((await ctx.store.getSession(sessionId))?.config, value, `${what} as session config`);
+  const callId = await ctx.store.createToolCall(newToolCall(sessionId, { request: value, response: value }));
+  const [call] = await ctx.store.getToolCalls(sessionId);
+  same(call?.request, value, `${what} as tool call request`);
+  same(call?.response, value === null ? null : value, `${what} as tool call response`);
+  await ctx.store.updateToolCall(callId, { response: value });
+  same((await ctx.store.getToolCalls(sessionId))[0]?.response, value, `${what} as updated response`);
+}
+
+export const valueRequirements: Requirement[] = [
+  {
+    id: 'json.round-trip',
+    title:
+      'JSON fields round-trip exactly: key order, -0, extremes, escapes, U+0000 and lone surrogates inside strings, deep nesting',
+    async run(ctx) {
+      for (const [what, value] of TRICKY_JSON) await everyJsonField(ctx, value, what);
+    },
+  },
+  {
+    id: 'json.reject-non-json',
+    title:
+      'Non-JSON values (NaN, ±Infinity, BigInt, functions, undefined, class instances, cycles, over-deep nesting) reject with INVALID_INPUT naming the field; nothing is written',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const callId = await ctx.store.createToolCall(newToolCall(sessionId));
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      for (const [what, value] of BAD_JSON) {
+        const v = value as JsonValue;
+        await writesNothing(
+          ctx,
+          `config = ${what}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ config: v })),
+              'INVALID_INPUT',
+              `config = ${what}`,
+              { field: 'config' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `request = ${what}`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall(newToolCall(sessionId, { request: v })),
+              'INVALID_INPUT',
+              `request = ${what}`,
+              { field: 'request' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `response = ${what}`,
+          () =>
+            rejects(
+              () => ctx.store.updateToolCall(callId, { response: v }),
+              'INVALID_INPUT',
+              `response = ${what}`,
+              { field: 'response' },
+            ),
+          visible,
+        );
+      }
+    },
+  },
+  {
+    id: 'text.round-trip',
+    title:
+      'Text fields round-trip any well-formed Unicode without U+0000, including empty content and prompts',
+    async run(ctx) {
+      for (const [what, text] of TRICKY_TEXT) {
+        const id = await ctx.store.createSession(
+          newSession({
+            agentName: `a${text}`,
+            systemPrompt: text,
+            userPrompt: text,
+            result: text,
+            error: text,
+          }),
+        );
+        const s = await ctx.store.getSession(id);
+        same(
+          [s?.agentName, s?.systemPrompt, s?.userPrompt, s?.result, s?.error],
+          [`a${text}`, text, text, text, text],
+          `${what} text in a session`,
+        );
+        await ctx.store.createMessage(newMessage(id, { content: text }));
+        same((await ctx.store.getMessages(id))[0]?.content, text, `${what} text as message content`);
+        await ctx.store.createToolCall(
+          newToolCall(id, { toolCallId: `c${text}`, toolName: `t${text}`, errorDetails: text }),
+        );
+        const c = (await ctx.store.getToolCalls(id))[0];
+        same(
+          [c?.toolCallId, c?.toolName, c?.errorDetails],
+          [`c${text}`, `t${text}`, text],
+          `${what} text in a tool call`,
+        );
+      }
+    },
+  },
+  {
+    id: 'text.reject-unrepresentable',
+    title:
+      'Text fields holding U+0000 or a lone surrogate reject with INVALID_INPUT naming the field on every adapter; nothing is written',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const callId = await ctx.store.createToolCall(newToolCall(sessionId));
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getMessages(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      for (const bad of ['a\u0000b', 'a\ud800b', '\udc00', 'x\ud83d']) {
+        const label = JSON.stringify(bad);
+        for (const field of [
+          'agentName',
+          'provider',
+          'model',
+          'systemPrompt',
+          'userPrompt',
+          'result',
+          'error',
+        ] as const) {
+          await writesNothing(
+            ctx,
+            `${field} ${label}`,
+            () =>
+              rejects(
+                () => ctx.store.createSession(newSession({ [field]: bad })),
+                'INVALID_INPUT',
+                `createSession ${field} = ${label}`,
+                { field },
+              ),
+            visible,
+          );
+        }
+        await writesNothing(
+          ctx,
+          `content ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.createMessage(newMessage(sessionId, { content: bad })),
+              'INVALID_INPUT',
+              `content = ${label}`,
+              { field: 'content' },
+            ),
+          visible,
+        );
+        for (const field of ['toolCallId', 'toolName', 'errorDetails'] as const) {
+          await writesNothing(
+            ctx,
+            `${field} ${label}`,
+            () =>
+              rejects(
+                () => ctx.store.createToolCall(newToolCall(sessionId, { [field]: bad })),
+                'INVALID_INPUT',
+                `createToolCall ${field} = ${label}`,
+                { field },
+              ),
+            visible,
+          );
+        }
+        await writesNothing(
+          ctx,
+          `update result ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.updateSession(sessionId, { result: bad }),
+              'INVALID_INPUT',
+              `updateSession result = ${label}`,
+              { field: 'result' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `update errorDetails ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.updateToolCall(callId, { errorDetails: bad }),
+              'INVALID_INPUT',
+              `updateToolCall errorDetails = ${label}`,
+              { field: 'errorDetails' },
+            ),
+          visible,
+        );
+      }
+    },
+  },
+  {
+    id: 'input.types',
+    title: 'Inputs of the wrong type reject with INVALID_INPUT naming the field; nothing is written',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getMessages(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      const sessionCases: [string, unknown][] = [
+        ['agentName', 7],
+        ['provider', null],
+        ['model', ['m']],
+        ['userPrompt', null],
+        ['systemPrompt', 1],
+        ['status', true],
+        ['startedAt', '1700000000'],
+        ['endedAt', '1'],
+        ['result', {}],
+        ['error', 0],
+      ];
+      for (const [field, value] of sessionCases) {
+        await writesNothing(
+          ctx,
+          `createSession ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ [field]: value } as never)),
+              'INVALID_INPUT',
+              `createSession ${field} = ${String(value)}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      const messageCases: [string, unknown][] = [
+        ['sessionId', 1],
+        ['role', null],
+        ['content', null],
+        ['content', 5],
+        ['createdAt', null],
+      ];
+      for (const [field, value] of messageCases) {
+        await writesNothing(
+          ctx,
+          `createMessage ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createMessage(newMessage(sessionId, { [field]: value } as never)),
+              'INVALID_INPUT',
+              `createMessage ${field} = ${String(value)}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      const callCases: [string, unknown][] = [
+        ['sessionId', null],
+        ['messageId', 3],
+        ['toolCallId', 1],
+        ['toolName', null],
+        ['status', 1],
+        ['executionTimeMs', '5'],
+        ['completedAt', true],
+      ];
+      for (const [field, value] of callCases) {
+        await writesNothing(
+          ctx,
+          `createToolCall ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall(newToolCall(sessionId, { [field]: value } as never)),
+              'INVALID_INPUT',
+              `createToolCall ${field} = ${String(value)}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      for (const notAnObject of [null, 'session', 42, []]) {
+        await rejects(
+          () => ctx.store.createSession(notAnObject as never),
+          'INVALID_INPUT',
+          `createSession(${JSON.stringify(notAnObject)})`,
+        );
+        await rejects(
+          () => ctx.store.createMessage(notAnObject as never),
+          'INVALID_INPUT',
+          `createMessage(${JSON.stringify(notAnObject)})`,
+        );
+        await rejects(
+          () => ctx.store.createToolCall(notAnObject as never),
+          'INVALID_INPUT',
+          `createToolCall(${JSON.stringify(notAnObject)})`,
+        );
+        await rejects(
+          () => ctx.store.updateSession(sessionId, notAnObject as never),
+          'INVALID_INPUT',
+          `updateSession(id, ${JSON.stringify(notAnObject)})`,
+        );
+      }
+      for (const badId of [1, null, undefined, {}]) {
+        await rejects(
+          () => ctx.store.getSession(badId as never),
+          'INVALID_INPUT',
+          `getSession(${String(badId)})`,
+        );
+        await rejects(
+          () => ctx.store.getMessages(badId as never),
+          'INVALID_INPUT',
+          `getMessages(${String(badId)})`,
+        );
+        await rejects(
+          () => ctx.store.getToolCalls(badId as never),
+          'INVALID_INPUT',
+          `getToolCalls(${String(badId)})`,
+        );
+        await rejects(
+          () => ctx.store.getPendingToolCalls(badId as never),
+          'INVALID_INPUT',
+          `getPendingToolCalls(${String(badId)})`,
+        );
+        await rejects(
+          () => ctx.store.updateSession(badId as never, { status: 'failed' }),
+          'INVALID_INPUT',
+          `updateSession(${String(badId)})`,
+        );
+        await rejects(
+          () => ctx.store.updateToolCall(badId as never, { status: 'failed' }),
+          'INVALID_INPUT',
+          `updateToolCall(${String(badId)})`,
+        );
+      }
+    },
+  },
+  {
+    id: 'input.enums',
+    title:
+      'An unknown session status, message role or tool call status rejects with INVALID_INPUT naming the field; nothing is written',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const callId = await ctx.store.createToolCall(newToolCall(sessionId));
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getMessages(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      for (const bad of ['paused', 'Running', 'RUNNING', '', 'pending', ' running']) {
+        await writesNothing(
+          ctx,
+          `session status ${bad}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ status: bad as never })),
+              'INVALID_INPUT',
+              `createSession status ${JSON.stringify(bad)}`,
+              { field: 'status' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `update status ${bad}`,
+          () =>
+            rejects(
+              () => ctx.store.updateSession(sessionId, { status: bad as never }),
+              'INVALID_INPUT',
+              `updateSession status ${JSON.stringify(bad)}`,
+              { field: 'status' },
+            ),
+          visible,
+        );
+      }
+      for (const bad of ['developer', 'User', '', 'function']) {
+        await writesNothing(
+          ctx,
+          `role ${bad}`,
+          () =>
+            rejects(
+              () => ctx.store.createMessage(newMessage(sessionId, { role: bad as never })),
+              'INVALID_INPUT',
+              `createMessage role ${JSON.stringify(bad)}`,
+              { field: 'role' },
+            ),
+          visible,
+        );
+      }
+      for (const bad of ['running', 'done', 'Pending', '']) {
+        await writesNothing(
+          ctx,
+          `tool status ${bad}`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall(newToolCall(sessionId, { status: bad as never })),
+              'INVALID_INPUT',
+              `createToolCall status ${JSON.stringify(bad)}`,
+              { field: 'status' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `tool update status ${bad}`,
+          () =>
+            rejects(
+              () => ctx.store.updateToolCall(callId, { status: bad as never }),
+              'INVALID_INPUT',
+              `updateToolCall status ${JSON.stringify(bad)}`,
+              { field: 'status' },
+            ),
+          visible,
+        );
+      }
+    },
+  },
+  {
+    id: 'input.required',
+    title:
+      'Missing required fields, or an empty agentName, provider, model, toolName or toolCallId, reject with INVALID_INPUT naming the field',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      for (const field of ['agentName', 'provider', 'model'] as const) {
+        await writesNothing(
+          ctx,
+          `empty ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ [field]: '' })),
+              'INVALID_INPUT',
+              `createSession ${field} = ''`,
+              { field },
+            ),
+          visible,
+        );
+        const { [field]: _omitted, ...rest } = newSession();
+        await writesNothing(
+          ctx,
+          `missing ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(rest as never),
+              'INVALID_INPUT',
+              `createSession without ${field}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      const { userPrompt: _u, ...noPrompt } = newSession();
+      await rejects(
+        () => ctx.store.createSession(noPrompt as never),
+        'INVALID_INPUT',
+        'createSession without userPrompt',
+        { field: 'userPrompt' },
+      );
+      for (const field of ['toolName', 'toolCallId'] as const) {
+        await writesNothing(
+          ctx,
+          `empty ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall(newToolCall(sessionId, { [field]: '' })),
+              'INVALID_INPUT',
+              `createToolCall ${field} = ''`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      const { request: _r, ...noRequest } = newToolCall(sessionId);
+      await rejects(
+        () => ctx.store.createToolCall(noRequest as never),
+        'INVALID_INPUT',
+        'createToolCall without request',
+        { field: 'request' },
+      );
+      const { content: _c, ...noContent } = newMessage(sessionId);
+      await rejects(
+        () => ctx.store.createMessage(noContent as never),
+        'INVALID_INPUT',
+        'createMessage without content',
+        { field: 'content' },
+      );
+    },
+  },
+  {
+    id: 'input.timestamps',
+    title:
+      'Timestamps must be safe integers (any sign) and executionTimeMs a non-negative one; anything else rejects with INVALID_INPUT naming the field',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getMessages(sessionId),
+      ];
+      for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, -(2 ** 53), 1e300, '5', 5n]) {
+        const label = typeof bad === 'bigint' ? `${bad}n` : (JSON.stringify(bad) ?? String(bad));
+        await writesNothing(
+          ctx,
+          `startedAt ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ startedAt: bad as never })),
+              'INVALID_INPUT',
+              `startedAt ${label}`,
+              { field: 'startedAt' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `createdAt ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.createMessage(newMessage(sessionId, { createdAt: bad as never })),
+              'INVALID_INPUT',
+              `createdAt ${label}`,
+              { field: 'createdAt' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
+          `endedAt ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.updateSession(sessionId, { endedAt: bad as never }),
+              'INVALID_INPUT',
+              `endedAt ${label}`,
+              { field: 'endedAt' },
+            ),
+          visible,
+        );
+        await rejects(
+          () => ctx.store.createToolCall(newToolCall(sessionId, { completedAt: bad as never })),
+          'INVALID_INPUT',
+          `completedAt ${label}`,
+          { field: 'completedAt' },
+        );
+      }
+      await rejects(
+        () => ctx.store.createToolCall(newToolCall(sessionId, { executionTimeMs: -1 })),
+        'INVALID_INPUT',
+        'executionTimeMs -1',
+        { field: 'executionTimeMs' },
+      );
+      for (const ok of [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, -1]) {
+        const id = await ctx.store.createSession(newSession({ startedAt: ok, endedAt: ok }));
+        const s = await ctx.store.getSession(id);
+        same([s?.startedAt, s?.endedAt], [ok, ok], `timestamp ${ok}`);
+        await ctx.store.createMessage(newMessage(id, { createdAt: ok }));
+        same((await ctx.store.getMessages(id))[0]?.createdAt, ok, `message createdAt ${ok}`);
+        await ctx.store.createToolCall(
+          newToolCall(id, { createdAt: ok, completedAt: ok, executionTimeMs: Math.abs(ok) }),
+        );
+        const c = (await ctx.store.getToolCalls(id))[0];
+        same(
+          [c?.createdAt, c?.completedAt, c?.executionTimeMs],
+          [ok, ok, Math.abs(ok)],
+          `tool call timestamps ${ok}`,
+        );
+      }
+    },
+  },
+  {
+    id: 'input.unknown-fields',
+    title:
+      'A field the record does not have (a typo, snake_case, or an id) rejects with INVALID_INPUT naming it',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getMessages(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      for (const field of ['agent_name', 'id', 'agentname', 'sessionId']) {
+        await writesNothing(
+          ctx,
+          `createSession ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createSession({ ...newSession(), [field]: 'x' } as never),
+              'INVALID_INPUT',
+              `createSession with ${field}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      for (const field of ['session_id', 'id', 'toolCalls']) {
+        await writesNothing(
+          ctx,
+          `createMessage ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createMessage({ ...newMessage(sessionId), [field]: 'x' } as never),
+              'INVALID_INPUT',
+              `createMessage with ${field}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      for (const field of ['tool_call_id', 'id', 'arguments']) {
+        await writesNothing(
+          ctx,
+          `createToolCall ${field}`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall({ ...newToolCall(sessionId), [field]: 'x' } as never),
+              'INVALID_INPUT',
+              `createToolCall with ${field}`,
+              { field },
+            ),
+          visible,
+        );
+      }
+    },
+  },
+];

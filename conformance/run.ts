@@ -1,0 +1,121 @@
+import type { AgentStorage } from '../src/contract/storage.js';
+import { T0 } from './fixtures.js';
+import { requirements as allRequirements } from './requirements/index.js';
+import type {
+  ConformanceReport,
+  ConformanceTarget,
+  Need,
+  Requirement,
+  RequirementResult,
+  TestClock,
+} from './types.js';
+
+/** The suite's version; reports carry it so a result can be tied to the rules it checked. */
+export const SUITE_VERSION = '0.1.0';
+
+export interface RunOptions {
+  /** Only requirements whose id matches (substring or RegExp). */
+  grep?: string | RegExp | undefined;
+  /** Called after each requirement, for progress output. */
+  onResult?: ((result: RequirementResult) => void) | undefined;
+  /** Default: every requirement. */
+  requirements?: readonly Requirement[] | undefined;
+}
+
+function makeClock(): TestClock {
+  const clock = { now: T0, read: () => clock.now };
+  return clock;
+}
+
+function missing(need: Need, target: ConformanceTarget, store: AgentStorage): string | undefined {
+  if (need === 'inspect' && !target.inspect) return 'the target has no inspect hooks';
+  if (need === 'reopen' && !target.reopen) return 'the target has no reopen()';
+  if (need === 'persistent' && !store.capabilities.persistent)
+    return 'the adapter does not declare capabilities.persistent';
+  return undefined;
+}
+
+/** Runs one requirement against a fresh store of `target`; never throws. */
+export async function runRequirement(
+  target: ConformanceTarget,
+  requirement: Requirement,
+): Promise<RequirementResult> {
+  const started = performance.now();
+  const result = (status: RequirementResult['status'], message?: string): RequirementResult => ({
+    id: requirement.id,
+    title: requirement.title,
+    status,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    ...(message === undefined ? {} : { message }),
+  });
+  const clock = makeClock();
+  const opened: AgentStorage[] = [];
+  try {
+    const store = await target.create({ clock: clock.read });
+    opened.push(store);
+    for (const need of requirement.needs ?? []) {
+      const reason = missing(need, target, store);
+      if (reason !== undefined) return result('skipped', reason);
+    }
+    await requirement.run({
+      store,
+      clock,
+      target,
+      reopen: async () => {
+        if (!target.reopen) throw new Error('the target has no reopen()');
+        const again = await target.reopen(store, { clock: clock.read });
+        opened.push(again);
+        return again;
+      },
+    });
+    for (const s of opened.splice(0)) await s.close();
+    return result('passed');
+  } catch (e) {
+    return result('failed', e instanceof Error ? e.message : String(e));
+  } finally {
+    for (const s of opened) await s.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs the suite against `target` and returns a report; never throws for a failing
+ * requirement. Runner-agnostic: the Vitest binding and the CLI are thin layers over it.
+ */
+export async function runConformance(
+  target: ConformanceTarget,
+  options: RunOptions = {},
+): Promise<ConformanceReport> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const grep = options.grep;
+  const selected = (options.requirements ?? allRequirements).filter((r) =>
+    grep === undefined ? true : typeof grep === 'string' ? r.id.includes(grep) : grep.test(r.id),
+  );
+  const results: RequirementResult[] = [];
+  let capabilities: Record<string, unknown> = {};
+  let adapter = target.name;
+  try {
+    const probe = await target.create({ clock: makeClock().read });
+    capabilities = { ...probe.capabilities };
+    adapter = probe.adapter;
+    await probe.close();
+    for (const requirement of selected) {
+      const r = await runRequirement(target, requirement);
+      results.push(r);
+      options.onResult?.(r);
+    }
+  } finally {
+    await target.teardown?.();
+  }
+  return {
+    suiteVersion: SUITE_VERSION,
+    adapter,
+    capabilities,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    passed: results.filter((r) => r.status === 'passed').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    skipped: results.filter((r) => r.status === 'skipped').length,
+    results,
+  };
+}

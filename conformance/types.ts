@@ -1,0 +1,91 @@
+import type { AgentStorage } from '../src/contract/storage.js';
+
+/** Tables the suite may count or damage through `ConformanceTarget.inspect`. */
+export type InspectableTable = 'agent_sessions' | 'agent_messages' | 'agent_tool_calls';
+
+/** What an adapter author hands the suite: how to make fresh stores of their adapter. */
+export interface ConformanceTarget {
+  /** Shown in reports. */
+  name: string;
+  /**
+   * Returns a fresh, empty, ready-to-use store (migrated, if the adapter has migrations)
+   * that uses `clock` for omitted timestamps. Called once per requirement; the suite
+   * closes every store it gets.
+   */
+  create(options: { clock: () => number }): Promise<AgentStorage>;
+  /**
+   * Optional, for persistent adapters: opens a new store over the same data as `store`
+   * (which the suite has closed). Enables the durability requirements.
+   */
+  reopen?(store: AgentStorage, options: { clock: () => number }): Promise<AgentStorage>;
+  /**
+   * Optional: lets the suite look at and damage stored rows, as another program writing
+   * the same database would. Enables "nothing written" row counts and the corrupt-data
+   * requirements.
+   */
+  inspect?: {
+    /** Number of rows in each table. */
+    rowCounts(store: AgentStorage): Promise<Record<InspectableTable, number>>;
+    /**
+     * Stores `value` as-is in `column` of row `id` of `table`, bypassing validation and
+     * constraints (text goes in as text, `null` as NULL).
+     */
+    writeRaw(
+      store: AgentStorage,
+      table: InspectableTable,
+      id: string,
+      column: string,
+      value: string | null,
+    ): Promise<void>;
+  };
+  /** Called once after the whole run (drop scratch databases, remove files). */
+  teardown?(): Promise<void>;
+}
+
+/** A controllable clock handed to each store. */
+export interface TestClock {
+  now: number;
+  readonly read: () => number;
+}
+
+export interface RequirementContext {
+  /** A fresh store from `target.create`. */
+  store: AgentStorage;
+  clock: TestClock;
+  target: ConformanceTarget;
+  /** Opens a second store over the same data (the suite closes it). Only for requirements that need `reopen`. */
+  reopen(): Promise<AgentStorage>;
+}
+
+export type Need = 'inspect' | 'reopen' | 'persistent';
+
+export interface Requirement {
+  /** Stable id, e.g. `session.update-unknown`. */
+  id: string;
+  /** One line: what is required. */
+  title: string;
+  /** Runs only when the target provides these; otherwise reported as skipped with the reason. */
+  needs?: readonly Need[];
+  run(ctx: RequirementContext): Promise<void>;
+}
+
+export interface RequirementResult {
+  id: string;
+  title: string;
+  status: 'passed' | 'failed' | 'skipped';
+  durationMs: number;
+  /** For failures: what went wrong. For skips: which capability or hook was missing. */
+  message?: string;
+}
+
+export interface ConformanceReport {
+  suiteVersion: string;
+  adapter: string;
+  capabilities: Record<string, unknown>;
+  startedAt: string;
+  durationMs: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  results: RequirementResult[];
+}

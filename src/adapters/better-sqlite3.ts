@@ -1,0 +1,172 @@
+import Database from 'better-sqlite3';
+import type { StorageOptions } from '../contract/storage.js';
+import type { SqlExecutor, SqlValue } from '../core/executor.js';
+import { SqlAgentStorage } from '../core/sql-storage.js';
+import { mapSqliteError, sqliteDialect } from '../dialects/sqlite.js';
+
+export interface SqliteOptions extends StorageOptions {
+  /** How long a writer waits for another connection's lock before `UNAVAILABLE`. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * `NORMAL` (default): with WAL, a committed write survives a process crash; the last
+   * commits may be lost on power failure. `FULL`: also survives power failure, slower.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+const ADAPTER = 'sqlite';
+
+/**
+ * A `SqlExecutor` over one better-sqlite3 connection. The driver is synchronous, so a
+ * transaction that awaits would let other calls slip into it; a gate makes every call
+ * wait while a transaction is open.
+ */
+class BetterSqlite3Executor implements SqlExecutor {
+  readonly #db: Database.Database;
+  readonly #owned: boolean;
+  readonly #statements = new Map<string, Database.Statement>();
+  #gate: Promise<void> | null = null;
+  readonly #tx: SqlExecutor;
+
+  constructor(db: Database.Database, owned: boolean) {
+    this.#db = db;
+    this.#owned = owned;
+    this.#tx = {
+      run: async (sql, params) => this.#run(sql, params),
+      get: async (sql, params) => this.#get(sql, params),
+      all: async (sql, params) => this.#all(sql, params),
+      exec: async (sql) => {
+        this.#call(() => this.#db.exec(sql));
+      },
+      transaction: (fn) => fn(this.#tx),
+      close: () => Promise.reject(new Error('close() inside a transaction')),
+    };
+  }
+
+  async run(sql: string, params: readonly SqlValue[]): Promise<number> {
+    while (this.#gate) await this.#gate;
+    return this.#run(sql, params);
+  }
+
+  async get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
+    while (this.#gate) await this.#gate;
+    return this.#get<Row>(sql, params);
+  }
+
+  async all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+    while (this.#gate) await this.#gate;
+    return this.#all<Row>(sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    while (this.#gate) await this.#gate;
+    this.#call(() => this.#db.exec(sql));
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    while (this.#gate) await this.#gate;
+    let open!: () => void;
+    this.#gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    try {
+      // IMMEDIATE takes the write lock now, so two writers queue on the busy timeout
+      // instead of deadlocking when both try to upgrade a read lock.
+      this.#call(() => this.#db.exec('BEGIN IMMEDIATE'));
+      const result = await fn(this.#tx);
+      this.#call(() => this.#db.exec('COMMIT'));
+      return result;
+    } catch (e) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.#gate = null;
+      open();
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.#gate) await this.#gate;
+    this.#statements.clear();
+    if (this.#owned) this.#db.close();
+  }
+
+  #statement(sql: string): Database.Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#call(() => this.#db.prepare(sql));
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  #run(sql: string, params: readonly SqlValue[]): number {
+    const stmt = this.#statement(sql);
+    return this.#call(() => stmt.run(...params).changes);
+  }
+
+  #get<Row>(sql: string, params: readonly SqlValue[]): Row | undefined {
+    const stmt = this.#statement(sql);
+    return this.#call(() => stmt.get(...params) as Row | undefined);
+  }
+
+  #all<Row>(sql: string, params: readonly SqlValue[]): Row[] {
+    const stmt = this.#statement(sql);
+    return this.#call(() => stmt.all(...params) as Row[]);
+  }
+
+  #call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw mapSqliteError(ADAPTER, e);
+    }
+  }
+}
+
+/**
+ * Opens (or adopts) a better-sqlite3 connection with the settings the contract relies
+ * on: WAL then `synchronous` set explicitly (a connection that switches to WAL keeps
+ * FULL otherwise), foreign keys on, a busy timeout.
+ */
+function connect(database: string | Database.Database, options: SqliteOptions): Database.Database {
+  const db = typeof database === 'string' ? new Database(database) : database;
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    if (typeof database === 'string') {
+      // A caller's own connection keeps the journal mode and sync level its owner chose.
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+    }
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    if (typeof database === 'string') db.close();
+    throw mapSqliteError(ADAPTER, e);
+  }
+  return db;
+}
+
+/**
+ * The primary adapter: nocodo's SQLite schema through better-sqlite3.
+ *
+ * Accepts a file path (`':memory:'` for a private in-memory database) or an existing
+ * `Database`, which it configures (busy timeout, foreign keys) but never closes.
+ * It runs no DDL: call `migrate()` (or use `createStorage`, which does) before use.
+ */
+export class SqliteAgentStorage extends SqlAgentStorage {
+  constructor(database: string | Database.Database, options: SqliteOptions = {}) {
+    let db: Database.Database;
+    try {
+      db = connect(database, options);
+    } catch (e) {
+      throw mapSqliteError(ADAPTER, e);
+    }
+    super({
+      adapter: ADAPTER,
+      executor: new BetterSqlite3Executor(db, typeof database === 'string'),
+      dialect: sqliteDialect,
+      clock: options.clock,
+      persistent: !db.memory,
+    });
+  }
+}

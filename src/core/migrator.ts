@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Umzug } from 'umzug';
+import { AgentStorageError } from '../contract/errors.js';
+import type { SqlExecutor } from './executor.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+/** The table that records applied migrations, one row per file, with its checksum. */
+export const MIGRATION_LOG = 'agent_storage_migrations';
+
+export interface MigrationFile {
+  /** `0001_create_agent_sessions`: the file name without `.up.sql`. */
+  name: string;
+  up: string;
+  down: string | null;
+  /** sha256 of the up file with line endings normalised to LF. */
+  checksum: string;
+}
+
+export interface MigratorConfig {
+  adapter: string;
+  executor: SqlExecutor;
+  dialect: SqlDialect;
+  /** Default: the files in `migrations/<dialect.name>/`. */
+  migrations?: readonly MigrationFile[];
+  /** Source of `applied_at`. Default `Date.now`. */
+  clock?: () => number;
+}
+
+export interface MigrationStatus {
+  applied: string[];
+  pending: string[];
+}
+
+/** Finds `migrations/` at the package root, whether running from `src/` or from `dist/src/`. */
+function migrationsRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations')))
+      return join(dir, 'migrations');
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('agent-storage-kit: cannot find its migrations/ folder');
+    dir = parent;
+  }
+}
+
+export function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql.replace(/\r\n?/g, '\n')).digest('hex');
+}
+
+const cache = new Map<string, MigrationFile[]>();
+
+/** Reads `migrations/<dialect>/NNNN_name.up.sql` (and `.down.sql`) in name order. */
+export function loadMigrations(dialect: string): MigrationFile[] {
+  const cached = cache.get(dialect);
+  if (cached) return cached;
+  const dir = join(migrationsRoot(), dialect);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.up.sql'))
+    .sort()
+    .map((f): MigrationFile => {
+      const name = f.slice(0, -'.up.sql'.length);
+      const up = readFileSync(join(dir, f), 'utf8');
+      const downPath = join(dir, `${name}.down.sql`);
+      return {
+        name,
+        up,
+        down: existsSync(downPath) ? readFileSync(downPath, 'utf8') : null,
+        checksum: checksumOf(up),
+      };
+    });
+  cache.set(dialect, files);
+  return files;
+}
+
+function fail(config: MigratorConfig, message: string, cause?: unknown): never {
+  throw new AgentStorageError(
+    'MIGRATION',
+    message,
+    cause === undefined ? { adapter: config.adapter } : { adapter: config.adapter, cause },
+  );
+}
+
+/**
+ * Compares the database's log with this release's files. Refuses (`MIGRATION`) a
+ * database that holds a migration this release does not know (a newer release wrote
+ * it) or whose recorded checksum differs from the file (the file was edited after it
+ * was applied). Returns what is applied and what is pending.
+ */
+async function check(
+  config: MigratorConfig,
+  db: SqlExecutor,
+  files: readonly MigrationFile[],
+): Promise<MigrationStatus> {
+  const sql = config.dialect.migrationSql;
+  const logged =
+    (await db.get(sql.hasLog, [])) === undefined
+      ? []
+      : await db.all<{ name: string; checksum: string }>(sql.selectLog, []);
+  const byName = new Map(files.map((f) => [f.name, f]));
+  for (const row of logged) {
+    const file = byName.get(row.name);
+    if (file === undefined) {
+      fail(
+        config,
+        `the database has migration ${row.name}, which this release does not know: it was written by a newer release of agent-storage-kit; upgrade before opening it`,
+      );
+    }
+    if (file.checksum !== row.checksum) {
+      fail(
+        config,
+        `migration file migrations/${config.dialect.name}/${row.name}.up.sql changed after it was applied (checksum ${row.checksum.slice(0, 12)}… recorded, ${file.checksum.slice(0, 12)}… now); restore it and add a new migration instead`,
+      );
+    }
+  }
+  const applied = new Set(logged.map((r) => r.name));
+  return {
+    applied: files.filter((f) => applied.has(f.name)).map((f) => f.name),
+    pending: files.filter((f) => !applied.has(f.name)).map((f) => f.name),
+  };
+}
+
+/** Reports applied and pending migrations without writing anything. */
+export async function migrationStatus(config: MigratorConfig): Promise<MigrationStatus> {
+  return check(config, config.executor, config.migrations ?? loadMigrations(config.dialect.name));
+}
+
+/**
+ * Applies every pending migration. Everything runs in one write transaction that
+ * first takes the dialect's lock, so concurrent migrators queue and each file is
+ * applied exactly once, and a migration commits together with its log row (Umzug
+ * alone provides neither).
+ */
+export async function migrateUp(config: MigratorConfig): Promise<string[]> {
+  return run(config, async (umzug) => (await umzug.up()).map((m) => m.name));
+}
+
+/** Reverts applied migrations down to and including `to` (default: all of them), newest first. */
+export async function migrateDown(config: MigratorConfig, to: string | 0 = 0): Promise<string[]> {
+  return run(config, async (umzug) => (await umzug.down({ to })).map((m) => m.name));
+}
+
+async function run(
+  config: MigratorConfig,
+  action: (umzug: Umzug<SqlExecutor>) => Promise<string[]>,
+): Promise<string[]> {
+  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  const sql = config.dialect.migrationSql;
+  const clock = config.clock ?? Date.now;
+  const checksums = new Map(files.map((f) => [f.name, f.checksum]));
+  try {
+    return await config.executor.transaction(async (tx) => {
+      if (sql.lock !== null) await tx.run(sql.lock, []);
+      await check(config, tx, files);
+      await tx.exec(sql.createLog);
+      const umzug = new Umzug<SqlExecutor>({
+        context: tx,
+        logger: undefined,
+        migrations: files.map((f) => ({
+          name: f.name,
+          up: ({ context }) => context.exec(f.up),
+          down: ({ context }) =>
+            f.down === null ? fail(config, `migration ${f.name} has no down file`) : context.exec(f.down),
+        })),
+        storage: {
+          executed: async ({ context }) =>
+            (await context.all<{ name: string }>(sql.selectLog, [])).map((r) => r.name),
+          logMigration: async ({ name, context }) => {
+            await context.run(sql.insertLog, [name, checksums.get(name) as string, clock()]);
+          },
+          unlogMigration: async ({ name, context }) => {
+            await context.run(sql.deleteLog, [name]);
+          },
+        },
+      });
+      return action(umzug);
+    });
+  } catch (e) {
+    if (e instanceof AgentStorageError) throw e;
+    // Umzug wraps a failing migration in a MigrationError; keep it as the cause.
+    fail(config, `migrating failed: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}

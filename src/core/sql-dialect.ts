@@ -1,0 +1,46 @@
+import type { TableName } from './rows.js';
+
+/**
+ * Everything that differs between SQL dialects, in one object per dialect
+ * (`src/dialects/*.ts`). The shared core binds parameters in the order given here.
+ */
+export interface SqlDialect {
+  /** `sqlite` or `postgres`: names the migration folder and shows in errors. */
+  readonly name: string;
+  readonly sql: {
+    /** Params: agentName, provider, model, systemPrompt, userPrompt, config, status, startedAt, endedAt, result, error. Returns `{ id }`. */
+    readonly insertSession: string;
+    /** Params: id. Returns a `SessionRow`. */
+    readonly selectSession: string;
+    /** Params: sessionId, role, content, createdAt. Returns `{ id }`, or no row when the session does not exist. */
+    readonly insertMessage: string;
+    /** Params: sessionId. Returns `MessageRow`s in contract order. */
+    readonly selectMessages: string;
+    /**
+     * Params: sessionId, messageId, toolCallId, toolName, request, response, status,
+     * executionTimeMs, createdAt, completedAt, errorDetails. Returns `{ id }`, or no row
+     * when the session does not exist or `messageId` is set and is not one of its messages.
+     */
+    readonly insertToolCall: string;
+    /** Params: sessionId. Returns `ToolCallRow`s in contract order. */
+    readonly selectToolCalls: string;
+    /** Params: sessionId. Returns the pending `ToolCallRow`s in contract order. */
+    readonly selectPendingToolCalls: string;
+    /** `UPDATE table SET c1 = ?, … WHERE id = ?`: params are the new values, then the id. */
+    update(table: TableName, columns: readonly string[]): string;
+  };
+  /** Statements of the migration runner (`src/core/migrator.ts`). */
+  readonly migrationSql: {
+    /** Run first inside the migration transaction, to make concurrent migrators queue; `null` when the transaction itself locks. */
+    readonly lock: string | null;
+    /** Returns a row when the log table exists. */
+    readonly hasLog: string;
+    readonly createLog: string;
+    /** Returns `{ name, checksum }` rows. */
+    readonly selectLog: string;
+    /** Params: name, checksum, appliedAt. */
+    readonly insertLog: string;
+    /** Params: name. */
+    readonly deleteLog: string;
+  };
+}

@@ -1,0 +1,90 @@
+import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
+import { MIGRATION_LOG } from '../core/migrator.js';
+import type { SqlDialect } from '../core/sql-dialect.js';
+
+/**
+ * SQLite's SQL for nocodo's schema, shared by every SQLite driver
+ * (better-sqlite3, libsql). Ids are selected as text so that 64-bit ids
+ * survive JavaScript numbers; id parameters arrive as decimal text and
+ * INTEGER affinity turns them back into integers (indexes still apply).
+ */
+const SESSION_COLUMNS = `CAST(id AS TEXT) AS id, agent_name, provider, model, system_prompt, user_prompt,
+  config, status, started_at, ended_at, result, error`;
+const MESSAGE_COLUMNS =
+  'CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id, role, content, created_at';
+const TOOL_CALL_COLUMNS = `CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id,
+  CAST(message_id AS TEXT) AS message_id, tool_call_id, tool_name, request, response, status,
+  execution_time_ms, created_at, completed_at, error_details`;
+
+// Parameters come in through a one-row CTE so each is bound once, in the documented order,
+// and the parent's existence is checked inside the INSERT: one statement, and no row back
+// means NOT_FOUND.
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  sql: {
+    insertSession: `INSERT INTO agent_sessions (agent_name, provider, model, system_prompt, user_prompt,
+        config, status, started_at, ended_at, result, error)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING CAST(id AS TEXT) AS id`,
+    selectSession: `SELECT ${SESSION_COLUMNS} FROM agent_sessions WHERE id = ?`,
+    insertMessage: `WITH p(session_id, role, content, created_at) AS (VALUES (?, ?, ?, ?))
+      INSERT INTO agent_messages (session_id, role, content, created_at)
+      SELECT s.id, p.role, p.content, p.created_at FROM p JOIN agent_sessions s ON s.id = p.session_id
+      RETURNING CAST(id AS TEXT) AS id`,
+    // Ties in created_at are the norm (nocodo writes whole seconds): id breaks them in insertion order.
+    selectMessages: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages WHERE session_id = ? ORDER BY created_at, id`,
+    insertToolCall: `WITH p(session_id, message_id, tool_call_id, tool_name, request, response, status,
+        execution_time_ms, created_at, completed_at, error_details)
+        AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+      INSERT INTO agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
+        response, status, execution_time_ms, created_at, completed_at, error_details)
+      SELECT s.id, m.id, p.tool_call_id, p.tool_name, p.request, p.response, p.status,
+        p.execution_time_ms, p.created_at, p.completed_at, p.error_details
+      FROM p JOIN agent_sessions s ON s.id = p.session_id
+      LEFT JOIN agent_messages m ON m.id = p.message_id AND m.session_id = s.id
+      WHERE p.message_id IS NULL OR m.id IS NOT NULL
+      RETURNING CAST(id AS TEXT) AS id`,
+    selectToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls WHERE session_id = ?
+      ORDER BY created_at, id`,
+    selectPendingToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls
+      WHERE session_id = ? AND status = 'pending' ORDER BY created_at, id`,
+    update: (table, columns) =>
+      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
+  },
+  migrationSql: {
+    // Migrations run in a BEGIN IMMEDIATE transaction, which already holds the write lock.
+    lock: null,
+    hasLog: `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${MIGRATION_LOG}'`,
+    createLog: `CREATE TABLE IF NOT EXISTS ${MIGRATION_LOG} (
+      name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    selectLog: `SELECT name, checksum FROM ${MIGRATION_LOG} ORDER BY name`,
+    insertLog: `INSERT INTO ${MIGRATION_LOG} (name, checksum, applied_at) VALUES (?, ?, ?)`,
+    deleteLog: `DELETE FROM ${MIGRATION_LOG} WHERE name = ?`,
+  },
+};
+
+/**
+ * Maps a SQLite result code (`SQLITE_CONSTRAINT_FOREIGNKEY`, `SQLITE_BUSY`, ...) to the
+ * contract's error codes; every SQLite driver funnels its errors through here.
+ */
+export function sqliteErrorCode(code: string | undefined): ErrorCode {
+  if (code === undefined) return 'UNAVAILABLE';
+  if (code.startsWith('SQLITE_CONSTRAINT_FOREIGNKEY')) return 'NOT_FOUND';
+  if (code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY')) {
+    return 'CONFLICT';
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT')) return 'INVALID_INPUT';
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return 'CORRUPT_DATA';
+  // BUSY, LOCKED, IOERR, FULL, READONLY, CANTOPEN, ...: the database cannot serve the call now.
+  return 'UNAVAILABLE';
+}
+
+export function mapSqliteError(adapter: string, error: unknown): AgentStorageError {
+  if (error instanceof AgentStorageError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const text = typeof code === 'string' ? code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AgentStorageError(sqliteErrorCode(text), `${text ?? 'error'}: ${message}`, {
+    adapter,
+    cause: error,
+  });
+}

@@ -1,0 +1,4 @@
+import { memoryTarget } from '../conformance/targets.js';
+import { describeConformance } from '../conformance/vitest.js';
+
+describeConformance(memoryTarget());

@@ -1,0 +1,4 @@
+import { sqliteTarget } from '../conformance/targets.js';
+import { describeConformance } from '../conformance/vitest.js';
+
+describeConformance(sqliteTarget());
