@@ -1,0 +1,244 @@
+import { memoryTarget } from '../conformance/targets.js';
+import type { ConformanceTarget } from '../conformance/types.js';
+import { memoryTables } from '../src/adapters/memory.js';
+import { AgentStorageError } from '../src/contract/errors.js';
+import type { AgentStorage } from '../src/contract/storage.js';
+import type { JsonValue, NewMessage, NewSession, Session } from '../src/contract/types.js';
+import { decodeSession, type SessionRow } from '../src/core/rows.js';
+import { createStorage } from '../src/create-storage.js';
+
+/**
+ * Deliberately broken adapters: each wraps a correct memory store and breaks one rule
+ * the way real adapters have been seen to. The self-test expects the suite to fail
+ * each one on the requirements listed.
+ */
+export interface Mutant {
+  name: string;
+  /** Requirement ids that must fail against this mutant. */
+  caughtBy: string[];
+  break(inner: AgentStorage, clock: () => number): Partial<AgentStorage>;
+}
+
+function sortKeys(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, JsonValue>)[k] as JsonValue)]),
+    );
+  }
+  return v;
+}
+
+const isCode = (e: unknown, code: string) => e instanceof AgentStorageError && e.code === code;
+
+export const mutants: Mutant[] = [
+  {
+    name: 'ties ordered by id descending',
+    caughtBy: ['message.order'],
+    break: (inner) => ({
+      async getMessages(sessionId) {
+        const rows = await inner.getMessages(sessionId);
+        return rows.sort((a, b) => a.createdAt - b.createdAt || Number(b.id) - Number(a.id));
+      },
+    }),
+  },
+  {
+    name: 'unknown status remapped to running',
+    caughtBy: ['corrupt.enum'],
+    break: (inner) => ({
+      async getSession(id) {
+        try {
+          return await inner.getSession(id);
+        } catch (e) {
+          if (!isCode(e, 'CORRUPT_DATA')) throw e;
+          const row = memoryTables(inner as never).agent_sessions.get(id);
+          return decodeSession('memory', { ...(row as SessionRow), status: 'running' });
+        }
+      },
+    }),
+  },
+  {
+    name: 'update of a missing session silently succeeds',
+    caughtBy: ['session.update-unknown'],
+    break: (inner) => ({
+      async updateSession(id, update) {
+        await inner.updateSession(id, update).catch((e) => {
+          if (!isCode(e, 'NOT_FOUND')) throw e;
+        });
+      },
+    }),
+  },
+  {
+    name: 'pending includes executing',
+    caughtBy: ['toolcall.pending'],
+    break: (inner) => ({
+      async getPendingToolCalls(sessionId) {
+        return (await inner.getToolCalls(sessionId)).filter(
+          (c) => c.status === 'pending' || c.status === 'executing',
+        );
+      },
+    }),
+  },
+  {
+    name: 'returned objects shared with the store',
+    caughtBy: ['copies.returned'],
+    break: (inner) => {
+      const cache = new Map<string, Session | null>();
+      return {
+        async getSession(id) {
+          if (!cache.has(id)) cache.set(id, await inner.getSession(id));
+          return cache.get(id) ?? null;
+        },
+      };
+    },
+  },
+  {
+    name: 'null config read back as {}',
+    caughtBy: ['session.create-read', 'corrupt.null-config'],
+    break: (inner) => ({
+      async getSession(id) {
+        const s = await inner.getSession(id);
+        return s && s.config === null ? { ...s, config: {} } : s;
+      },
+    }),
+  },
+  {
+    name: 'JSON keys sorted on write',
+    caughtBy: ['json.round-trip'],
+    break: (inner) => ({
+      async createSession(input: NewSession) {
+        return inner.createSession(
+          input.config === undefined ? input : { ...input, config: sortKeys(input.config) },
+        );
+      },
+    }),
+  },
+  {
+    name: '-0 written as 0',
+    caughtBy: ['json.round-trip'],
+    break: (inner) => ({
+      async createSession(input: NewSession) {
+        const config =
+          input.config === undefined ? undefined : (JSON.parse(JSON.stringify(input.config)) as JsonValue);
+        return inner.createSession(config === undefined ? input : { ...input, config });
+      },
+    }),
+  },
+  {
+    name: 'create writes before validating',
+    caughtBy: ['input.enums', 'input.types', 'text.reject-unrepresentable'],
+    break: (inner) => ({
+      async createMessage(input: NewMessage) {
+        try {
+          return await inner.createMessage(input);
+        } catch (e) {
+          if (isCode(e, 'INVALID_INPUT') && typeof input?.sessionId === 'string') {
+            await inner
+              .createMessage({ sessionId: input.sessionId, role: 'user', content: '' })
+              .catch(() => undefined);
+          }
+          throw e;
+        }
+      },
+    }),
+  },
+  {
+    name: 'close() still serves calls',
+    caughtBy: ['close.rejects'],
+    break: () => ({ close: async () => undefined }),
+  },
+  {
+    name: 'immutable fields silently dropped from updates',
+    caughtBy: ['session.update-immutable'],
+    break: (inner) => ({
+      async updateSession(id, update) {
+        const { status, endedAt, result, error } = update;
+        const kept = Object.fromEntries(
+          Object.entries({ status, endedAt, result, error }).filter(([, v]) => v !== undefined),
+        );
+        return inner.updateSession(id, kept);
+      },
+    }),
+  },
+  {
+    name: 'U+0000 truncated instead of rejected',
+    caughtBy: ['text.reject-unrepresentable'],
+    break: (inner) => ({
+      async createMessage(input: NewMessage) {
+        const content =
+          typeof input?.content === 'string' ? input.content.split('\u0000')[0] : input?.content;
+        return inner.createMessage({ ...input, content } as NewMessage);
+      },
+    }),
+  },
+  {
+    name: 'storage clock ignored',
+    caughtBy: ['clock.defaults', 'message.create-read'],
+    break: (inner) => ({
+      async createMessage(input: NewMessage) {
+        return inner.createMessage({ createdAt: Math.floor(Date.now() / 1000), ...input });
+      },
+    }),
+  },
+  {
+    name: 'malformed ids normalised to a match',
+    caughtBy: ['session.get-unknown'],
+    break: (inner) => ({
+      async getSession(id) {
+        return inner.getSession(typeof id === 'string' ? id.trim().replace(/^0+(?=\d)/, '') : id);
+      },
+    }),
+  },
+  {
+    name: 'errors lose their type',
+    caughtBy: ['errors.shape', 'session.update-unknown'],
+    break: (inner) => ({
+      async updateSession(id, update) {
+        await inner.updateSession(id, update).catch((e: Error) => {
+          throw new Error(e.message);
+        });
+      },
+    }),
+  },
+  {
+    name: "tool call may name another session's message",
+    caughtBy: ['toolcall.unknown-parents'],
+    break: (inner) => ({
+      async createToolCall(input) {
+        if (typeof input?.messageId !== 'string') return inner.createToolCall(input);
+        const row = memoryTables(inner as never).agent_messages.get(input.messageId);
+        if (row === undefined) return inner.createToolCall(input);
+        return inner.createToolCall({ ...input, messageId: null });
+      },
+    }),
+  },
+];
+
+/** A conformance target whose stores are `mutant` applied to fresh memory stores. */
+export function mutantTarget(mutant: Mutant): ConformanceTarget {
+  const inners = new WeakMap<AgentStorage, AgentStorage>();
+  const base = memoryTarget().inspect as NonNullable<ConformanceTarget['inspect']>;
+  const innerOf = (store: AgentStorage) => inners.get(store) ?? store;
+  return {
+    name: `mutant: ${mutant.name}`,
+    async create({ clock }) {
+      const inner = await createStorage({ url: 'memory:', clock });
+      const overrides = mutant.break(inner, clock);
+      const wrapped = new Proxy(inner, {
+        get(target, prop, receiver) {
+          if (prop in overrides) return overrides[prop as keyof AgentStorage];
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      inners.set(wrapped, inner);
+      return wrapped;
+    },
+    inspect: {
+      rowCounts: (store) => base.rowCounts(innerOf(store)),
+      writeRaw: (store, table, id, column, value) => base.writeRaw(innerOf(store), table, id, column, value),
+    },
+  };
+}
