@@ -5,7 +5,7 @@ import { runConformance } from '../../conformance/run.js';
 import { builtInTargets, memoryTarget, sqliteTarget } from '../../conformance/targets.js';
 import type { ConformanceReport, ConformanceTarget } from '../../conformance/types.js';
 import { AgentStorageError } from '../contract/errors.js';
-import { createStorage } from '../create-storage.js';
+import { DEFAULT_URL } from '../create-storage.js';
 import { findAdapter, isMigratable } from '../registry.js';
 import { formatTable } from './table.js';
 
@@ -58,13 +58,9 @@ async function verify(
   return failed > 0 ? 1 : 0;
 }
 
-async function migrations(url: string | undefined, apply: boolean): Promise<number> {
-  const store = await createStorage({ url, migrate: false }).catch(async (e) => {
-    // A store with pending migrations is refused by migrate:false; open it to report or apply.
-    if (!(e instanceof AgentStorageError && e.code === 'MIGRATION' && e.message.includes('pending'))) throw e;
-    const target = url ?? process.env.AGENT_STORAGE_URL ?? 'sqlite:./agent-storage.db';
-    return findAdapter(target).open(target, {});
-  });
+async function migrations(url: string, apply: boolean): Promise<number> {
+  // Opened without createStorage, which would migrate (or refuse) before we could report.
+  const store = await findAdapter(url).open(url, {});
   try {
     if (!isMigratable(store)) {
       process.stdout.write(`${store.adapter} has no schema to migrate\n`);
@@ -102,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'verify') return verify(values.url ?? [], values.grep, values.json);
   if (command === 'migrate' || command === 'status')
-    return migrations(values.url?.[0], command === 'migrate');
+    return migrations(values.url?.[0] ?? process.env.AGENT_STORAGE_URL ?? DEFAULT_URL, command === 'migrate');
   process.stderr.write(`unknown command ${command}\n${USAGE}`);
   return 2;
 }

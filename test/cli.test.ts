@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = promisify(execFile);
+
+async function cli(args: string[], bin = ['--import', 'tsx', 'src/cli/main.ts']) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...bin, ...args], {
+      cwd: root,
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('agent-storage CLI', () => {
+  it('verify prints a requirement x adapter table for memory and sqlite and exits 0', async () => {
+    const json = join(dir, 'report.json');
+    const { code, stdout } = await cli(['verify', '--json', json]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^requirement\s+memory\s+sqlite$/m);
+    expect(stdout).toMatch(/^session\.update-unknown\s+pass\s+pass$/m);
+    expect(stdout).toMatch(/^persist\.reopen\s+n\/a\s+pass$/m);
+    expect(stdout).toMatch(/^\d+ passed, 0 failed, 1 skipped$/m);
+    const reports = JSON.parse(readFileSync(json, 'utf8')) as {
+      adapter: string;
+      failed: number;
+      results: unknown[];
+    }[];
+    expect(reports.map((r) => [r.adapter, r.failed])).toEqual([
+      ['memory', 0],
+      ['sqlite', 0],
+    ]);
+  });
+
+  it('verify --url selects adapters by scheme and never touches the named database', async () => {
+    const path = join(dir, 'mine.db');
+    const { code, stdout } = await cli(['verify', '--url', `sqlite:${path}`, '--grep', 'session.']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^requirement\s+sqlite$/m);
+    expect(() => readFileSync(path)).toThrow();
+  });
+
+  it('migrate and status manage the store at --url', async () => {
+    const url = `sqlite:${join(dir, 'app.db')}`;
+    expect((await cli(['status', '--url', url])).stdout).toMatch(/^pending {2}0001_create_agent_sessions$/m);
+    expect((await cli(['migrate', '--url', url])).stdout).toMatch(/^applied 0001_create_agent_sessions, /m);
+    const status = await cli(['status', '--url', url]);
+    expect(status.stdout).toMatch(/^applied {2}0005_create_project_settings$/m);
+    expect(status.stdout).not.toMatch(/pending/);
+  });
+
+  it('exits 2 with usage on an unknown command', async () => {
+    const { code, stderr } = await cli(['frobnicate']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: agent-storage');
+  });
+
+  it('the built bin runs from dist/ and finds its migrations', async () => {
+    await run(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root, timeout: 120_000 },
+    );
+    const { code, stdout } = await cli(['verify', '--grep', 'session.create-read'], ['dist/src/cli/main.js']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^session\.create-read\s+pass\s+pass$/m);
+  });
+});
