@@ -27,11 +27,17 @@ function makeClock(): TestClock {
   return clock;
 }
 
-function missing(need: Need, target: ConformanceTarget, store: AgentStorage): string | undefined {
-  if (need === 'inspect' && !target.inspect) return 'the target has no inspect hooks';
-  if (need === 'reopen' && !target.reopen) return 'the target has no reopen()';
-  if (need === 'persistent' && !store.capabilities.persistent)
-    return 'the adapter does not declare capabilities.persistent';
+function missing(
+  need: Need,
+  target: ConformanceTarget,
+  store: AgentStorage,
+): { status: 'skipped' | 'not-applicable'; reason: string } | undefined {
+  if (need === 'inspect' && !target.inspect)
+    return { status: 'skipped', reason: 'the target has no inspect hooks' };
+  if (need === 'reopen' && !target.reopen) return { status: 'skipped', reason: 'the target has no reopen()' };
+  if (need === 'persistent' && store.capabilities.persistent !== true) {
+    return { status: 'not-applicable', reason: 'the adapter declares capabilities.persistent = false' };
+  }
   return undefined;
 }
 
@@ -54,8 +60,8 @@ export async function runRequirement(
     const store = await target.create({ clock: clock.read });
     opened.push(store);
     for (const need of requirement.needs ?? []) {
-      const reason = missing(need, target, store);
-      if (reason !== undefined) return result('skipped', reason);
+      const gap = missing(need, target, store);
+      if (gap !== undefined) return result(gap.status, gap.reason);
     }
     await requirement.run({
       store,
@@ -116,6 +122,7 @@ export async function runConformance(
     passed: results.filter((r) => r.status === 'passed').length,
     failed: results.filter((r) => r.status === 'failed').length,
     skipped: results.filter((r) => r.status === 'skipped').length,
+    notApplicable: results.filter((r) => r.status === 'not-applicable').length,
     results,
   };
 }

@@ -64,7 +64,10 @@ export interface Requirement {
   id: string;
   /** One line: what is required. */
   title: string;
-  /** Runs only when the target provides these; otherwise reported as skipped with the reason. */
+  /**
+   * What the requirement needs. An undeclared capability (`persistent`) makes it
+   * `not-applicable`; a hook the target lacks (`inspect`, `reopen`) makes it `skipped`.
+   */
   needs?: readonly Need[];
   run(ctx: RequirementContext): Promise<void>;
 }
@@ -72,9 +75,9 @@ export interface Requirement {
 export interface RequirementResult {
   id: string;
   title: string;
-  status: 'passed' | 'failed' | 'skipped';
+  status: 'passed' | 'failed' | 'skipped' | 'not-applicable';
   durationMs: number;
-  /** For failures: what went wrong. For skips: which capability or hook was missing. */
+  /** For failures: what went wrong. Otherwise: which capability or hook was missing. */
   message?: string;
 }
 
@@ -87,5 +90,6 @@ export interface ConformanceReport {
   passed: number;
   failed: number;
   skipped: number;
+  notApplicable: number;
   results: RequirementResult[];
 }

@@ -11,7 +11,8 @@ import type { ConformanceTarget, Requirement } from './types.js';
  * describeConformance({ name: 'my-adapter', create: async ({ clock }) => openMyStore({ clock }) });
  * ```
  *
- * A requirement skipped for a missing hook or capability shows as skipped, with the reason.
+ * A requirement whose capability the adapter does not declare passes as not applicable
+ * (what it checked is the declaration); one that needs a hook the target lacks is skipped.
  */
 export function describeConformance(
   target: ConformanceTarget,

@@ -21,6 +21,8 @@ Commands:
   status             Show applied and pending migrations of the store at --url. Writes nothing.
 `;
 
+const PROGRESS = { passed: '.', failed: 'F', skipped: 's', 'not-applicable': '-' } as const;
+
 /** A scratch target of the same adapter a URL names: verify never opens the URL's own data. */
 function scratchTargetFor(url: string): ConformanceTarget {
   const adapter = findAdapter(url).name;
@@ -42,10 +44,10 @@ async function verify(
     process.stderr.write(`${target.name}: `);
     const report = await runConformance(target, {
       grep,
-      onResult: (r) => process.stderr.write(r.status === 'passed' ? '.' : r.status === 'failed' ? 'F' : 's'),
+      onResult: (r) => process.stderr.write(PROGRESS[r.status]),
     });
     process.stderr.write(
-      ` ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped (${report.durationMs} ms)\n`,
+      ` ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped, ${report.notApplicable} not applicable (${report.durationMs} ms)\n`,
     );
     reports.push(report);
   }
@@ -54,7 +56,10 @@ async function verify(
   const failed = reports.reduce((n, r) => n + r.failed, 0);
   const passed = reports.reduce((n, r) => n + r.passed, 0);
   const skipped = reports.reduce((n, r) => n + r.skipped, 0);
-  process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  const notApplicable = reports.reduce((n, r) => n + r.notApplicable, 0);
+  process.stdout.write(
+    `\n${passed} passed, ${failed} failed, ${skipped} skipped, ${notApplicable} not applicable\n`,
+  );
   return failed > 0 ? 1 : 0;
 }
 

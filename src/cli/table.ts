@@ -1,7 +1,7 @@
 import type { ConformanceReport } from '../../conformance/types.js';
 
 // A skip is never by name: it means the adapter does not declare the capability (or hook) the requirement needs.
-const MARK = { passed: 'pass', failed: 'FAIL', skipped: 'n/a' } as const;
+const MARK = { passed: 'pass', failed: 'FAIL', skipped: 'skip', 'not-applicable': 'n/a' } as const;
 
 /** The requirement x adapter table, then one line per failure with its message. */
 export function formatTable(reports: readonly ConformanceReport[]): string {
