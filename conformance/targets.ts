@@ -35,16 +35,31 @@ export function memoryTarget(): ConformanceTarget {
   };
 }
 
-/** Row counts and raw writes through a SQL store's executor, CHECK constraints bypassed as another program might. */
-export function sqlInspector(options: {
-  disableChecks: string | null;
-  enableChecks: string | null;
-}): NonNullable<ConformanceTarget['inspect']> {
+interface SqlInspectorOptions {
+  /** The table's name as SQL should write it (schema-qualified on Postgres). */
+  table(name: InspectableTable, store: AgentStorage): string;
+  /** `UPDATE <table> SET <column> = <value> WHERE id = <id>` in the dialect's placeholders. */
+  update(table: string, column: string): string;
+  /** Lets the next raw write break a constraint or a column type, as another program might. */
+  loosen(table: string, column: string): string | null;
+  /** Undoes `loosen` where the dialect can (SQLite's pragma is per connection). */
+  tighten: string | null;
+}
+
+/** Row counts and raw writes through a SQL store's executor. */
+export function sqlInspector(options: SqlInspectorOptions): NonNullable<ConformanceTarget['inspect']> {
   return {
     async rowCounts(store) {
       const exec = (store as SqlAgentStorage).executor;
       const count = async (table: InspectableTable) =>
-        Number((await exec.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`, []))?.n);
+        Number(
+          (
+            await exec.get<{ n: number | string }>(
+              `SELECT COUNT(*) AS n FROM ${options.table(table, store)}`,
+              [],
+            )
+          )?.n,
+        );
       return {
         agent_sessions: await count('agent_sessions'),
         agent_messages: await count('agent_messages'),
@@ -53,36 +68,94 @@ export function sqlInspector(options: {
     },
     async writeRaw(store, table, id, column, value) {
       const exec = (store as SqlAgentStorage).executor;
-      if (options.disableChecks) await exec.exec(options.disableChecks);
+      const name = options.table(table, store);
+      const loosen = options.loosen(name, column);
+      if (loosen) await exec.exec(loosen);
       try {
-        await exec.run(`UPDATE ${table} SET ${column} = ? WHERE id = ?`, [value, id]);
+        await exec.run(options.update(name, column), [value, id]);
       } finally {
-        if (options.enableChecks) await exec.exec(options.enableChecks);
+        if (options.tighten) await exec.exec(options.tighten);
       }
+    },
+  };
+}
+
+/** SQLite's raw writes: one pragma lifts CHECK constraints on the store's connection. */
+const sqliteInspector = sqlInspector({
+  table: (name) => name,
+  update: (table, column) => `UPDATE ${table} SET ${column} = ? WHERE id = ?`,
+  loosen: () => 'PRAGMA ignore_check_constraints = ON',
+  tighten: 'PRAGMA ignore_check_constraints = OFF',
+});
+
+/** A SQLite adapter on files in a fresh temporary folder; `url` turns a file path into the adapter's URL. */
+function sqliteFileTarget(name: string, url: (path: string) => string): ConformanceTarget {
+  const dir = mkdtempSync(join(tmpdir(), `agent-storage-${name}-`));
+  const paths = new WeakMap<AgentStorage, string>();
+  let n = 0;
+  const open = async (path: string, clock: () => number) => {
+    const store = await createStorage({ url: url(path), clock });
+    paths.set(store, path);
+    return store;
+  };
+  return {
+    name,
+    create: ({ clock }) => open(join(dir, `store-${++n}.db`), clock),
+    reopen: (store, { clock }) => open(paths.get(store) as string, clock),
+    inspect: sqliteInspector,
+    async teardown() {
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** better-sqlite3 on files in a fresh temporary folder. */
 export function sqliteTarget(): ConformanceTarget {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-storage-conformance-'));
-  const paths = new WeakMap<AgentStorage, string>();
-  let n = 0;
-  const open = async (path: string, clock: () => number) => {
-    const store = await createStorage({ url: `sqlite:${path}`, clock });
-    paths.set(store, path);
+  return sqliteFileTarget('sqlite', (path) => `sqlite:${path}`);
+}
+
+/**
+ * Postgres: each store gets its own schema in the database `url` names, dropped at
+ * teardown, so runs never collide and never touch the tables an app uses.
+ */
+export function postgresTarget(url: string): ConformanceTarget {
+  const prefix = `agent_storage_test_${process.pid}_${Date.now().toString(36)}`;
+  const schemas = new WeakMap<AgentStorage, string>();
+  const created: string[] = [];
+  const open = async (schema: string, clock: () => number) => {
+    const withSchema = new URL(url);
+    withSchema.searchParams.set('schema', schema);
+    const store = await createStorage({ url: withSchema.toString(), clock });
+    schemas.set(store, schema);
     return store;
   };
   return {
-    name: 'sqlite',
-    create: ({ clock }) => open(join(dir, `store-${++n}.db`), clock),
-    reopen: (store, { clock }) => open(paths.get(store) as string, clock),
+    name: 'postgres',
+    async create({ clock }) {
+      const schema = `${prefix}_${created.length + 1}`;
+      created.push(schema);
+      return open(schema, clock);
+    },
+    reopen: (store, { clock }) => open(schemas.get(store) as string, clock),
     inspect: sqlInspector({
-      disableChecks: 'PRAGMA ignore_check_constraints = ON',
-      enableChecks: 'PRAGMA ignore_check_constraints = OFF',
+      table: (name, store) => `"${schemas.get(store)}".${name}`,
+      update: (table, column) => `UPDATE ${table} SET ${column} = $1 WHERE id = $2::bigint`,
+      // Another program that writes statuses the contract does not know has dropped the
+      // CHECK; one that writes broken JSON has made the column text.
+      loosen: (table, column) =>
+        `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table.split('.').pop()}_${column}_check;
+         ALTER TABLE ${table} ALTER COLUMN ${column} TYPE text`,
+      tighten: null,
     }),
     async teardown() {
-      rmSync(dir, { recursive: true, force: true });
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
     },
   };
 }

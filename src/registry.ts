@@ -57,7 +57,24 @@ export const adapters: readonly AdapterEntry[] = [
       return new SqliteAgentStorage(path, options);
     },
   },
+  {
+    name: 'postgres',
+    schemes: ['postgres:', 'postgresql:'],
+    async open(url, options) {
+      const { connectionString, schema } = splitPostgresUrl(url);
+      const { PostgresAgentStorage } = await import('./adapters/postgres.js');
+      return new PostgresAgentStorage(connectionString, { ...options, schema });
+    },
+  },
 ];
+
+/** Splits the kit's own `schema` parameter off a Postgres URL; the rest goes to pg untouched. */
+function splitPostgresUrl(url: string): { connectionString: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema };
+}
 
 export function findAdapter(url: string): AdapterEntry {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0].toLowerCase();

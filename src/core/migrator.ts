@@ -152,7 +152,7 @@ async function run(
   const checksums = new Map(files.map((f) => [f.name, f.checksum]));
   try {
     return await config.executor.transaction(async (tx) => {
-      if (sql.lock !== null) await tx.run(sql.lock, []);
+      if (sql.lock !== null) await tx.exec(sql.lock);
       await check(config, tx, files);
       await tx.exec(sql.createLog);
       const umzug = new Umzug<SqlExecutor>({

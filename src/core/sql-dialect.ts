@@ -31,7 +31,10 @@ export interface SqlDialect {
   };
   /** Statements of the migration runner (`src/core/migrator.ts`). */
   readonly migrationSql: {
-    /** Run first inside the migration transaction, to make concurrent migrators queue; `null` when the transaction itself locks. */
+    /**
+     * A script run first inside the migration transaction so that concurrent migrators
+     * queue (and the schema exists); `null` when the transaction itself locks.
+     */
     readonly lock: string | null;
     /** Returns a row when the log table exists. */
     readonly hasLog: string;

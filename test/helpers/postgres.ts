@@ -1,0 +1,27 @@
+import pg from 'pg';
+
+export const DEFAULT_TEST_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The Postgres server the tests use (`AGENT_STORAGE_TEST_POSTGRES_URL`, default the local
+ * one), or `undefined` when none answers. In CI a missing server is a failure, never a skip;
+ * elsewhere it is reported loudly.
+ */
+export async function postgresUrl(): Promise<string | undefined> {
+  const url = process.env.AGENT_STORAGE_TEST_POSTGRES_URL ?? DEFAULT_TEST_URL;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return url;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (process.env.CI) throw new Error(`Postgres at ${url} does not answer (${why}); CI must test Postgres`);
+    console.warn(
+      `\n*** POSTGRES TESTS NOT RUN: no server at ${url} (${why}). Start one or set AGENT_STORAGE_TEST_POSTGRES_URL. ***\n`,
+    );
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
