@@ -70,12 +70,15 @@ export function sqlInspector(options: SqlInspectorOptions): NonNullable<Conforma
       const exec = (store as SqlAgentStorage).executor;
       const name = options.table(table, store);
       const loosen = options.loosen(name, column);
-      if (loosen) await exec.exec(loosen);
-      try {
-        await exec.run(options.update(name, column), [value, id]);
-      } finally {
-        if (options.tighten) await exec.exec(options.tighten);
-      }
+      // One transaction holds one connection: a pooled driver must not loosen one connection and write on another.
+      await exec.transaction(async (tx) => {
+        if (loosen) await tx.exec(loosen);
+        try {
+          await tx.run(options.update(name, column), [value, id]);
+        } finally {
+          if (options.tighten) await tx.exec(options.tighten);
+        }
+      });
     },
   };
 }
@@ -112,6 +115,11 @@ function sqliteFileTarget(name: string, url: (path: string) => string): Conforma
 /** better-sqlite3 on files in a fresh temporary folder. */
 export function sqliteTarget(): ConformanceTarget {
   return sqliteFileTarget('sqlite', (path) => `sqlite:${path}`);
+}
+
+/** @libsql/client on local files in a fresh temporary folder. */
+export function libsqlTarget(): ConformanceTarget {
+  return sqliteFileTarget('libsql', (path) => `libsql:${path}`);
 }
 
 /**

@@ -58,6 +58,23 @@ export const adapters: readonly AdapterEntry[] = [
     },
   },
   {
+    name: 'libsql',
+    // `libsql:./a.db` and `file:` are local files; `libsql://`, `http(s)://`, `ws(s)://` are libSQL servers.
+    schemes: ['libsql:', 'file:', 'http:', 'https:', 'ws:', 'wss:'],
+    async open(url, options) {
+      const { LibsqlAgentStorage, libsqlClientUrl } = await import('./adapters/libsql.js');
+      const client = libsqlClientUrl(url);
+      if (client.startsWith('file:') && !client.includes(':memory:')) {
+        const path = client
+          .slice('file:'.length)
+          .replace(/^\/\/(localhost)?/, '')
+          .split('?')[0] as string;
+        if (path !== '') mkdirSync(dirname(path), { recursive: true });
+      }
+      return new LibsqlAgentStorage(url, options);
+    },
+  },
+  {
     name: 'postgres',
     schemes: ['postgres:', 'postgresql:'],
     async open(url, options) {

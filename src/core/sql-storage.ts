@@ -81,6 +81,11 @@ export class SqlAgentStorage implements AgentStorage {
     return this.#executor;
   }
 
+  /** The dialect, for tools and tests that run the migrator or raw SQL themselves. */
+  get dialect(): SqlDialect {
+    return this.#dialect;
+  }
+
   /** Applies pending migrations (see `docs/migrations.md`); resolves to the names applied. */
   async migrate(): Promise<string[]> {
     return migrateUp(this.#migrator());

@@ -80,8 +80,9 @@ export function sqliteErrorCode(code: string | undefined): ErrorCode {
 
 export function mapSqliteError(adapter: string, error: unknown): AgentStorageError {
   if (error instanceof AgentStorageError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const text = typeof code === 'string' ? code : undefined;
+  // better-sqlite3 puts the extended code in `code`; libsql puts it in `extendedCode`.
+  const { code, extendedCode } = (error ?? {}) as { code?: unknown; extendedCode?: unknown };
+  const text = typeof extendedCode === 'string' ? extendedCode : typeof code === 'string' ? code : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return new AgentStorageError(sqliteErrorCode(text), `${text ?? 'error'}: ${message}`, {
     adapter,

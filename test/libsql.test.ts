@@ -1,0 +1,4 @@
+import { libsqlTarget } from '../conformance/targets.js';
+import { describeConformance } from '../conformance/vitest.js';
+
+describeConformance(libsqlTarget());
