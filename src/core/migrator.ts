@@ -122,6 +122,69 @@ async function check(
   };
 }
 
+/**
+ * Records as applied the leading migrations whose tables another program (nocodo-agents)
+ * already created, without running them and without touching a row. Refuses (`MIGRATION`)
+ * what cannot be adopted safely: tables present out of order, a table missing columns,
+ * or an origin history that lists a migration whose table is gone.
+ */
+async function adopt(
+  config: MigratorConfig,
+  tx: SqlExecutor,
+  files: readonly MigrationFile[],
+  clock: () => number,
+): Promise<void> {
+  const spec = config.dialect.adoption;
+  if (spec === undefined) return;
+  const found: { file: MigrationFile; version: number; table: string; missing: string[] }[] = [];
+  const absent: { file: MigrationFile; table: string }[] = [];
+  for (const file of files) {
+    const expected = spec.migrations[file.name];
+    if (expected === undefined) break;
+    const columns = new Set(
+      (await tx.all<{ name: string }>(spec.columns, [expected.table])).map((c) => c.name),
+    );
+    if (columns.size === 0) absent.push({ file, table: expected.table });
+    else
+      found.push({
+        file,
+        version: expected.version,
+        table: expected.table,
+        missing: expected.columns.filter((c) => !columns.has(c)),
+      });
+  }
+  if (found.length === 0) return;
+  const history =
+    (await tx.get(spec.hasHistory, [])) === undefined
+      ? []
+      : (await tx.all<{ version: number | bigint }>(spec.history, [])).map((r) => Number(r.version));
+  const problems: string[] = [];
+  const firstAbsent = absent[0];
+  const stray = firstAbsent ? found.filter((f) => f.file.name > firstAbsent.file.name) : [];
+  if (firstAbsent && stray.length > 0) {
+    problems.push(
+      `table ${firstAbsent.table} is missing while ${stray.map((f) => f.table).join(', ')} exist`,
+    );
+  }
+  for (const f of found) {
+    if (f.missing.length > 0) problems.push(`table ${f.table} lacks column(s) ${f.missing.join(', ')}`);
+  }
+  for (const version of history) {
+    const gone = absent.find((a) => spec.migrations[a.file.name]?.version === version);
+    if (gone)
+      problems.push(`its migration history lists V${version}, but table ${gone.table} does not exist`);
+  }
+  if (problems.length > 0) {
+    fail(
+      config,
+      `the database looks partly created by ${spec.origin} and cannot be adopted as it is: ${problems.join('; ')}`,
+    );
+  }
+  for (const f of found) {
+    await tx.run(config.dialect.migrationSql.insertLog, [f.file.name, f.file.checksum, clock()]);
+  }
+}
+
 /** Reports applied and pending migrations without writing anything. */
 export async function migrationStatus(config: MigratorConfig): Promise<MigrationStatus> {
   return check(config, config.executor, config.migrations ?? loadMigrations(config.dialect.name));
@@ -153,8 +216,9 @@ async function run(
   try {
     return await config.executor.transaction(async (tx) => {
       if (sql.lock !== null) await tx.exec(sql.lock);
-      await check(config, tx, files);
+      const status = await check(config, tx, files);
       await tx.exec(sql.createLog);
+      if (status.applied.length === 0) await adopt(config, tx, files, clock);
       const umzug = new Umzug<SqlExecutor>({
         context: tx,
         logger: undefined,

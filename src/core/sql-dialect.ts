@@ -1,6 +1,26 @@
 import type { TableName } from './rows.js';
 
 /**
+ * A database created by another program (nocodo-agents) whose tables are the ones our
+ * first migrations create: the migrator records those migrations as applied instead of
+ * running them, after checking that what is there is what they would have made.
+ */
+export interface AdoptionSpec {
+  /** Who created such databases, for messages (`nocodo-agents`). */
+  readonly origin: string;
+  /** Params: table name. Returns one `{ name }` row per column; none when the table does not exist. */
+  readonly columns: string;
+  /** Returns a row when the origin's own migration history table exists. */
+  readonly hasHistory: string;
+  /** Returns `{ version }` rows: the origin's migrations it recorded as applied. */
+  readonly history: string;
+  /** Our migration name → the origin's version, the table it creates, and the columns that table must have. */
+  readonly migrations: Readonly<
+    Record<string, { version: number; table: string; columns: readonly string[] }>
+  >;
+}
+
+/**
  * Everything that differs between SQL dialects, in one object per dialect
  * (`src/dialects/*.ts`). The shared core binds parameters in the order given here.
  */
@@ -29,6 +49,8 @@ export interface SqlDialect {
     /** `UPDATE table SET c1 = ?, … WHERE id = ?`: params are the new values, then the id. */
     update(table: TableName, columns: readonly string[]): string;
   };
+  /** How to adopt a database another program created with the same tables (see `AdoptionSpec`). */
+  readonly adoption?: AdoptionSpec;
   /** Statements of the migration runner (`src/core/migrator.ts`). */
   readonly migrationSql: {
     /**
