@@ -168,7 +168,52 @@ export function postgresTarget(url: string): ConformanceTarget {
   };
 }
 
+/**
+ * Postgres on a scratch database created on the server `url` names and dropped at
+ * teardown: what `agent-storage verify --url postgres://…` uses, so that verifying never
+ * writes into the database the URL names. Needs the CREATEDB privilege.
+ */
+export function postgresScratchTarget(url: string): ConformanceTarget {
+  const database = `agent_storage_verify_${process.pid}_${Date.now().toString(36)}`;
+  const scratchUrl = new URL(url);
+  scratchUrl.pathname = `/${database}`;
+  let inner: ConformanceTarget | undefined;
+  const admin = async <T>(fn: (client: import('pg').Client) => Promise<T>): Promise<T> => {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  const ready = async () => {
+    if (!inner) {
+      await admin((c) => c.query(`CREATE DATABASE "${database}"`));
+      inner = postgresTarget(scratchUrl.toString());
+    }
+    return inner;
+  };
+  return {
+    name: 'postgres',
+    create: async (options) => (await ready()).create(options),
+    reopen: async (store, options) =>
+      ((await ready()).reopen as NonNullable<ConformanceTarget['reopen']>)(store, options),
+    inspect: {
+      rowCounts: async (store) => (await ready()).inspect?.rowCounts(store) as never,
+      writeRaw: async (store, table, id, column, value) =>
+        (await ready()).inspect?.writeRaw(store, table, id, column, value),
+    },
+    async teardown() {
+      if (!inner) return;
+      await inner.teardown?.();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    },
+  };
+}
+
 /** The targets `agent-storage verify` runs when no URL is given. */
 export function builtInTargets(): ConformanceTarget[] {
-  return [memoryTarget(), sqliteTarget()];
+  return [memoryTarget(), sqliteTarget(), libsqlTarget()];
 }

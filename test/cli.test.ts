@@ -3,12 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postgresUrl } from './helpers/postgres.js';
 
 const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = promisify(execFile);
+const pgUrl = await postgresUrl();
 
 async function cli(args: string[], bin = ['--import', 'tsx', 'src/cli/main.ts']) {
   try {
@@ -24,13 +27,13 @@ async function cli(args: string[], bin = ['--import', 'tsx', 'src/cli/main.ts'])
 }
 
 describe('agent-storage CLI', () => {
-  it('verify prints a requirement x adapter table for memory and sqlite and exits 0', async () => {
+  it('verify prints a requirement x adapter table for the built-in adapters and exits 0', async () => {
     const json = join(dir, 'report.json');
     const { code, stdout } = await cli(['verify', '--json', json]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^requirement\s+memory\s+sqlite$/m);
-    expect(stdout).toMatch(/^session\.update-unknown\s+pass\s+pass$/m);
-    expect(stdout).toMatch(/^persist\.reopen\s+n\/a\s+pass$/m);
+    expect(stdout).toMatch(/^requirement\s+memory\s+sqlite\s+libsql$/m);
+    expect(stdout).toMatch(/^session\.update-unknown\s+pass\s+pass\s+pass$/m);
+    expect(stdout).toMatch(/^persist\.reopen\s+n\/a\s+pass\s+pass$/m);
     expect(stdout).toMatch(/^\d+ passed, 0 failed, 0 skipped, 1 not applicable$/m);
     const reports = JSON.parse(readFileSync(json, 'utf8')) as {
       adapter: string;
@@ -40,6 +43,7 @@ describe('agent-storage CLI', () => {
     expect(reports.map((r) => [r.adapter, r.failed])).toEqual([
       ['memory', 0],
       ['sqlite', 0],
+      ['libsql', 0],
     ]);
   });
 
@@ -49,6 +53,23 @@ describe('agent-storage CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^requirement\s+sqlite$/m);
     expect(() => readFileSync(path)).toThrow();
+  });
+
+  it.runIf(pgUrl)('verify --url postgres://… runs on a scratch database and drops it', async () => {
+    const url = pgUrl as string;
+    const databases = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const rows = (
+        await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'agent_storage_verify_%'")
+      ).rows;
+      await client.end();
+      return rows;
+    };
+    const { code, stdout } = await cli(['verify', '--url', url, '--grep', 'corrupt.']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^corrupt\.enum\s+pass$/m);
+    expect(await databases()).toEqual([]);
   });
 
   it('migrate and status manage the store at --url', async () => {
@@ -74,6 +95,6 @@ describe('agent-storage CLI', () => {
     );
     const { code, stdout } = await cli(['verify', '--grep', 'session.create-read'], ['dist/src/cli/main.js']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^session\.create-read\s+pass\s+pass$/m);
+    expect(stdout).toMatch(/^session\.create-read\s+pass\s+pass\s+pass$/m);
   });
 });

@@ -2,7 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runConformance } from '../../conformance/run.js';
-import { builtInTargets, memoryTarget, sqliteTarget } from '../../conformance/targets.js';
+import {
+  builtInTargets,
+  libsqlTarget,
+  memoryTarget,
+  postgresScratchTarget,
+  sqliteTarget,
+} from '../../conformance/targets.js';
 import type { ConformanceReport, ConformanceTarget } from '../../conformance/types.js';
 import { AgentStorageError } from '../contract/errors.js';
 import { DEFAULT_URL } from '../create-storage.js';
@@ -13,7 +19,8 @@ const USAGE = `Usage: agent-storage <command> [options]
 
 Commands:
   verify             Run the conformance suite on scratch stores and print a
-                     requirement x adapter table. Never writes to your database.
+                     requirement x adapter table. Never writes to your database:
+                     files in a temp folder; on Postgres, a scratch database it drops.
     --url URL          Adapter to verify, by URL scheme (repeatable). Default: every built-in adapter.
     --grep TEXT        Only requirements whose id contains TEXT.
     --json FILE        Also write the reports as JSON.
@@ -28,6 +35,17 @@ function scratchTargetFor(url: string): ConformanceTarget {
   const adapter = findAdapter(url).name;
   if (adapter === 'memory') return memoryTarget();
   if (adapter === 'sqlite') return sqliteTarget();
+  if (adapter === 'libsql') {
+    if (!/^(libsql:(?!\/\/)|file:)/.test(url)) {
+      throw new AgentStorageError(
+        'NOT_SUPPORTED',
+        'verify checks libsql on local scratch files only; a libSQL server URL is not used',
+        { adapter: 'cli' },
+      );
+    }
+    return libsqlTarget();
+  }
+  if (adapter === 'postgres') return postgresScratchTarget(url);
   throw new AgentStorageError('NOT_SUPPORTED', `verify has no scratch target for ${adapter}`, {
     adapter: 'cli',
   });
