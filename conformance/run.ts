@@ -35,8 +35,8 @@ function missing(
   if (need === 'inspect' && !target.inspect)
     return { status: 'skipped', reason: 'the target has no inspect hooks' };
   if (need === 'reopen' && !target.reopen) return { status: 'skipped', reason: 'the target has no reopen()' };
-  if (need === 'persistent' && store.capabilities.persistent !== true) {
-    return { status: 'not-applicable', reason: 'the adapter declares capabilities.persistent = false' };
+  if (need !== 'inspect' && need !== 'reopen' && store.capabilities[need] !== true) {
+    return { status: 'not-applicable', reason: `the adapter does not declare capabilities.${need}` };
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { AgentStorage } from '../src/contract/storage.js';
+import type { AgentStorage, Capabilities } from '../src/contract/storage.js';
 
 /** Tables the suite may count or damage through `ConformanceTarget.inspect`. */
 export type InspectableTable = 'agent_sessions' | 'agent_messages' | 'agent_tool_calls';
@@ -57,7 +57,8 @@ export interface RequirementContext {
   reopen(): Promise<AgentStorage>;
 }
 
-export type Need = 'inspect' | 'reopen' | 'persistent';
+/** A hook of the target, or a capability flag the adapter must declare. */
+export type Need = 'inspect' | 'reopen' | keyof Capabilities;
 
 export interface Requirement {
   /** Stable id, e.g. `session.update-unknown`. */

@@ -185,6 +185,7 @@ for (const setup of setups) {
           name: '0003_broken',
           up: 'CREATE TABLE x (id INTEGER); SELECT no_such_function();',
           down: null,
+          check: null,
           checksum: 'b',
         },
       ];

@@ -87,9 +87,12 @@ function dump(path: string, tables = TABLES): unknown {
   try {
     const exists = (t: string) =>
       db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t);
-    return Object.fromEntries(
-      tables.filter(exists).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all()]),
-    );
+    // client_key is the column migration 0006 adds (NULL for every nocodo row): not part of what nocodo wrote.
+    const rows = (t: string) =>
+      (db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Record<string, unknown>[]).map(
+        ({ client_key: _, ...row }) => row,
+      );
+    return Object.fromEntries(tables.filter(exists).map((t) => [t, rows(t)]));
   } finally {
     db.close();
   }
@@ -188,6 +191,30 @@ for (const scheme of ['sqlite', 'libsql'] as const) {
       });
       expect(dump(path, TABLES.slice(3))).toEqual({ project_requirements_qna: [], project_settings: [] });
       await store.close();
+    });
+
+    it('stops at migration 0006 when rows would break its unique keys, listing them, and loses nothing', async () => {
+      const path = nocodoDatabase({ history: [1, 2, 3, 4, 5] });
+      const db = new Database(path);
+      db.exec(`INSERT INTO agent_tool_calls (session_id, tool_call_id, tool_name, request, created_at)
+        VALUES (1, 'call_1', 'retry', '{}', 1770112802), (1, 'call_1', 'retry', '{}', 1770112803)`);
+      db.close();
+      const before = dump(path);
+      await expect(createStorage(`${scheme}:${path}`)).rejects.toMatchObject({
+        code: 'MIGRATION',
+        message: expect.stringMatching(
+          /0006_keys_and_listing_indexes cannot be applied.*"agent_tool_calls".*"call_1".*"copies":3/,
+        ),
+      });
+      expect(dump(path)).toEqual(before);
+      const again = new Database(path);
+      // The whole run rolled back: not even the adoption of 0001-0005 was recorded.
+      expect(
+        again.prepare("SELECT name FROM sqlite_master WHERE name = 'agent_storage_migrations'").all(),
+      ).toEqual([]);
+      again.exec("DELETE FROM agent_tool_calls WHERE tool_name = 'retry'");
+      again.close();
+      await (await createStorage(`${scheme}:${path}`)).close();
     });
 
     const refusals: [string, () => string, RegExp][] = [

@@ -1,4 +1,5 @@
 import type { Requirement } from '../types.js';
+import { extensionRequirements } from './extensions.js';
 import { lifecycleRequirements } from './lifecycle.js';
 import { messageRequirements } from './messages.js';
 import { sessionRequirements } from './sessions.js';
@@ -12,4 +13,5 @@ export const requirements: readonly Requirement[] = [
   ...toolCallRequirements,
   ...valueRequirements,
   ...lifecycleRequirements,
+  ...extensionRequirements,
 ];

@@ -20,8 +20,8 @@ export const messageRequirements: Requirement[] = [
       same(
         await ctx.store.getMessages(sessionId),
         [
-          { id, sessionId, role: 'user', content: 'List all tables', createdAt: T0 },
-          { id: id2, sessionId, role: 'assistant', content: '', createdAt: T0 + 1 },
+          { id, sessionId, role: 'user', content: 'List all tables', createdAt: T0, clientKey: null },
+          { id: id2, sessionId, role: 'assistant', content: '', createdAt: T0 + 1, clientKey: null },
         ],
         'getMessages',
       );
@@ -52,7 +52,24 @@ export const messageRequirements: Requirement[] = [
     title: 'getMessages orders by createdAt, ties in insertion order',
     async run(ctx) {
       const sessionId = await aSession(ctx);
-      const times = [5, 3, 5, 3, 9, 5, -2, 9, 0];
+      // Twelve-plus rows with ties across ids 9 and 10 and 99 and 100 catch ids compared as text.
+      const times = [
+        5,
+        3,
+        5,
+        3,
+        9,
+        5,
+        -2,
+        9,
+        0,
+        5,
+        5,
+        5,
+        3,
+        5,
+        ...Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 5 : 7)),
+      ];
       const created: { id: string; createdAt: number; content: string }[] = [];
       for (const [i, t] of times.entries()) {
         const content = `m${i}`;

@@ -189,7 +189,7 @@ export const toolCallRequirements: Requirement[] = [
     title: 'getToolCalls and getPendingToolCalls order by createdAt, ties in insertion order',
     async run(ctx) {
       const sessionId = await aSession(ctx);
-      const times = [4, 1, 4, 1, 4, 0, 7, 1];
+      const times = [4, 1, 4, 1, 4, 0, 7, 1, 4, 4, 4, 1, 4, 4];
       const created: { name: string; createdAt: number; i: number }[] = [];
       for (const [i, t] of times.entries()) {
         await ctx.store.createToolCall(newToolCall(sessionId, { toolCallId: `c${i}`, createdAt: t }));

@@ -1,5 +1,6 @@
 import { MAX_JSON_DEPTH } from '../../src/contract/json.js';
 import type { JsonValue } from '../../src/contract/types.js';
+import { MAX_NAME_LENGTH } from '../../src/contract/validation.js';
 import { rejects, same } from '../expect.js';
 import { aSession, newMessage, newSession, newToolCall, writesNothing } from '../fixtures.js';
 import type { Requirement, RequirementContext } from '../types.js';
@@ -67,6 +68,11 @@ const BAD_JSON: readonly [string, unknown][] = [
   ],
   [`nesting past ${MAX_JSON_DEPTH}`, nest(MAX_JSON_DEPTH + 1)],
 ];
+
+/** Names and keys are capped at MAX_NAME_LENGTH: the tricky text, cut at a code point boundary. */
+function name(prefix: string, text: string): string {
+  return [...`${prefix}${text}`].slice(0, MAX_NAME_LENGTH / 2).join('');
+}
 
 async function everyJsonField(ctx: RequirementContext, value: JsonValue, what: string): Promise<void> {
   const sessionId = await ctx.store.createSession(newSession({ config: value }));
@@ -148,7 +154,7 @@ export const valueRequirements: Requirement[] = [
       for (const [what, text] of TRICKY_TEXT) {
         const id = await ctx.store.createSession(
           newSession({
-            agentName: `a${text}`,
+            agentName: name('a', text),
             systemPrompt: text,
             userPrompt: text,
             result: text,
@@ -158,18 +164,18 @@ export const valueRequirements: Requirement[] = [
         const s = await ctx.store.getSession(id);
         same(
           [s?.agentName, s?.systemPrompt, s?.userPrompt, s?.result, s?.error],
-          [`a${text}`, text, text, text, text],
+          [name('a', text), text, text, text, text],
           `${what} text in a session`,
         );
         await ctx.store.createMessage(newMessage(id, { content: text }));
         same((await ctx.store.getMessages(id))[0]?.content, text, `${what} text as message content`);
         await ctx.store.createToolCall(
-          newToolCall(id, { toolCallId: `c${text}`, toolName: `t${text}`, errorDetails: text }),
+          newToolCall(id, { toolCallId: name('c', text), toolName: name('t', text), errorDetails: text }),
         );
         const c = (await ctx.store.getToolCalls(id))[0];
         same(
           [c?.toolCallId, c?.toolName, c?.errorDetails],
-          [`c${text}`, `t${text}`, text],
+          [name('c', text), name('t', text), text],
           `${what} text in a tool call`,
         );
       }
@@ -552,6 +558,51 @@ export const valueRequirements: Requirement[] = [
         'createMessage without content',
         { field: 'content' },
       );
+    },
+  },
+  {
+    id: 'input.name-length',
+    title: `Names and keys (agentName, provider, model, toolName, toolCallId) hold at most ${MAX_NAME_LENGTH} UTF-16 units; longer ones reject with INVALID_INPUT naming the field`,
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const visible = async () => [
+        await ctx.store.getSession(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      const longest = 'n'.repeat(MAX_NAME_LENGTH);
+      for (const field of ['agentName', 'provider', 'model'] as const) {
+        const id = await ctx.store.createSession(newSession({ [field]: longest }));
+        same((await ctx.store.getSession(id))?.[field], longest, `${field} of ${MAX_NAME_LENGTH} units`);
+        await writesNothing(
+          ctx,
+          `${field} too long`,
+          () =>
+            rejects(
+              () => ctx.store.createSession(newSession({ [field]: `${longest}x` })),
+              'INVALID_INPUT',
+              `${field} of ${MAX_NAME_LENGTH + 1} units`,
+              { field },
+            ),
+          visible,
+        );
+      }
+      for (const field of ['toolName', 'toolCallId'] as const) {
+        await ctx.store.createToolCall(
+          newToolCall(sessionId, { toolCallId: `ok-${field}`, [field]: longest }),
+        );
+        await writesNothing(
+          ctx,
+          `${field} too long`,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall(newToolCall(sessionId, { [field]: `${longest}x` })),
+              'INVALID_INPUT',
+              `${field} of ${MAX_NAME_LENGTH + 1} units`,
+              { field },
+            ),
+          visible,
+        );
+      }
     },
   },
   {

@@ -1,10 +1,22 @@
 import type {
+  Answer,
+  Batch,
+  BatchResult,
   Message,
   NewMessage,
+  NewQuestion,
   NewSession,
+  NewSetting,
   NewToolCall,
+  Page,
+  PageQuery,
+  Question,
   Session,
+  SessionQuery,
   SessionUpdate,
+  SessionUpdateOptions,
+  Setting,
+  SettingValue,
   ToolCall,
   ToolCallUpdate,
 } from './types.js';
@@ -16,7 +28,38 @@ import type {
 export interface Capabilities {
   /** Data outlives `close()`: a store reopened over the same location reads it back. */
   readonly persistent: boolean;
+  /** `listSessions`. */
+  readonly listSessions: boolean;
+  /** `getMessagesPage`, `getToolCallsPage`, `countMessages`, `countToolCalls`. */
+  readonly paging: boolean;
+  /** `deleteSession`. */
+  readonly deleteSession: boolean;
+  /** `appendBatch`. */
+  readonly batch: boolean;
+  /** `clientKey` on messages; tool calls deduplicated by `toolCallId` within a session. */
+  readonly idempotency: boolean;
+  /** The `expectedStatus` option of `updateSession`. */
+  readonly conditionalUpdate: boolean;
+  /** `createQuestions`, `getQuestions`, `getPendingQuestions`, `answerQuestions`. */
+  readonly requirements: boolean;
+  /** `createSettings`, `getSettings`, `getPendingSettings`, `setSettingValues`. */
+  readonly settings: boolean;
 }
+
+/** Names of the optional capabilities (every flag but `persistent`). */
+export type OptionalCapability = Exclude<keyof Capabilities, 'persistent'>;
+
+/** Every capability flag set, as the built-in adapters declare. */
+export const ALL_CAPABILITIES: Omit<Capabilities, 'persistent'> = Object.freeze({
+  listSessions: true,
+  paging: true,
+  deleteSession: true,
+  batch: true,
+  idempotency: true,
+  conditionalUpdate: true,
+  requirements: true,
+  settings: true,
+});
 
 /**
  * The storage contract for agent runs: nocodo-agents' nine operations plus `close()`.
@@ -31,6 +74,7 @@ export interface Capabilities {
  * - A stored value the contract cannot represent rejects with `CORRUPT_DATA`
  *   naming table, row and column; it is never remapped.
  * - After `close()`, every call rejects with `CLOSED`.
+ * - An operation whose capability the adapter does not declare rejects with `NOT_SUPPORTED`.
  */
 export interface AgentStorage {
   /** Which adapter this is (`sqlite`, `memory`, ...); used in error messages and reports. */
@@ -64,8 +108,11 @@ export interface AgentStorage {
    * Omitted fields keep their value; `null` clears a nullable one. Throws
    * `NOT_FOUND` when no session has this id (never a silent no-op, never an insert),
    * `INVALID_INPUT` for an empty update, a bad value, or any other field (they are immutable).
+   * With `options.expectedStatus` (capability `conditionalUpdate`) the update happens only
+   * if the session is in that status (or one of them), atomically; otherwise `CONFLICT`
+   * and nothing changes, so two workers cannot both finish one session.
    */
-  updateSession(id: string, update: SessionUpdate): Promise<void>;
+  updateSession(id: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<void>;
 
   /**
    * Appends a message to a session and returns its id.
@@ -84,12 +131,51 @@ export interface AgentStorage {
   getMessages(sessionId: string): Promise<Message[]>;
 
   /**
+   * Lists sessions newest first (`startedAt` descending, ties by id descending), filtered
+   * by status, agent, provider, model and a `startedAt` range, one keyset page at a time.
+   * Capability `listSessions`. Throws `INVALID_INPUT` for a bad filter, a limit outside
+   * 1..`PAGE_LIMIT.max`, or a cursor this storage did not issue.
+   */
+  listSessions(query?: SessionQuery): Promise<Page<Session>>;
+
+  /**
+   * Deletes a session with everything that hangs from it (messages, tool calls, questions,
+   * settings) in one atomic step. Resolves `true` when it existed, `false` when not.
+   * Capability `deleteSession`.
+   */
+  deleteSession(id: string): Promise<boolean>;
+
+  /**
+   * One page of a session's messages in `getMessages` order: the first `limit` after the
+   * `after` cursor, or the last `limit` before the `before` cursor (still ascending).
+   * Costs the same deep in a long session as at its start (keyset, never OFFSET).
+   * Capability `paging`. An unknown session gives an empty page.
+   */
+  getMessagesPage(sessionId: string, query?: PageQuery): Promise<Page<Message>>;
+
+  /** Number of messages in a session (0 for an unknown one). Capability `paging`. */
+  countMessages(sessionId: string): Promise<number>;
+
+  /**
+   * Appends messages and tool calls in one call, all or nothing, in one transaction and
+   * as few round trips as the backend allows. A tool call may point at a message of the
+   * same batch with `messageIndex`. Every item is validated first (`INVALID_INPUT` names
+   * `messages[i].field`); an unknown session or message is `NOT_FOUND`; with
+   * `idempotency`, repeated keys behave as in the single creates, and a retried batch
+   * writes nothing new. Resolves to the ids in input order. Capability `batch`.
+   */
+  appendBatch(batch: Batch): Promise<BatchResult>;
+
+  /**
    * Records a tool call and returns its id.
    *
    * `status` defaults to `pending`, `createdAt` to the storage's clock, the rest to `null`.
    * Throws `NOT_FOUND` when the session does not exist, or when `messageId` is set and
    * does not name a message of that session. Throws `INVALID_INPUT` for an empty
    * `toolCallId` or `toolName`, a non-JSON request or response, or any other bad field.
+   * With `idempotency`, `toolCallId` identifies the call within its session: repeating the
+   * create with the same messageId, toolName and request (and createdAt, when given)
+   * returns the first id and writes nothing; a different payload is `CONFLICT`.
    */
   createToolCall(toolCall: NewToolCall): Promise<string>;
 
@@ -115,6 +201,53 @@ export interface AgentStorage {
    * Returns `[]` for an unknown session.
    */
   getPendingToolCalls(sessionId: string): Promise<ToolCall[]>;
+
+  /**
+   * One page of a session's tool calls in `getToolCalls` order; see `getMessagesPage`.
+   * Capability `paging`.
+   */
+  getToolCallsPage(sessionId: string, query?: PageQuery): Promise<Page<ToolCall>>;
+
+  /** Number of tool calls in a session (0 for an unknown one). Capability `paging`. */
+  countToolCalls(sessionId: string): Promise<number>;
+
+  /**
+   * Stores questions for a session, optionally tied to one of its tool calls; resolves to
+   * their ids. `questionId` is unique within the session: a repeat is `CONFLICT` and nothing
+   * is written. `NOT_FOUND` for an unknown session or tool call. Capability `requirements`.
+   */
+  createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]>;
+
+  /** A session's questions ordered by createdAt, ties in insertion order. Capability `requirements`. */
+  getQuestions(sessionId: string): Promise<Question[]>;
+
+  /** The session's unanswered questions, in `getQuestions` order. Capability `requirements`. */
+  getPendingQuestions(sessionId: string): Promise<Question[]>;
+
+  /**
+   * Stores answers by `questionId`, all or nothing; answering again replaces the answer.
+   * `NOT_FOUND` when the session has no such question. Capability `requirements`.
+   */
+  answerQuestions(sessionId: string, answers: Answer[]): Promise<void>;
+
+  /**
+   * Stores settings for a session (value `null` = still to collect); resolves to their
+   * ids. `settingKey` is unique within the session: a repeat is `CONFLICT`.
+   * Capability `settings`.
+   */
+  createSettings(sessionId: string, settings: NewSetting[]): Promise<string[]>;
+
+  /** All settings of a session ordered by createdAt, ties in insertion order. Capability `settings`. */
+  getSettings(sessionId: string): Promise<Setting[]>;
+
+  /** Settings whose value is still `null`, in `getSettings` order. Capability `settings`. */
+  getPendingSettings(sessionId: string): Promise<Setting[]>;
+
+  /**
+   * Stores values by `settingKey`, all or nothing; `NOT_FOUND` when the session has no
+   * such setting. Capability `settings`.
+   */
+  setSettingValues(sessionId: string, values: SettingValue[]): Promise<void>;
 
   /**
    * Releases the store's resources. Idempotent.

@@ -44,6 +44,8 @@ export interface Message {
   /** May be empty: an assistant turn that only calls tools has no text. */
   content: string;
   createdAt: number;
+  /** The caller's idempotency key, unique within the session; `null` when none was given. */
+  clientKey: string | null;
 }
 
 /** One tool invocation requested by the model. */
@@ -101,6 +103,12 @@ export interface NewMessage {
   content: string;
   /** Default: the storage's clock. */
   createdAt?: number;
+  /**
+   * Idempotency key, unique within the session. Repeating a create with the same key and
+   * the same role, content (and createdAt, when given) returns the first id and writes
+   * nothing; with a different payload it rejects with `CONFLICT`. Default `null`.
+   */
+  clientKey?: string | null;
 }
 
 /** Input of `createToolCall`. Omitted optional fields take the defaults shown. */
@@ -132,4 +140,140 @@ export interface ToolCallUpdate {
   executionTimeMs?: number | null;
   completedAt?: number | null;
   errorDetails?: string | null;
+}
+
+/** One page of a keyset-paginated read. */
+export interface Page<T> {
+  items: T[];
+  /**
+   * Continues in the same direction (pass it as `after` for a forward read, as `before`
+   * for a backward one); `null` when there is nothing further. Opaque; stays valid while
+   * rows are added.
+   */
+  nextCursor: string | null;
+}
+
+/** Default and maximum `limit` of every paged read. */
+export const PAGE_LIMIT = { default: 50, max: 1000 } as const;
+
+/** Input of `listSessions`: every filter is optional and they combine with AND. */
+export interface SessionQuery {
+  /** One status, or any of several. */
+  status?: SessionStatus | SessionStatus[];
+  agentName?: string;
+  provider?: string;
+  model?: string;
+  /** Sessions with `startedAt >= startedFrom`. */
+  startedFrom?: number;
+  /** Sessions with `startedAt < startedBefore`. */
+  startedBefore?: number;
+  /** Default `PAGE_LIMIT.default`, at most `PAGE_LIMIT.max`. */
+  limit?: number;
+  /** A `nextCursor` from the previous page. */
+  cursor?: string;
+}
+
+/** Input of the paged reads of messages and tool calls, in the contract's order (createdAt, then insertion). */
+export interface PageQuery {
+  /** Default `PAGE_LIMIT.default`, at most `PAGE_LIMIT.max`. */
+  limit?: number;
+  /** Rows strictly after this cursor (the first page when neither is given). */
+  after?: string;
+  /** Rows strictly before this cursor; the page still reads in ascending order. */
+  before?: string;
+}
+
+/** Options of `updateSession`. */
+export interface SessionUpdateOptions {
+  /** Update only if the session's current status is this one (or one of these), else `CONFLICT`. */
+  expectedStatus?: SessionStatus | SessionStatus[];
+}
+
+/** A tool call inside `appendBatch`: may point at a message of the same batch by index. */
+export interface BatchToolCall extends NewToolCall {
+  /** Index into the batch's `messages`; the call's `messageId` becomes that message's id. Excludes `messageId`. */
+  messageIndex?: number;
+}
+
+/** Input of `appendBatch`. */
+export interface Batch {
+  messages?: NewMessage[];
+  toolCalls?: BatchToolCall[];
+}
+
+/** Result of `appendBatch`: ids in input order. */
+export interface BatchResult {
+  messageIds: string[];
+  toolCallIds: string[];
+}
+
+/** A question the requirements-gathering agent asked (`project_requirements_qna`). */
+export interface Question {
+  id: string;
+  sessionId: string;
+  /** The tool call that asked it, if recorded. */
+  toolCallId: string | null;
+  /** The agent's own id for the question, unique within the session. */
+  questionId: string;
+  question: string;
+  description: string | null;
+  /** How the answer is expected (`text`, ...). Default `text`. */
+  responseType: string;
+  answer: string | null;
+  createdAt: number;
+  answeredAt: number | null;
+}
+
+export interface NewQuestion {
+  /** Default `null`; when set, must name a tool call of the same session. */
+  toolCallId?: string | null;
+  questionId: string;
+  question: string;
+  /** Default `null`. */
+  description?: string | null;
+  /** Default `text`. */
+  responseType?: string;
+  /** Default: the storage's clock. */
+  createdAt?: number;
+}
+
+export interface Answer {
+  questionId: string;
+  answer: string;
+  /** Default: the storage's clock. */
+  answeredAt?: number;
+}
+
+/** A setting the settings-management agent collects (`project_settings`). */
+export interface Setting {
+  id: string;
+  sessionId: string;
+  toolCallId: string | null;
+  /** Unique within the session. */
+  settingKey: string;
+  settingName: string;
+  description: string | null;
+  /** Default `text`. */
+  settingType: string;
+  settingValue: string | null;
+  createdAt: number;
+  updatedAt: number | null;
+}
+
+export interface NewSetting {
+  toolCallId?: string | null;
+  settingKey: string;
+  settingName: string;
+  description?: string | null;
+  settingType?: string;
+  /** Default `null` (pending). */
+  settingValue?: string | null;
+  createdAt?: number;
+}
+
+export interface SettingValue {
+  settingKey: string;
+  value: string;
+  /** Default: the storage's clock. */
+  updatedAt?: number;
 }

@@ -3,6 +3,7 @@ import { encodeJson, JsonEncodeError } from './json.js';
 import {
   MESSAGE_ROLES,
   type MessageRole,
+  PAGE_LIMIT,
   SESSION_STATUSES,
   type SessionStatus,
   TOOL_CALL_STATUSES,
@@ -36,9 +37,14 @@ export interface MessageRecord {
   role: MessageRole;
   content: string;
   createdAt: number;
+  clientKey: string | null;
+  /** Whether `createdAt` was given (an idempotent retry compares it only then). */
+  createdAtGiven: boolean;
 }
 
 export interface ToolCallRecord {
+  /** Whether `createdAt` was given (an idempotent retry compares it only then). */
+  createdAtGiven: boolean;
   sessionId: string;
   messageId: string | null;
   toolCallId: string;
@@ -65,7 +71,7 @@ export interface ValidationContext {
   clock: () => number;
 }
 
-type Kind = 'text' | 'nonEmpty' | 'timestamp' | 'duration' | 'json' | 'id';
+type Kind = 'text' | 'nonEmpty' | 'name' | 'timestamp' | 'duration' | 'json' | 'id';
 interface FieldSpec {
   kind: Kind;
   nullable?: boolean;
@@ -75,9 +81,9 @@ interface FieldSpec {
 }
 
 const SESSION_FIELDS: Record<string, FieldSpec> = {
-  agentName: { kind: 'nonEmpty' },
-  provider: { kind: 'nonEmpty' },
-  model: { kind: 'nonEmpty' },
+  agentName: { kind: 'name' },
+  provider: { kind: 'name' },
+  model: { kind: 'name' },
   systemPrompt: { kind: 'text', nullable: true, default: null },
   userPrompt: { kind: 'text' },
   config: { kind: 'json', default: null },
@@ -94,13 +100,45 @@ const MESSAGE_FIELDS: Record<string, FieldSpec> = {
   role: { kind: 'text', oneOf: MESSAGE_ROLES },
   content: { kind: 'text' },
   createdAt: { kind: 'timestamp', default: 'clock' },
+  clientKey: { kind: 'name', nullable: true, default: null },
+};
+
+const QUESTION_FIELDS: Record<string, FieldSpec> = {
+  toolCallId: { kind: 'id', nullable: true, default: null },
+  questionId: { kind: 'name' },
+  question: { kind: 'nonEmpty' },
+  description: { kind: 'text', nullable: true, default: null },
+  responseType: { kind: 'nonEmpty', default: 'text' },
+  createdAt: { kind: 'timestamp', default: 'clock' },
+};
+
+const ANSWER_FIELDS: Record<string, FieldSpec> = {
+  questionId: { kind: 'name' },
+  answer: { kind: 'text' },
+  answeredAt: { kind: 'timestamp', default: 'clock' },
+};
+
+const SETTING_FIELDS: Record<string, FieldSpec> = {
+  toolCallId: { kind: 'id', nullable: true, default: null },
+  settingKey: { kind: 'name' },
+  settingName: { kind: 'nonEmpty' },
+  description: { kind: 'text', nullable: true, default: null },
+  settingType: { kind: 'nonEmpty', default: 'text' },
+  settingValue: { kind: 'text', nullable: true, default: null },
+  createdAt: { kind: 'timestamp', default: 'clock' },
+};
+
+const SETTING_VALUE_FIELDS: Record<string, FieldSpec> = {
+  settingKey: { kind: 'name' },
+  value: { kind: 'text' },
+  updatedAt: { kind: 'timestamp', default: 'clock' },
 };
 
 const TOOL_CALL_FIELDS: Record<string, FieldSpec> = {
   sessionId: { kind: 'id' },
   messageId: { kind: 'id', nullable: true, default: null },
-  toolCallId: { kind: 'nonEmpty' },
-  toolName: { kind: 'nonEmpty' },
+  toolCallId: { kind: 'name' },
+  toolName: { kind: 'name' },
   request: { kind: 'json' },
   response: { kind: 'json', nullable: true, default: null },
   status: { kind: 'text', oneOf: TOOL_CALL_STATUSES, default: 'pending' },
@@ -114,6 +152,13 @@ const TOOL_CALL_MUTABLE = ['status', 'response', 'executionTimeMs', 'completedAt
 function invalid(ctx: ValidationContext, op: string, field: string, problem: string): never {
   throw new AgentStorageError('INVALID_INPUT', `${op}: ${field} ${problem}`, { adapter: ctx.adapter, field });
 }
+
+/**
+ * Names and keys (agentName, provider, model, toolName, toolCallId, clientKey, questionId,
+ * settingKey) are indexed, and an index entry has a size limit (Postgres' btree takes about
+ * 2.7 kB): 512 UTF-16 units stay below it in any encoding, on every backend.
+ */
+export const MAX_NAME_LENGTH = 512;
 
 /** Text that every backend stores and returns unchanged: well-formed UTF-16 with no U+0000. */
 function textProblem(value: string): string | undefined {
@@ -157,7 +202,11 @@ function checkValue(
     invalid(ctx, op, field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
   }
   if (kind === 'id') return value; // opaque: an id the store never issued is NOT_FOUND, not invalid
-  if (kind === 'nonEmpty' && value.length === 0) invalid(ctx, op, field, 'must not be empty');
+  if ((kind === 'nonEmpty' || kind === 'name') && value.length === 0)
+    invalid(ctx, op, field, 'must not be empty');
+  if (kind === 'name' && value.length > MAX_NAME_LENGTH) {
+    invalid(ctx, op, field, `must be at most ${MAX_NAME_LENGTH} characters, got ${value.length}`);
+  }
   if (spec.oneOf && !spec.oneOf.includes(value)) {
     invalid(ctx, op, field, `must be one of ${spec.oneOf.join(', ')}, got ${JSON.stringify(value)}`);
   }
@@ -186,32 +235,52 @@ function requireObject(
   return input as Record<string, unknown>;
 }
 
+/** `path` prefixes field names in errors for records inside lists (`messages[3].`). */
 function checkRecord(
   ctx: ValidationContext,
   op: string,
   fields: Record<string, FieldSpec>,
   input: unknown,
+  path = '',
+  extra: readonly string[] = [],
 ): Record<string, unknown> {
-  const obj = requireObject(ctx, op, 'input', input);
+  const obj = requireObject(ctx, op, path === '' ? 'input' : path.slice(0, -1), input);
   for (const key of Object.keys(obj)) {
-    if (!(key in fields)) {
-      invalid(ctx, op, key, key === 'id' ? 'is assigned by the store' : 'is not a field of this record');
+    if (!(key in fields) && !extra.includes(key)) {
+      invalid(
+        ctx,
+        op,
+        `${path}${key}`,
+        key === 'id' ? 'is assigned by the store' : 'is not a field of this record',
+      );
     }
   }
   const out: Record<string, unknown> = {};
   for (const field in fields) {
     const spec = fields[field] as FieldSpec;
     const value = obj[field];
+    const name = `${path}${field}`;
     if (value === undefined) {
-      if (spec.default === undefined) invalid(ctx, op, field, 'is required');
-      out[field] = spec.default === 'clock' ? clockNow(ctx, op, field) : spec.default;
+      if (spec.default === undefined) invalid(ctx, op, name, 'is required');
+      out[field] = spec.default === 'clock' ? clockNow(ctx, op, name) : spec.default;
       // Defaults are already in stored form except JSON, which is encoded here.
       if (spec.kind === 'json' && !spec.nullable) out[field] = 'null';
     } else {
-      out[field] = checkValue(ctx, op, field, spec, value);
+      out[field] = checkValue(ctx, op, name, spec, value);
     }
   }
   return out;
+}
+
+function checkList<T>(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  input: unknown,
+  item: (value: unknown, path: string) => T,
+): T[] {
+  if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
+  return input.map((value, i) => item(value, `${field}[${i}].`));
 }
 
 function clockNow(ctx: ValidationContext, op: string, field: string): number {
@@ -267,12 +336,27 @@ export function validateSessionUpdate(ctx: ValidationContext, id: unknown, input
   return checkUpdate(ctx, 'updateSession', SESSION_FIELDS, SESSION_MUTABLE, id, input);
 }
 
-export function validateNewMessage(ctx: ValidationContext, input: unknown): MessageRecord {
-  return checkRecord(ctx, 'createMessage', MESSAGE_FIELDS, input) as unknown as MessageRecord;
+export function validateNewMessage(
+  ctx: ValidationContext,
+  input: unknown,
+  op = 'createMessage',
+  path = '',
+): MessageRecord {
+  const record = checkRecord(ctx, op, MESSAGE_FIELDS, input, path) as unknown as MessageRecord;
+  record.createdAtGiven = (input as { createdAt?: unknown }).createdAt !== undefined;
+  return record;
 }
 
-export function validateNewToolCall(ctx: ValidationContext, input: unknown): ToolCallRecord {
-  return checkRecord(ctx, 'createToolCall', TOOL_CALL_FIELDS, input) as unknown as ToolCallRecord;
+export function validateNewToolCall(
+  ctx: ValidationContext,
+  input: unknown,
+  op = 'createToolCall',
+  path = '',
+  extra: readonly string[] = [],
+): ToolCallRecord {
+  const record = checkRecord(ctx, op, TOOL_CALL_FIELDS, input, path, extra) as unknown as ToolCallRecord;
+  record.createdAtGiven = (input as { createdAt?: unknown }).createdAt !== undefined;
+  return record;
 }
 
 export function validateToolCallUpdate(ctx: ValidationContext, id: unknown, input: unknown): UpdateRecord {
@@ -283,4 +367,284 @@ export function validateToolCallUpdate(ctx: ValidationContext, id: unknown, inpu
 export function validateIdArgument(ctx: ValidationContext, op: string, field: string, id: unknown): string {
   if (typeof id !== 'string') invalid(ctx, op, field, `must be a string, got ${describe(id)}`);
   return id;
+}
+
+export interface QuestionRecord {
+  toolCallId: string | null;
+  questionId: string;
+  question: string;
+  description: string | null;
+  responseType: string;
+  createdAt: number;
+}
+
+export interface AnswerRecord {
+  questionId: string;
+  answer: string;
+  answeredAt: number;
+}
+
+export interface SettingRecord {
+  toolCallId: string | null;
+  settingKey: string;
+  settingName: string;
+  description: string | null;
+  settingType: string;
+  settingValue: string | null;
+  createdAt: number;
+}
+
+export interface SettingValueRecord {
+  settingKey: string;
+  value: string;
+  updatedAt: number;
+}
+
+/** Keys that must be unique within one call (questionId, settingKey). */
+function checkUnique(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  key: string,
+  items: readonly Record<string, unknown>[],
+): void {
+  const seen = new Set<unknown>();
+  items.forEach((item, i) => {
+    if (seen.has(item[key]))
+      invalid(ctx, op, `${field}[${i}].${key}`, `repeats ${JSON.stringify(item[key])} within the same call`);
+    seen.add(item[key]);
+  });
+}
+
+export function validateQuestions(
+  ctx: ValidationContext,
+  sessionId: unknown,
+  input: unknown,
+): QuestionRecord[] {
+  validateIdArgument(ctx, 'createQuestions', 'sessionId', sessionId);
+  const list = checkList(ctx, 'createQuestions', 'questions', input, (v, path) =>
+    checkRecord(ctx, 'createQuestions', QUESTION_FIELDS, v, path),
+  );
+  checkUnique(ctx, 'createQuestions', 'questions', 'questionId', list);
+  return list as unknown as QuestionRecord[];
+}
+
+export function validateAnswers(ctx: ValidationContext, sessionId: unknown, input: unknown): AnswerRecord[] {
+  validateIdArgument(ctx, 'answerQuestions', 'sessionId', sessionId);
+  const list = checkList(ctx, 'answerQuestions', 'answers', input, (v, path) =>
+    checkRecord(ctx, 'answerQuestions', ANSWER_FIELDS, v, path),
+  );
+  checkUnique(ctx, 'answerQuestions', 'answers', 'questionId', list);
+  return list as unknown as AnswerRecord[];
+}
+
+export function validateSettings(
+  ctx: ValidationContext,
+  sessionId: unknown,
+  input: unknown,
+): SettingRecord[] {
+  validateIdArgument(ctx, 'createSettings', 'sessionId', sessionId);
+  const list = checkList(ctx, 'createSettings', 'settings', input, (v, path) =>
+    checkRecord(ctx, 'createSettings', SETTING_FIELDS, v, path),
+  );
+  checkUnique(ctx, 'createSettings', 'settings', 'settingKey', list);
+  return list as unknown as SettingRecord[];
+}
+
+export function validateSettingValues(
+  ctx: ValidationContext,
+  sessionId: unknown,
+  input: unknown,
+): SettingValueRecord[] {
+  validateIdArgument(ctx, 'setSettingValues', 'sessionId', sessionId);
+  const list = checkList(ctx, 'setSettingValues', 'values', input, (v, path) =>
+    checkRecord(ctx, 'setSettingValues', SETTING_VALUE_FIELDS, v, path),
+  );
+  checkUnique(ctx, 'setSettingValues', 'values', 'settingKey', list);
+  return list as unknown as SettingValueRecord[];
+}
+
+export interface BatchRecord {
+  messages: MessageRecord[];
+  /** `messageIndex` resolved later by the adapter, once the batch's message ids exist. */
+  toolCalls: (ToolCallRecord & { messageIndex: number | null })[];
+}
+
+export function validateBatch(ctx: ValidationContext, input: unknown): BatchRecord {
+  const op = 'appendBatch';
+  const obj = requireObject(ctx, op, 'batch', input);
+  for (const key of Object.keys(obj)) {
+    if (key !== 'messages' && key !== 'toolCalls') invalid(ctx, op, key, 'is not a field of a batch');
+  }
+  const messages =
+    obj.messages === undefined
+      ? []
+      : checkList(ctx, op, 'messages', obj.messages, (v, path) => validateNewMessage(ctx, v, op, path));
+  const toolCalls =
+    obj.toolCalls === undefined
+      ? []
+      : checkList(ctx, op, 'toolCalls', obj.toolCalls, (v, path) => {
+          const record = validateNewToolCall(ctx, v, op, path, ['messageIndex']);
+          const index = (v as { messageIndex?: unknown }).messageIndex;
+          if (index === undefined) return { ...record, messageIndex: null };
+          if (
+            typeof index !== 'number' ||
+            !Number.isInteger(index) ||
+            index < 0 ||
+            index >= messages.length
+          ) {
+            invalid(
+              ctx,
+              op,
+              `${path}messageIndex`,
+              `must index this batch's messages (0 to ${messages.length - 1}), got ${describe(index)}`,
+            );
+          }
+          if (record.messageId !== null)
+            invalid(ctx, op, `${path}messageIndex`, 'cannot be combined with messageId');
+          if ((messages[index] as MessageRecord).sessionId !== record.sessionId) {
+            invalid(ctx, op, `${path}messageIndex`, 'must point at a message of the same session');
+          }
+          return { ...record, messageIndex: index };
+        });
+  return { messages, toolCalls };
+}
+
+/** Validates the `expectedStatus` option of `updateSession`; `null` when absent. */
+export function validateExpectedStatus(ctx: ValidationContext, options: unknown): SessionStatus[] | null {
+  if (options === undefined) return null;
+  const obj = requireObject(ctx, 'updateSession', 'options', options);
+  for (const key of Object.keys(obj)) {
+    if (key !== 'expectedStatus') invalid(ctx, 'updateSession', key, 'is not an option of updateSession');
+  }
+  if (obj.expectedStatus === undefined) return null;
+  const list = Array.isArray(obj.expectedStatus) ? obj.expectedStatus : [obj.expectedStatus];
+  if (list.length === 0) invalid(ctx, 'updateSession', 'expectedStatus', 'must name at least one status');
+  for (const s of list) {
+    if (typeof s !== 'string' || !(SESSION_STATUSES as readonly string[]).includes(s)) {
+      invalid(
+        ctx,
+        'updateSession',
+        'expectedStatus',
+        `must be one of ${SESSION_STATUSES.join(', ')}, got ${describe(s)}`,
+      );
+    }
+  }
+  return list as SessionStatus[];
+}
+
+/** A position in a keyset order: the sort key and the id that breaks ties. */
+export interface CursorPosition {
+  key: number;
+  id: string;
+}
+
+/** Cursors are opaque to callers: base64url of `[key, id]`. */
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
+}
+
+function decodeCursor(ctx: ValidationContext, op: string, field: string, cursor: unknown): CursorPosition {
+  if (typeof cursor !== 'string') invalid(ctx, op, field, `must be a cursor string, got ${describe(cursor)}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !Number.isSafeInteger(parsed[0]) ||
+    typeof parsed[1] !== 'string' ||
+    parsed[1] === ''
+  ) {
+    invalid(ctx, op, field, 'is not a cursor this storage issued');
+  }
+  return { key: parsed[0] as number, id: parsed[1] as string };
+}
+
+function checkLimit(ctx: ValidationContext, op: string, limit: unknown): number {
+  if (limit === undefined) return PAGE_LIMIT.default;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT.max) {
+    invalid(ctx, op, 'limit', `must be an integer from 1 to ${PAGE_LIMIT.max}, got ${describe(limit)}`);
+  }
+  return limit;
+}
+
+export interface SessionQueryRecord {
+  statuses: SessionStatus[] | null;
+  agentName: string | null;
+  provider: string | null;
+  model: string | null;
+  startedFrom: number | null;
+  startedBefore: number | null;
+  limit: number;
+  cursor: CursorPosition | null;
+}
+
+export function validateSessionQuery(ctx: ValidationContext, input: unknown): SessionQueryRecord {
+  const op = 'listSessions';
+  const obj = input === undefined ? {} : requireObject(ctx, op, 'query', input);
+  const known = [
+    'status',
+    'agentName',
+    'provider',
+    'model',
+    'startedFrom',
+    'startedBefore',
+    'limit',
+    'cursor',
+  ];
+  for (const key of Object.keys(obj))
+    if (!known.includes(key)) invalid(ctx, op, key, 'is not a filter of listSessions');
+  let statuses: SessionStatus[] | null = null;
+  if (obj.status !== undefined) {
+    const list = Array.isArray(obj.status) ? obj.status : [obj.status];
+    if (list.length === 0) invalid(ctx, op, 'status', 'must name at least one status');
+    statuses = list.map(
+      (s) => checkValue(ctx, op, 'status', SESSION_FIELDS.status as FieldSpec, s) as SessionStatus,
+    );
+  }
+  const text = (field: string) =>
+    obj[field] === undefined ? null : (checkValue(ctx, op, field, { kind: 'name' }, obj[field]) as string);
+  const time = (field: string) =>
+    obj[field] === undefined
+      ? null
+      : (checkValue(ctx, op, field, { kind: 'timestamp' }, obj[field]) as number);
+  return {
+    statuses,
+    agentName: text('agentName'),
+    provider: text('provider'),
+    model: text('model'),
+    startedFrom: time('startedFrom'),
+    startedBefore: time('startedBefore'),
+    limit: checkLimit(ctx, op, obj.limit),
+    cursor: obj.cursor === undefined ? null : decodeCursor(ctx, op, 'cursor', obj.cursor),
+  };
+}
+
+export interface PageQueryRecord {
+  limit: number;
+  after: CursorPosition | null;
+  before: CursorPosition | null;
+}
+
+export function validatePageQuery(
+  ctx: ValidationContext,
+  op: string,
+  sessionId: unknown,
+  input: unknown,
+): PageQueryRecord {
+  validateIdArgument(ctx, op, 'sessionId', sessionId);
+  const obj = input === undefined ? {} : requireObject(ctx, op, 'query', input);
+  for (const key of Object.keys(obj))
+    if (!['limit', 'after', 'before'].includes(key)) invalid(ctx, op, key, `is not an option of ${op}`);
+  if (obj.after !== undefined && obj.before !== undefined)
+    invalid(ctx, op, 'before', 'cannot be combined with after');
+  return {
+    limit: checkLimit(ctx, op, obj.limit),
+    after: obj.after === undefined ? null : decodeCursor(ctx, op, 'after', obj.after),
+    before: obj.before === undefined ? null : decodeCursor(ctx, op, 'before', obj.before),
+  };
 }

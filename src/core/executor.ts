@@ -1,5 +1,7 @@
-/** A value a statement can bind. Ids travel as decimal strings; the dialect's SQL casts them. */
-export type SqlValue = string | number | null;
+/** A scalar a statement can bind. Ids travel as decimal strings; the dialect's SQL casts them. */
+export type SqlScalar = string | number | null;
+/** A bound value: a scalar, or (Postgres batch inserts through `unnest`) an array of them. */
+export type SqlValue = SqlScalar | readonly SqlScalar[];
 
 /**
  * The whole surface the shared SQL core needs from a driver. Each driver file

@@ -15,6 +15,12 @@ export interface MigrationFile {
   name: string;
   up: string;
   down: string | null;
+  /**
+   * Optional `NNNN_name.check.sql`: a query run before the up file; any row it returns
+   * stops the migration with `MIGRATION`, listing the rows (duplicates a new unique index
+   * would refuse, say), so the operator can fix the data first. Nothing is lost either way.
+   */
+  check: string | null;
   /** sha256 of the up file with line endings normalised to LF. */
   checksum: string;
 }
@@ -63,13 +69,11 @@ export function loadMigrations(dialect: string): MigrationFile[] {
     .map((f): MigrationFile => {
       const name = f.slice(0, -'.up.sql'.length);
       const up = readFileSync(join(dir, f), 'utf8');
-      const downPath = join(dir, `${name}.down.sql`);
-      return {
-        name,
-        up,
-        down: existsSync(downPath) ? readFileSync(downPath, 'utf8') : null,
-        checksum: checksumOf(up),
+      const optional = (suffix: string) => {
+        const path = join(dir, `${name}.${suffix}.sql`);
+        return existsSync(path) ? readFileSync(path, 'utf8') : null;
       };
+      return { name, up, down: optional('down'), check: optional('check'), checksum: checksumOf(up) };
     });
   cache.set(dialect, files);
   return files;
@@ -224,7 +228,21 @@ async function run(
         logger: undefined,
         migrations: files.map((f) => ({
           name: f.name,
-          up: ({ context }) => context.exec(f.up),
+          up: async ({ context }) => {
+            if (f.check !== null) {
+              const rows = await context.all<Record<string, unknown>>(f.check, []);
+              if (rows.length > 0) {
+                const shown = rows
+                  .slice(0, 20)
+                  .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+                fail(
+                  config,
+                  `migration ${f.name} cannot be applied until these rows are fixed (${rows.length}): ${shown.join(', ')}${rows.length > 20 ? ', …' : ''}`,
+                );
+              }
+            }
+            await context.exec(f.up);
+          },
           down: ({ context }) =>
             f.down === null ? fail(config, `migration ${f.name} has no down file`) : context.exec(f.down),
         })),
@@ -243,6 +261,9 @@ async function run(
     });
   } catch (e) {
     if (e instanceof AgentStorageError) throw e;
+    // A check file's refusal comes back wrapped by Umzug; it is already the error to report.
+    const cause = (e as { cause?: unknown })?.cause;
+    if (cause instanceof AgentStorageError && cause.code === 'MIGRATION') throw cause;
     // Umzug wraps a failing migration in a MigrationError; keep it as the cause.
     fail(config, `migrating failed: ${e instanceof Error ? e.message : String(e)}`, e);
   }

@@ -3,8 +3,10 @@ import {
   type JsonValue,
   MESSAGE_ROLES,
   type Message,
+  type Question,
   SESSION_STATUSES,
   type Session,
+  type Setting,
   TOOL_CALL_STATUSES,
   type ToolCall,
 } from '../contract/types.js';
@@ -36,6 +38,33 @@ export interface MessageRow {
   role: unknown;
   content: unknown;
   created_at: unknown;
+  client_key: unknown;
+}
+
+export interface QuestionRow {
+  id: string;
+  session_id: unknown;
+  tool_call_id: unknown;
+  question_id: unknown;
+  question: unknown;
+  description: unknown;
+  response_type: unknown;
+  answer: unknown;
+  created_at: unknown;
+  answered_at: unknown;
+}
+
+export interface SettingRow {
+  id: string;
+  session_id: unknown;
+  tool_call_id: unknown;
+  setting_key: unknown;
+  setting_name: unknown;
+  description: unknown;
+  setting_type: unknown;
+  setting_value: unknown;
+  created_at: unknown;
+  updated_at: unknown;
 }
 
 export interface ToolCallRow {
@@ -184,6 +213,47 @@ export function decodeMessage(adapter: string, row: MessageRow): Message {
     role: r.oneOf('role', MESSAGE_ROLES),
     content: r.text('content'),
     createdAt: r.integer('created_at'),
+    clientKey: r.textOrNull('client_key'),
+  };
+}
+
+export function decodeQuestion(adapter: string, row: QuestionRow): Question {
+  const r = new RowReader(
+    adapter,
+    TABLES.questions,
+    row as unknown as { id: string } & Record<string, unknown>,
+  );
+  return {
+    id: r.id('id'),
+    sessionId: r.id('session_id'),
+    toolCallId: r.idOrNull('tool_call_id'),
+    questionId: r.text('question_id'),
+    question: r.text('question'),
+    description: r.textOrNull('description'),
+    responseType: r.text('response_type'),
+    answer: r.textOrNull('answer'),
+    createdAt: r.integer('created_at'),
+    answeredAt: r.integerOrNull('answered_at'),
+  };
+}
+
+export function decodeSetting(adapter: string, row: SettingRow): Setting {
+  const r = new RowReader(
+    adapter,
+    TABLES.settings,
+    row as unknown as { id: string } & Record<string, unknown>,
+  );
+  return {
+    id: r.id('id'),
+    sessionId: r.id('session_id'),
+    toolCallId: r.idOrNull('tool_call_id'),
+    settingKey: r.text('setting_key'),
+    settingName: r.text('setting_name'),
+    description: r.textOrNull('description'),
+    settingType: r.text('setting_type'),
+    settingValue: r.textOrNull('setting_value'),
+    createdAt: r.integer('created_at'),
+    updatedAt: r.integerOrNull('updated_at'),
   };
 }
 

@@ -1,4 +1,15 @@
+import type { SqlValue } from './executor.js';
 import type { TableName } from './rows.js';
+import type { ListShape } from './sql-queries.js';
+
+/** One message of a batch insert, as bound. */
+export interface MessageBatchRow {
+  sessionId: string;
+  role: string;
+  content: string;
+  createdAt: number;
+  clientKey: string | null;
+}
 
 /**
  * A database created by another program (nocodo-agents) whose tables are the ones our
@@ -46,8 +57,46 @@ export interface SqlDialect {
     readonly selectToolCalls: string;
     /** Params: sessionId. Returns the pending `ToolCallRow`s in contract order. */
     readonly selectPendingToolCalls: string;
-    /** `UPDATE table SET c1 = ?, … WHERE id = ?`: params are the new values, then the id. */
-    update(table: TableName, columns: readonly string[]): string;
+    /** `UPDATE table SET c1 = ?, … WHERE id = ? [AND status IN (…)]`: params are the values, the id, then the statuses. */
+    update(table: TableName, columns: readonly string[], statuses?: number): string;
+    /** Params: sessionId, clientKey. Returns a `MessageRow`. */
+    readonly selectMessageByKey: string;
+    /** Params: sessionId, toolCallId. Returns a `ToolCallRow`. */
+    readonly selectToolCallByCallId: string;
+    /** Params: message id. Returns `{ session_id }` as text. */
+    readonly selectMessageSession: string;
+    /** Params: id. Cascades to every child row. */
+    readonly deleteSession: string;
+    /** Params: sessionId. Returns `{ n }`. */
+    readonly countMessages: string;
+    readonly countToolCalls: string;
+    /** See `listSessionsSql`. */
+    listSessions(shape: ListShape): string;
+    /** See `pageSql`. */
+    page(table: 'agent_messages' | 'agent_tool_calls', direction: 'first' | 'after' | 'before'): string;
+    /** Inserts many messages in one statement; returns `{ id }` rows (in any order: ids grow in input order). */
+    readonly insertMessages: string;
+    /** The parameters of `insertMessages` for these rows (a JSON document, or one array per column). */
+    messageBatchParams(rows: readonly MessageBatchRow[]): SqlValue[];
+    /**
+     * Params: sessionId, toolCallId, questionId, question, description, responseType, createdAt.
+     * Returns `{ id }`, or no row when the session (or its tool call) does not exist.
+     */
+    readonly insertQuestion: string;
+    /** Params: sessionId. */
+    readonly selectQuestions: string;
+    readonly selectPendingQuestions: string;
+    /** Params: answer, answeredAt, sessionId, questionId. */
+    readonly answerQuestion: string;
+    /**
+     * Params: sessionId, toolCallId, settingKey, settingName, description, settingType,
+     * settingValue, createdAt. Returns `{ id }`, or no row as for questions.
+     */
+    readonly insertSetting: string;
+    readonly selectSettings: string;
+    readonly selectPendingSettings: string;
+    /** Params: value, updatedAt, sessionId, settingKey. */
+    readonly setSettingValue: string;
   };
   /** How to adopt a database another program created with the same tables (see `AdoptionSpec`). */
   readonly adoption?: AdoptionSpec;

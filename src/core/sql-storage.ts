@@ -1,26 +1,54 @@
 import { AgentStorageError } from '../contract/errors.js';
-import type { AgentStorage, Capabilities, StorageOptions } from '../contract/storage.js';
+import {
+  type AgentStorage,
+  ALL_CAPABILITIES,
+  type Capabilities,
+  type StorageOptions,
+} from '../contract/storage.js';
 import type {
+  Answer,
+  Batch,
+  BatchResult,
   Message,
   NewMessage,
+  NewQuestion,
   NewSession,
+  NewSetting,
   NewToolCall,
+  Page,
+  PageQuery,
+  Question,
   Session,
+  SessionQuery,
   SessionUpdate,
+  SessionUpdateOptions,
+  Setting,
+  SettingValue,
   ToolCall,
   ToolCallUpdate,
 } from '../contract/types.js';
 import {
+  type MessageRecord,
+  type ToolCallRecord,
   type UpdateRecord,
   type ValidationContext,
+  validateAnswers,
+  validateBatch,
+  validateExpectedStatus,
   validateIdArgument,
   validateNewMessage,
   validateNewSession,
   validateNewToolCall,
+  validatePageQuery,
+  validateQuestions,
+  validateSessionQuery,
   validateSessionUpdate,
+  validateSettings,
+  validateSettingValues,
   validateToolCallUpdate,
 } from '../contract/validation.js';
 import type { SqlExecutor, SqlValue } from './executor.js';
+import { idempotencyConflict, sameMessage, sameToolCall } from './idempotency.js';
 import { isRowId } from './ids.js';
 import {
   type MigrationStatus,
@@ -29,13 +57,18 @@ import {
   migrateUp,
   migrationStatus,
 } from './migrator.js';
+import { toPage } from './paging.js';
 import {
   COLUMN_OF,
   decodeMessage,
+  decodeQuestion,
   decodeSession,
+  decodeSetting,
   decodeToolCall,
   type MessageRow,
+  type QuestionRow,
   type SessionRow,
+  type SettingRow,
   TABLES,
   type TableName,
   type ToolCallRow,
@@ -51,10 +84,14 @@ export interface SqlStorageConfig extends StorageOptions {
   persistent: boolean;
 }
 
+const isCode = (e: unknown, code: string): boolean => e instanceof AgentStorageError && e.code === code;
+
 /**
- * The contract implemented once over any `SqlExecutor` + `SqlDialect`. Every
- * operation is one statement (one round trip): existence checks ride inside
- * the INSERT, and updates report NOT_FOUND from their row count.
+ * The contract implemented once over any `SqlExecutor` + `SqlDialect`. Single writes
+ * are one statement (one round trip): existence checks ride inside the INSERT, updates
+ * report NOT_FOUND from their row count, and the extra lookups of idempotent retries and
+ * conditional updates happen only on the failure path. Multi-row writes run in one
+ * transaction.
  */
 export class SqlAgentStorage implements AgentStorage {
   readonly adapter: string;
@@ -63,12 +100,13 @@ export class SqlAgentStorage implements AgentStorage {
   readonly #dialect: SqlDialect;
   readonly #sql: SqlDialect['sql'];
   readonly #ctx: ValidationContext;
-  readonly #updates = new Map<string, string>();
+  /** Generated statements (updates, listing shapes, pages), built once per shape. */
+  readonly #generated = new Map<string, string>();
   #closed = false;
 
   constructor(config: SqlStorageConfig) {
     this.adapter = config.adapter;
-    this.capabilities = Object.freeze({ persistent: config.persistent });
+    this.capabilities = Object.freeze({ persistent: config.persistent, ...ALL_CAPABILITIES });
     this.#executor = config.executor;
     this.#dialect = config.dialect;
     this.#sql = config.dialect.sql;
@@ -101,16 +139,6 @@ export class SqlAgentStorage implements AgentStorage {
     return migrationStatus(this.#migrator());
   }
 
-  #migrator(): MigratorConfig {
-    this.#assertOpen();
-    return {
-      adapter: this.adapter,
-      executor: this.#executor,
-      dialect: this.#dialect,
-      clock: this.#ctx.clock,
-    };
-  }
-
   async createSession(input: NewSession): Promise<string> {
     this.#assertOpen();
     const s = validateNewSession(this.#ctx, input);
@@ -133,29 +161,70 @@ export class SqlAgentStorage implements AgentStorage {
   async getSession(id: string): Promise<Session | null> {
     this.#assertOpen();
     if (!isRowId(validateIdArgument(this.#ctx, 'getSession', 'id', id))) return null;
-    const row = await this.#executor.get<SessionRow>(this.#sql.selectSession, [id]);
-    return row === undefined ? null : decodeSession(this.adapter, row);
+    return this.#session(this.#executor, id);
   }
 
-  async updateSession(id: string, update: SessionUpdate): Promise<void> {
+  async updateSession(id: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<void> {
     this.#assertOpen();
-    await this.#update(
-      'updateSession',
-      TABLES.sessions,
-      'session',
-      id,
-      validateSessionUpdate(this.#ctx, id, update),
+    const record = validateSessionUpdate(this.#ctx, id, update);
+    const expected = validateExpectedStatus(this.#ctx, options);
+    if (expected === null) return this.#update('updateSession', TABLES.sessions, 'session', id, record);
+    const sql = this.#memo(`guarded:${record.fields.join(',')}:${expected.length}`, () =>
+      this.#sql.update(
+        TABLES.sessions,
+        record.fields.map((f) => COLUMN_OF[f] as string),
+        expected.length,
+      ),
     );
+    const changed = isRowId(id) ? await this.#executor.run(sql, [...record.values, id, ...expected]) : 0;
+    if (changed > 0) return;
+    // Only now tell "no such session" from "not in the expected status".
+    const current = isRowId(id) ? await this.#session(this.#executor, id) : null;
+    if (current === null) throw this.#notFound('updateSession', `session ${JSON.stringify(id)}`);
+    throw new AgentStorageError(
+      'CONFLICT',
+      `updateSession: session ${JSON.stringify(id)} is ${current.status}, not ${expected.join(' or ')}`,
+      { adapter: this.adapter },
+    );
+  }
+
+  async listSessions(query?: SessionQuery): Promise<Page<Session>> {
+    this.#assertOpen();
+    const q = validateSessionQuery(this.#ctx, query);
+    if (q.cursor !== null && !isRowId(q.cursor.id)) throw this.#badCursor('listSessions', 'cursor');
+    const shape = {
+      statuses: q.statuses?.length ?? 0,
+      agentName: q.agentName !== null,
+      provider: q.provider !== null,
+      model: q.model !== null,
+      startedFrom: q.startedFrom !== null,
+      startedBefore: q.startedBefore !== null,
+      cursor: q.cursor !== null,
+    };
+    const sql = this.#memo(`list:${JSON.stringify(shape)}`, () => this.#sql.listSessions(shape));
+    const params: SqlValue[] = [...(q.statuses ?? [])];
+    for (const v of [q.agentName, q.provider, q.model, q.startedFrom, q.startedBefore])
+      if (v !== null) params.push(v);
+    if (q.cursor !== null) params.push(q.cursor.key, q.cursor.key, q.cursor.id);
+    params.push(q.limit + 1);
+    const rows = await this.#executor.all<SessionRow>(sql, params);
+    const sessions = rows.map((row) => decodeSession(this.adapter, row));
+    return toPage(sessions, q.limit, 'forward', (s) => ({ key: s.startedAt, id: s.id }));
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    this.#assertOpen();
+    if (!isRowId(validateIdArgument(this.#ctx, 'deleteSession', 'id', id))) return false;
+    // One statement: the foreign keys' ON DELETE CASCADE removes every child row with it.
+    return (await this.#executor.run(this.#sql.deleteSession, [id])) > 0;
   }
 
   async createMessage(input: NewMessage): Promise<string> {
     this.#assertOpen();
     const m = validateNewMessage(this.#ctx, input);
-    const row = isRowId(m.sessionId)
-      ? await this.#insert(this.#sql.insertMessage, [m.sessionId, m.role, m.content, m.createdAt])
-      : undefined;
+    const row = isRowId(m.sessionId) ? await this.#insertMessage(m) : undefined;
     if (row === undefined) throw this.#notFound('createMessage', `session ${JSON.stringify(m.sessionId)}`);
-    return row.id;
+    return row;
   }
 
   async getMessages(sessionId: string): Promise<Message[]> {
@@ -165,33 +234,22 @@ export class SqlAgentStorage implements AgentStorage {
     return rows.map((row) => decodeMessage(this.adapter, row));
   }
 
+  async getMessagesPage(sessionId: string, query?: PageQuery): Promise<Page<Message>> {
+    const rows = await this.#page<MessageRow>('getMessagesPage', TABLES.messages, sessionId, query);
+    return rows.page((row) => decodeMessage(this.adapter, row));
+  }
+
+  async countMessages(sessionId: string): Promise<number> {
+    return this.#count('countMessages', this.#sql.countMessages, sessionId);
+  }
+
   async createToolCall(input: NewToolCall): Promise<string> {
     this.#assertOpen();
     const t = validateNewToolCall(this.#ctx, input);
     const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
-    const row = known
-      ? await this.#insert(this.#sql.insertToolCall, [
-          t.sessionId,
-          t.messageId,
-          t.toolCallId,
-          t.toolName,
-          t.request,
-          t.response,
-          t.status,
-          t.executionTimeMs,
-          t.createdAt,
-          t.completedAt,
-          t.errorDetails,
-        ])
-      : undefined;
-    if (row === undefined) {
-      const what =
-        t.messageId === null
-          ? `session ${JSON.stringify(t.sessionId)}`
-          : `session ${JSON.stringify(t.sessionId)} with message ${JSON.stringify(t.messageId)}`;
-      throw this.#notFound('createToolCall', what);
-    }
-    return row.id;
+    const id = known ? await this.#insertToolCall(this.#executor, t, false) : undefined;
+    if (id === undefined) throw this.#toolCallParentMissing('createToolCall', t);
+    return id;
   }
 
   async updateToolCall(id: string, update: ToolCallUpdate): Promise<void> {
@@ -208,47 +266,451 @@ export class SqlAgentStorage implements AgentStorage {
     return this.#toolCalls('getPendingToolCalls', this.#sql.selectPendingToolCalls, sessionId);
   }
 
+  async getToolCallsPage(sessionId: string, query?: PageQuery): Promise<Page<ToolCall>> {
+    const rows = await this.#page<ToolCallRow>('getToolCallsPage', TABLES.toolCalls, sessionId, query);
+    return rows.page((row) => decodeToolCall(this.adapter, row));
+  }
+
+  async countToolCalls(sessionId: string): Promise<number> {
+    return this.#count('countToolCalls', this.#sql.countToolCalls, sessionId);
+  }
+
+  async appendBatch(batch: Batch): Promise<BatchResult> {
+    this.#assertOpen();
+    const b = validateBatch(this.#ctx, batch);
+    const sessionIds = new Set([
+      ...b.messages.map((m) => m.sessionId),
+      ...b.toolCalls.map((t) => t.sessionId),
+    ]);
+    for (const sessionId of sessionIds) {
+      if (!isRowId(sessionId)) throw this.#notFound('appendBatch', `session ${JSON.stringify(sessionId)}`);
+    }
+    if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
+    return this.#executor.transaction(async (tx) => {
+      const messageIds = await this.#appendMessages(tx, b.messages);
+      const toolCallIds: string[] = [];
+      for (const t of b.toolCalls) {
+        const record: ToolCallRecord =
+          t.messageIndex === null ? t : { ...t, messageId: messageIds[t.messageIndex] as string };
+        if (record.messageId !== null && !isRowId(record.messageId))
+          throw this.#toolCallParentMissing('appendBatch', record);
+        const id = await this.#insertToolCall(tx, record, true);
+        if (id === undefined) throw this.#toolCallParentMissing('appendBatch', record);
+        toolCallIds.push(id);
+      }
+      return { messageIds, toolCallIds };
+    });
+  }
+
+  async createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]> {
+    this.#assertOpen();
+    const list = validateQuestions(this.#ctx, sessionId, questions);
+    return this.#insertChildren(
+      'createQuestions',
+      sessionId,
+      list,
+      (tx, q) =>
+        tx.get<{ id: string }>(this.#sql.insertQuestion, [
+          sessionId,
+          q.toolCallId,
+          q.questionId,
+          q.question,
+          q.description,
+          q.responseType,
+          q.createdAt,
+        ]),
+      (q) => q.toolCallId,
+      (q) => `question ${JSON.stringify(q.questionId)}`,
+    );
+  }
+
+  async getQuestions(sessionId: string): Promise<Question[]> {
+    return this.#children('getQuestions', this.#sql.selectQuestions, sessionId, (row: QuestionRow) =>
+      decodeQuestion(this.adapter, row),
+    );
+  }
+
+  async getPendingQuestions(sessionId: string): Promise<Question[]> {
+    return this.#children(
+      'getPendingQuestions',
+      this.#sql.selectPendingQuestions,
+      sessionId,
+      (row: QuestionRow) => decodeQuestion(this.adapter, row),
+    );
+  }
+
+  async answerQuestions(sessionId: string, answers: Answer[]): Promise<void> {
+    this.#assertOpen();
+    const list = validateAnswers(this.#ctx, sessionId, answers);
+    await this.#setByKey(
+      'answerQuestions',
+      sessionId,
+      this.#sql.answerQuestion,
+      list.map((a) => [a.answer, a.answeredAt, a.questionId]),
+      'question',
+    );
+  }
+
+  async createSettings(sessionId: string, settings: NewSetting[]): Promise<string[]> {
+    this.#assertOpen();
+    const list = validateSettings(this.#ctx, sessionId, settings);
+    return this.#insertChildren(
+      'createSettings',
+      sessionId,
+      list,
+      (tx, s) =>
+        tx.get<{ id: string }>(this.#sql.insertSetting, [
+          sessionId,
+          s.toolCallId,
+          s.settingKey,
+          s.settingName,
+          s.description,
+          s.settingType,
+          s.settingValue,
+          s.createdAt,
+        ]),
+      (s) => s.toolCallId,
+      (s) => `setting ${JSON.stringify(s.settingKey)}`,
+    );
+  }
+
+  async getSettings(sessionId: string): Promise<Setting[]> {
+    return this.#children('getSettings', this.#sql.selectSettings, sessionId, (row: SettingRow) =>
+      decodeSetting(this.adapter, row),
+    );
+  }
+
+  async getPendingSettings(sessionId: string): Promise<Setting[]> {
+    return this.#children(
+      'getPendingSettings',
+      this.#sql.selectPendingSettings,
+      sessionId,
+      (row: SettingRow) => decodeSetting(this.adapter, row),
+    );
+  }
+
+  async setSettingValues(sessionId: string, values: SettingValue[]): Promise<void> {
+    this.#assertOpen();
+    const list = validateSettingValues(this.#ctx, sessionId, values);
+    await this.#setByKey(
+      'setSettingValues',
+      sessionId,
+      this.#sql.setSettingValue,
+      list.map((v) => [v.value, v.updatedAt, v.settingKey]),
+      'setting',
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#executor.close();
   }
 
+  async #session(on: SqlExecutor, id: string): Promise<Session | null> {
+    const row = await on.get<SessionRow>(this.#sql.selectSession, [id]);
+    return row === undefined ? null : decodeSession(this.adapter, row);
+  }
+
   async #toolCalls(op: string, sql: string, sessionId: string): Promise<ToolCall[]> {
+    return this.#children(op, sql, sessionId, (row: ToolCallRow) => decodeToolCall(this.adapter, row));
+  }
+
+  async #children<Row, T>(op: string, sql: string, sessionId: string, decode: (row: Row) => T): Promise<T[]> {
     this.#assertOpen();
     if (!isRowId(validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return [];
-    const rows = await this.#executor.all<ToolCallRow>(sql, [sessionId]);
-    return rows.map((row) => decodeToolCall(this.adapter, row));
+    return (await this.#executor.all<Row>(sql, [sessionId])).map(decode);
+  }
+
+  async #count(op: string, sql: string, sessionId: string): Promise<number> {
+    this.#assertOpen();
+    if (!isRowId(validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return 0;
+    return Number((await this.#executor.get<{ n: number | string }>(sql, [sessionId]))?.n ?? 0);
+  }
+
+  async #page<Row extends { id: string; created_at: unknown }>(
+    op: string,
+    table: 'agent_messages' | 'agent_tool_calls',
+    sessionId: string,
+    query: PageQuery | undefined,
+  ): Promise<{ page<T extends { id: string; createdAt: number }>(decode: (row: Row) => T): Page<T> }> {
+    this.#assertOpen();
+    const q = validatePageQuery(this.#ctx, op, sessionId, query);
+    const cursor = q.after ?? q.before;
+    if (cursor !== null && !isRowId(cursor.id)) throw this.#badCursor(op, q.after ? 'after' : 'before');
+    const direction = q.after ? 'after' : q.before ? 'before' : 'first';
+    const rows = isRowId(sessionId)
+      ? await this.#executor.all<Row>(
+          this.#memo(`page:${table}:${direction}`, () => this.#sql.page(table, direction)),
+          cursor === null
+            ? [sessionId, q.limit + 1]
+            : [sessionId, cursor.key, cursor.key, cursor.id, q.limit + 1],
+        )
+      : [];
+    return {
+      page: (decode) =>
+        toPage(rows.map(decode), q.limit, direction === 'before' ? 'backward' : 'forward', (item) => ({
+          key: item.createdAt,
+          id: item.id,
+        })),
+    };
+  }
+
+  /** Inserts one message; an idempotency key already used returns the first id when the payload matches. */
+  async #insertMessage(m: MessageRecord): Promise<string | undefined> {
+    try {
+      const row = await this.#insert(this.#executor, this.#sql.insertMessage, [
+        m.sessionId,
+        m.role,
+        m.content,
+        m.createdAt,
+        m.clientKey,
+      ]);
+      return row?.id;
+    } catch (e) {
+      if (!isCode(e, 'CONFLICT') || m.clientKey === null) throw e;
+      const row = await this.#executor.get<MessageRow>(this.#sql.selectMessageByKey, [
+        m.sessionId,
+        m.clientKey,
+      ]);
+      return this.#sameMessageOrConflict('createMessage', row, m);
+    }
+  }
+
+  #sameMessageOrConflict(op: string, row: MessageRow | undefined, m: MessageRecord): string {
+    const stored = row === undefined ? undefined : decodeMessage(this.adapter, row);
+    if (stored === undefined || !sameMessage(stored, m)) {
+      throw idempotencyConflict(this.adapter, op, `a message with clientKey ${JSON.stringify(m.clientKey)}`);
+    }
+    return stored.id;
+  }
+
+  /**
+   * Batch messages: keyed ones already stored are matched first (so a retried batch writes
+   * nothing and Postgres never aborts the transaction on a unique violation), the rest go
+   * in with one statement.
+   */
+  async #appendMessages(tx: SqlExecutor, messages: MessageRecord[]): Promise<string[]> {
+    const ids: (string | undefined)[] = new Array(messages.length);
+    const fresh: number[] = [];
+    const keys = new Set<string>();
+    for (const [i, m] of messages.entries()) {
+      if (m.clientKey !== null) {
+        const key = `${m.sessionId}\u0000${m.clientKey}`;
+        if (keys.has(key))
+          throw idempotencyConflict(
+            this.adapter,
+            'appendBatch',
+            `messages[${i}].clientKey repeats a key of this batch; it`,
+          );
+        keys.add(key);
+        const existing = await tx.get<MessageRow>(this.#sql.selectMessageByKey, [m.sessionId, m.clientKey]);
+        if (existing !== undefined) {
+          ids[i] = this.#sameMessageOrConflict('appendBatch', existing, m);
+          continue;
+        }
+      }
+      fresh.push(i);
+    }
+    if (fresh.length > 0) {
+      const rows = fresh.map((i) => messages[i] as MessageRecord);
+      let inserted: { id: string }[];
+      try {
+        inserted = await tx.all<{ id: string }>(this.#sql.insertMessages, this.#sql.messageBatchParams(rows));
+      } catch (e) {
+        if (!isCode(e, 'NOT_FOUND')) throw e;
+        const sessions = [...new Set(rows.map((r) => r.sessionId))].map((s) => JSON.stringify(s)).join(', ');
+        throw new AgentStorageError('NOT_FOUND', `appendBatch: no session among ${sessions}`, {
+          adapter: this.adapter,
+          cause: e,
+        });
+      }
+      // Ids grow in insertion order, which is input order; RETURNING itself promises no order.
+      const sorted = inserted.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      fresh.forEach((i, k) => {
+        ids[i] = sorted[k];
+      });
+    }
+    return ids as string[];
+  }
+
+  /** Inserts one tool call; its toolCallId already used in the session returns the first id when the payload matches. */
+  async #insertToolCall(
+    on: SqlExecutor,
+    t: ToolCallRecord,
+    inTransaction: boolean,
+  ): Promise<string | undefined> {
+    // In a transaction, look first: on Postgres a unique violation would abort the whole transaction.
+    if (inTransaction) {
+      const existing = await this.#existingToolCall(on, 'appendBatch', t);
+      if (existing !== undefined) return existing;
+    }
+    try {
+      const row = await this.#insert(on, this.#sql.insertToolCall, [
+        t.sessionId,
+        t.messageId,
+        t.toolCallId,
+        t.toolName,
+        t.request,
+        t.response,
+        t.status,
+        t.executionTimeMs,
+        t.createdAt,
+        t.completedAt,
+        t.errorDetails,
+      ]);
+      return row?.id;
+    } catch (e) {
+      if (!isCode(e, 'CONFLICT')) throw e;
+      const existing = await this.#existingToolCall(on, 'createToolCall', t);
+      if (existing === undefined) throw e;
+      return existing;
+    }
+  }
+
+  async #existingToolCall(on: SqlExecutor, op: string, t: ToolCallRecord): Promise<string | undefined> {
+    const row = await on.get<ToolCallRow>(this.#sql.selectToolCallByCallId, [t.sessionId, t.toolCallId]);
+    if (row === undefined) return undefined;
+    const stored = decodeToolCall(this.adapter, row);
+    if (!sameToolCall(stored, t)) {
+      throw idempotencyConflict(
+        this.adapter,
+        op,
+        `a tool call with toolCallId ${JSON.stringify(t.toolCallId)} in this session`,
+      );
+    }
+    return stored.id;
   }
 
   /** Inserts that reference a parent; a foreign-key failure (parent deleted meanwhile) is NOT_FOUND too. */
-  async #insert(sql: string, params: SqlValue[]): Promise<{ id: string } | undefined> {
+  async #insert(on: SqlExecutor, sql: string, params: SqlValue[]): Promise<{ id: string } | undefined> {
     try {
-      return await this.#executor.get<{ id: string }>(sql, params);
+      return await on.get<{ id: string }>(sql, params);
     } catch (e) {
-      if (e instanceof AgentStorageError && e.code === 'NOT_FOUND') return undefined;
+      if (isCode(e, 'NOT_FOUND')) return undefined;
       throw e;
     }
   }
 
+  /** Questions and settings: all in one transaction; a repeated key is CONFLICT, an unknown parent NOT_FOUND. */
+  async #insertChildren<T>(
+    op: string,
+    sessionId: string,
+    items: T[],
+    insert: (tx: SqlExecutor, item: T) => Promise<{ id: string } | undefined>,
+    toolCallOf: (item: T) => string | null,
+    describe: (item: T) => string,
+  ): Promise<string[]> {
+    if (!isRowId(sessionId)) throw this.#notFound(op, `session ${JSON.stringify(sessionId)}`);
+    for (const item of items) {
+      const toolCallId = toolCallOf(item);
+      if (toolCallId !== null && !isRowId(toolCallId))
+        throw this.#notFound(
+          op,
+          `tool call ${JSON.stringify(toolCallId)} in session ${JSON.stringify(sessionId)}`,
+        );
+    }
+    if (items.length === 0) return [];
+    return this.#executor.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const item of items) {
+        let row: { id: string } | undefined;
+        try {
+          row = await insert(tx, item);
+        } catch (e) {
+          if (isCode(e, 'CONFLICT')) {
+            throw new AgentStorageError(
+              'CONFLICT',
+              `${op}: ${describe(item)} already exists in session ${JSON.stringify(sessionId)}`,
+              { adapter: this.adapter, cause: e },
+            );
+          }
+          if (isCode(e, 'NOT_FOUND')) row = undefined;
+          else throw e;
+        }
+        if (row === undefined) {
+          const toolCallId = toolCallOf(item);
+          throw this.#notFound(
+            op,
+            toolCallId === null
+              ? `session ${JSON.stringify(sessionId)}`
+              : `session ${JSON.stringify(sessionId)} with tool call ${JSON.stringify(toolCallId)}`,
+          );
+        }
+        ids.push(row.id);
+      }
+      return ids;
+    });
+  }
+
+  /** Answers and setting values: all in one transaction; a key the session lacks is NOT_FOUND and undoes the rest. */
+  async #setByKey(
+    op: string,
+    sessionId: string,
+    sql: string,
+    rows: [string, number, string][],
+    what: string,
+  ): Promise<void> {
+    if (!isRowId(sessionId)) {
+      if (rows.length === 0) return;
+      throw this.#notFound(
+        op,
+        `${what} ${JSON.stringify(rows[0]?.[2])} in session ${JSON.stringify(sessionId)}`,
+      );
+    }
+    if (rows.length === 0) return;
+    await this.#executor.transaction(async (tx) => {
+      for (const [value, at, key] of rows) {
+        if ((await tx.run(sql, [value, at, sessionId, key])) === 0) {
+          throw this.#notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
+        }
+      }
+    });
+  }
+
   async #update(op: string, table: TableName, what: string, id: string, record: UpdateRecord): Promise<void> {
-    const changed = isRowId(id)
-      ? await this.#executor.run(this.#updateSql(table, record.fields), [...record.values, id])
-      : 0;
+    const sql = this.#memo(`update:${table}:${record.fields.join(',')}`, () =>
+      this.#sql.update(
+        table,
+        record.fields.map((f) => COLUMN_OF[f] as string),
+      ),
+    );
+    const changed = isRowId(id) ? await this.#executor.run(sql, [...record.values, id]) : 0;
     if (changed === 0) throw this.#notFound(op, `${what} ${JSON.stringify(id)}`);
   }
 
-  #updateSql(table: TableName, fields: string[]): string {
-    const key = `${table}:${fields.join(',')}`;
-    let sql = this.#updates.get(key);
+  #memo(key: string, build: () => string): string {
+    let sql = this.#generated.get(key);
     if (sql === undefined) {
-      sql = this.#sql.update(
-        table,
-        fields.map((f) => COLUMN_OF[f] as string),
-      );
-      this.#updates.set(key, sql);
+      sql = build();
+      this.#generated.set(key, sql);
     }
     return sql;
+  }
+
+  #toolCallParentMissing(op: string, t: ToolCallRecord): AgentStorageError {
+    const what =
+      t.messageId === null
+        ? `session ${JSON.stringify(t.sessionId)}`
+        : `session ${JSON.stringify(t.sessionId)} with message ${JSON.stringify(t.messageId)}`;
+    return this.#notFound(op, what);
+  }
+
+  #badCursor(op: string, field: string): AgentStorageError {
+    return new AgentStorageError('INVALID_INPUT', `${op}: ${field} is not a cursor this storage issued`, {
+      adapter: this.adapter,
+      field,
+    });
+  }
+
+  #migrator(): MigratorConfig {
+    this.#assertOpen();
+    return {
+      adapter: this.adapter,
+      executor: this.#executor,
+      dialect: this.#dialect,
+      clock: this.#ctx.clock,
+    };
   }
 
   #notFound(op: string, what: string): AgentStorageError {

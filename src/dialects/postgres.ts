@@ -1,6 +1,19 @@
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { MIGRATION_LOG } from '../core/migrator.js';
 import type { SqlDialect } from '../core/sql-dialect.js';
+import {
+  countSql,
+  deleteSessionSql,
+  listSessionsSql,
+  pageSql,
+  QUESTION_COLUMNS,
+  SETTING_COLUMNS,
+  type SqlSyntax,
+  selectChildrenSql,
+  sessionColumns,
+  setByKeySql,
+  updateSql,
+} from '../core/sql-queries.js';
 
 /** Schema names are interpolated into SQL, so only plain identifiers are accepted. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -28,24 +41,37 @@ export function checkSchemaName(adapter: string, schema: string): string {
  */
 export function postgresDialect(schema = 'public'): SqlDialect {
   const s = `"${schema}"`;
-  const sessionColumns = `id::text AS id, agent_name, provider, model, system_prompt, user_prompt,
-    config, status, started_at, ended_at, result, error`;
-  const messageColumns = 'id::text AS id, session_id::text AS session_id, role, content, created_at';
+  const syntax: SqlSyntax = {
+    param: (index, type) => (type === undefined ? `$${index}` : `$${index}::${type}`),
+    table: (name) => `${s}.${name}`,
+    idText: (column) => `${column}::text`,
+  };
+  const sessionSelect = sessionColumns(syntax);
+  const messageColumns =
+    'id::text AS id, session_id::text AS session_id, role, content, created_at, client_key';
   const toolCallColumns = `id::text AS id, session_id::text AS session_id, message_id::text AS message_id,
     tool_call_id, tool_name, request, response, status, execution_time_ms, created_at, completed_at, error_details`;
   const log = `${s}.${MIGRATION_LOG}`;
+  // Questions and settings: the parent session (and tool call, when named) is checked inside the INSERT.
+  const insertChild = (table: string, columns: [string, string][]) => `INSERT INTO ${s}.${table}
+      (session_id, tool_call_id, ${columns.map(([c]) => c).join(', ')})
+    SELECT p.id, $2::bigint, ${columns.map(([, type], i) => `$${i + 3}::${type}`).join(', ')}
+    FROM ${s}.agent_sessions p
+    WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
+      SELECT 1 FROM ${s}.agent_tool_calls t WHERE t.id = $2::bigint AND t.session_id = p.id))
+    RETURNING id::text AS id`;
   return {
     name: 'postgres',
     sql: {
       insertSession: `INSERT INTO ${s}.agent_sessions (agent_name, provider, model, system_prompt, user_prompt,
           config, status, started_at, ended_at, result, error)
         VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11) RETURNING id::text AS id`,
-      selectSession: `SELECT ${sessionColumns} FROM ${s}.agent_sessions WHERE id = $1::bigint`,
-      insertMessage: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at)
-        SELECT p.id, $2::text, $3::text, $4::bigint FROM ${s}.agent_sessions p WHERE p.id = $1::bigint
+      selectSession: `SELECT ${sessionSelect} FROM ${s}.agent_sessions WHERE id = $1::bigint`,
+      insertMessage: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
+        SELECT p.id, $2::text, $3::text, $4::bigint, $5::text FROM ${s}.agent_sessions p WHERE p.id = $1::bigint
         RETURNING id::text AS id`,
-      selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages WHERE session_id = $1::bigint
-        ORDER BY created_at, id`,
+      selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
+        ORDER BY x.created_at, x.id`,
       insertToolCall: `INSERT INTO ${s}.agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
           response, status, execution_time_ms, created_at, completed_at, error_details)
         SELECT p.id, $2::bigint, $3::text, $4::text, $5::json, $6::json, $7::text, $8::bigint, $9::bigint,
@@ -54,12 +80,58 @@ export function postgresDialect(schema = 'public'): SqlDialect {
         WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
           SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $2::bigint AND m.session_id = p.id))
         RETURNING id::text AS id`,
-      selectToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls WHERE session_id = $1::bigint
-        ORDER BY created_at, id`,
-      selectPendingToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls
-        WHERE session_id = $1::bigint AND status = 'pending' ORDER BY created_at, id`,
-      update: (table, columns) =>
-        `UPDATE ${s}.${table} SET ${columns.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${columns.length + 1}::bigint`,
+      selectToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x WHERE x.session_id = $1::bigint
+        ORDER BY x.created_at, x.id`,
+      selectPendingToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
+        WHERE x.session_id = $1::bigint AND status = 'pending' ORDER BY x.created_at, x.id`,
+      update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
+      selectMessageByKey: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint AND client_key = $2::text`,
+      selectToolCallByCallId: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
+        WHERE x.session_id = $1::bigint AND tool_call_id = $2::text`,
+      selectMessageSession: `SELECT session_id::text AS session_id FROM ${s}.agent_messages WHERE id = $1::bigint`,
+      deleteSession: deleteSessionSql(syntax),
+      countMessages: countSql(syntax, 'agent_messages'),
+      countToolCalls: countSql(syntax, 'agent_tool_calls'),
+      listSessions: (shape) => listSessionsSql(syntax, shape),
+      page: (table, direction) =>
+        pageSql(syntax, table, table === 'agent_messages' ? messageColumns : toolCallColumns, direction),
+      // One array per column: five bound values for any batch size, far below the bind-parameter limit.
+      insertMessages: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+        RETURNING id::text AS id`,
+      messageBatchParams: (rows) => [
+        rows.map((r) => r.sessionId),
+        rows.map((r) => r.role),
+        rows.map((r) => r.content),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.clientKey),
+      ],
+      insertQuestion: insertChild('project_requirements_qna', [
+        ['question_id', 'text'],
+        ['question', 'text'],
+        ['description', 'text'],
+        ['response_type', 'text'],
+        ['created_at', 'bigint'],
+      ]),
+      selectQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS),
+      selectPendingQuestions: selectChildrenSql(
+        syntax,
+        'project_requirements_qna',
+        QUESTION_COLUMNS,
+        'answer',
+      ),
+      answerQuestion: setByKeySql(syntax, 'project_requirements_qna', 'answer', 'answered_at', 'question_id'),
+      insertSetting: insertChild('project_settings', [
+        ['setting_key', 'text'],
+        ['setting_name', 'text'],
+        ['description', 'text'],
+        ['setting_type', 'text'],
+        ['setting_value', 'text'],
+        ['created_at', 'bigint'],
+      ]),
+      selectSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS),
+      selectPendingSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS, 'setting_value'),
+      setSettingValue: setByKeySql(syntax, 'project_settings', 'setting_value', 'updated_at', 'setting_key'),
     },
     migrationSql: {
       // One advisory lock per schema, held to the end of the migration transaction: concurrent

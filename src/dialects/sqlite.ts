@@ -1,6 +1,19 @@
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { MIGRATION_LOG } from '../core/migrator.js';
 import type { SqlDialect } from '../core/sql-dialect.js';
+import {
+  countSql,
+  deleteSessionSql,
+  listSessionsSql,
+  pageSql,
+  QUESTION_COLUMNS,
+  SETTING_COLUMNS,
+  type SqlSyntax,
+  selectChildrenSql,
+  sessionColumns,
+  setByKeySql,
+  updateSql,
+} from '../core/sql-queries.js';
 
 /**
  * SQLite's SQL for nocodo's schema, shared by every SQLite driver
@@ -8,10 +21,14 @@ import type { SqlDialect } from '../core/sql-dialect.js';
  * survive JavaScript numbers; id parameters arrive as decimal text and
  * INTEGER affinity turns them back into integers (indexes still apply).
  */
-const SESSION_COLUMNS = `CAST(id AS TEXT) AS id, agent_name, provider, model, system_prompt, user_prompt,
-  config, status, started_at, ended_at, result, error`;
+const syntax: SqlSyntax = {
+  param: () => '?',
+  table: (name) => name,
+  idText: (column) => `CAST(${column} AS TEXT)`,
+};
+const SESSION_COLUMNS = sessionColumns(syntax);
 const MESSAGE_COLUMNS =
-  'CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id, role, content, created_at';
+  'CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id, role, content, created_at, client_key';
 const TOOL_CALL_COLUMNS = `CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id,
   CAST(message_id AS TEXT) AS message_id, tool_call_id, tool_name, request, response, status,
   execution_time_ms, created_at, completed_at, error_details`;
@@ -19,6 +36,18 @@ const TOOL_CALL_COLUMNS = `CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS s
 // Parameters come in through a one-row CTE so each is bound once, in the documented order,
 // and the parent's existence is checked inside the INSERT: one statement, and no row back
 // means NOT_FOUND.
+const insertChild = (
+  table: string,
+  columns: string[],
+) => `WITH p(session_id, tool_call_id, ${columns.join(', ')})
+      AS (VALUES (?, ?, ${columns.map(() => '?').join(', ')}))
+    INSERT INTO ${table} (session_id, tool_call_id, ${columns.join(', ')})
+    SELECT s.id, t.id, ${columns.map((c) => `p.${c}`).join(', ')}
+    FROM p JOIN agent_sessions s ON s.id = p.session_id
+    LEFT JOIN agent_tool_calls t ON t.id = p.tool_call_id AND t.session_id = s.id
+    WHERE p.tool_call_id IS NULL OR t.id IS NOT NULL
+    RETURNING CAST(id AS TEXT) AS id`;
+
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   sql: {
@@ -26,12 +55,12 @@ export const sqliteDialect: SqlDialect = {
         config, status, started_at, ended_at, result, error)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING CAST(id AS TEXT) AS id`,
     selectSession: `SELECT ${SESSION_COLUMNS} FROM agent_sessions WHERE id = ?`,
-    insertMessage: `WITH p(session_id, role, content, created_at) AS (VALUES (?, ?, ?, ?))
-      INSERT INTO agent_messages (session_id, role, content, created_at)
-      SELECT s.id, p.role, p.content, p.created_at FROM p JOIN agent_sessions s ON s.id = p.session_id
+    insertMessage: `WITH p(session_id, role, content, created_at, client_key) AS (VALUES (?, ?, ?, ?, ?))
+      INSERT INTO agent_messages (session_id, role, content, created_at, client_key)
+      SELECT s.id, p.role, p.content, p.created_at, p.client_key FROM p JOIN agent_sessions s ON s.id = p.session_id
       RETURNING CAST(id AS TEXT) AS id`,
     // Ties in created_at are the norm (nocodo writes whole seconds): id breaks them in insertion order.
-    selectMessages: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages WHERE session_id = ? ORDER BY created_at, id`,
+    selectMessages: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? ORDER BY x.created_at, x.id`,
     insertToolCall: `WITH p(session_id, message_id, tool_call_id, tool_name, request, response, status,
         execution_time_ms, created_at, completed_at, error_details)
         AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
@@ -43,12 +72,49 @@ export const sqliteDialect: SqlDialect = {
       LEFT JOIN agent_messages m ON m.id = p.message_id AND m.session_id = s.id
       WHERE p.message_id IS NULL OR m.id IS NOT NULL
       RETURNING CAST(id AS TEXT) AS id`,
-    selectToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls WHERE session_id = ?
-      ORDER BY created_at, id`,
-    selectPendingToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls
-      WHERE session_id = ? AND status = 'pending' ORDER BY created_at, id`,
-    update: (table, columns) =>
-      `UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
+    selectToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x WHERE x.session_id = ?
+      ORDER BY x.created_at, x.id`,
+    selectPendingToolCalls: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x
+      WHERE x.session_id = ? AND status = 'pending' ORDER BY x.created_at, x.id`,
+    update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
+    selectMessageByKey: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? AND client_key = ?`,
+    selectToolCallByCallId: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x WHERE x.session_id = ? AND tool_call_id = ?`,
+    selectMessageSession: 'SELECT CAST(session_id AS TEXT) AS session_id FROM agent_messages WHERE id = ?',
+    deleteSession: deleteSessionSql(syntax),
+    countMessages: countSql(syntax, 'agent_messages'),
+    countToolCalls: countSql(syntax, 'agent_tool_calls'),
+    listSessions: (shape) => listSessionsSql(syntax, shape),
+    page: (table, direction) =>
+      pageSql(syntax, table, table === 'agent_messages' ? MESSAGE_COLUMNS : TOOL_CALL_COLUMNS, direction),
+    // The whole batch is one JSON document: one statement and one bound value for any size.
+    insertMessages: `INSERT INTO agent_messages (session_id, role, content, created_at, client_key)
+      SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
+      FROM json_each(?) j ORDER BY j.key
+      RETURNING CAST(id AS TEXT) AS id`,
+    messageBatchParams: (rows) => [
+      JSON.stringify(rows.map((r) => [r.sessionId, r.role, r.content, r.createdAt, r.clientKey])),
+    ],
+    insertQuestion: insertChild('project_requirements_qna', [
+      'question_id',
+      'question',
+      'description',
+      'response_type',
+      'created_at',
+    ]),
+    selectQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS),
+    selectPendingQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS, 'answer'),
+    answerQuestion: setByKeySql(syntax, 'project_requirements_qna', 'answer', 'answered_at', 'question_id'),
+    insertSetting: insertChild('project_settings', [
+      'setting_key',
+      'setting_name',
+      'description',
+      'setting_type',
+      'setting_value',
+      'created_at',
+    ]),
+    selectSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS),
+    selectPendingSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS, 'setting_value'),
+    setSettingValue: setByKeySql(syntax, 'project_settings', 'setting_value', 'updated_at', 'setting_key'),
   },
   // Databases nocodo-agents created (with or without refinery's history table) are adopted:
   // our first five migrations are its V1-V5, verbatim.
