@@ -38,7 +38,7 @@ export function sessionColumns(syntax: SqlSyntax): string {
   return SESSION_SELECT.replace(/^id,/, `${syntax.idText('id')} AS id,`);
 }
 
-/** Params: statuses…, agentName?, provider?, model?, startedFrom?, startedBefore?, cursor key, cursor key, cursor id, limit. */
+/** Params: statuses…, agentName?, provider?, model?, startedFrom?, startedBefore?, cursor key, cursor id, limit. */
 export function listSessionsSql(syntax: SqlSyntax, shape: ListShape): string {
   const p = placeholders(syntax);
   const where: string[] = [];
@@ -49,9 +49,8 @@ export function listSessionsSql(syntax: SqlSyntax, shape: ListShape): string {
   if (shape.model) where.push(`model = ${p('text')}`);
   if (shape.startedFrom) where.push(`started_at >= ${p('bigint')}`);
   if (shape.startedBefore) where.push(`started_at < ${p('bigint')}`);
-  // Spelled out rather than as a row value so every engine turns it into an index range.
-  if (shape.cursor)
-    where.push(`(started_at < ${p('bigint')} OR (started_at = ${p('bigint')} AND id < ${p('bigint')}))`);
+  // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
+  if (shape.cursor) where.push(`(x.started_at, x.id) < (${p('bigint')}, ${p('bigint')})`);
   // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
   return `SELECT ${sessionColumns(syntax)} FROM ${syntax.table('agent_sessions')} x
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY x.started_at DESC, x.id DESC LIMIT ${p('bigint')}`;
@@ -59,7 +58,7 @@ export function listSessionsSql(syntax: SqlSyntax, shape: ListShape): string {
 
 /**
  * One keyset page of a session's children in (created_at, id) order. Params: sessionId,
- * then for `after`/`before` the cursor's key, key, id; then the limit. `before` reads
+ * then for `after`/`before` the cursor's key and id; then the limit. `before` reads
  * descending (the caller reverses), so the page ends right at the cursor.
  */
 export function pageSql(
@@ -75,7 +74,7 @@ export function pageSql(
   }
   const [cmp, order] = direction === 'after' ? ['>', 'ASC'] : ['<', 'DESC'];
   return `SELECT ${columns} FROM ${syntax.table(table)} x
-    WHERE ${session} AND (x.created_at ${cmp} ${p('bigint')} OR (x.created_at = ${p('bigint')} AND x.id ${cmp} ${p('bigint')}))
+    WHERE ${session} AND (x.created_at, x.id) ${cmp} (${p('bigint')}, ${p('bigint')})
     ORDER BY x.created_at ${order}, x.id ${order} LIMIT ${p('bigint')}`;
 }
 

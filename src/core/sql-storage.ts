@@ -205,7 +205,7 @@ export class SqlAgentStorage implements AgentStorage {
     const params: SqlValue[] = [...(q.statuses ?? [])];
     for (const v of [q.agentName, q.provider, q.model, q.startedFrom, q.startedBefore])
       if (v !== null) params.push(v);
-    if (q.cursor !== null) params.push(q.cursor.key, q.cursor.key, q.cursor.id);
+    if (q.cursor !== null) params.push(q.cursor.key, q.cursor.id);
     params.push(q.limit + 1);
     const rows = await this.#executor.all<SessionRow>(sql, params);
     const sessions = rows.map((row) => decodeSession(this.adapter, row));
@@ -442,9 +442,7 @@ export class SqlAgentStorage implements AgentStorage {
     const rows = isRowId(sessionId)
       ? await this.#executor.all<Row>(
           this.#memo(`page:${table}:${direction}`, () => this.#sql.page(table, direction)),
-          cursor === null
-            ? [sessionId, q.limit + 1]
-            : [sessionId, cursor.key, cursor.key, cursor.id, q.limit + 1],
+          cursor === null ? [sessionId, q.limit + 1] : [sessionId, cursor.key, cursor.id, q.limit + 1],
         )
       : [];
     return {

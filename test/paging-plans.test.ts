@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NewMessage } from '../src/contract/types.js';
+import { encodeCursor } from '../src/contract/validation.js';
+import type { SqlAgentStorage } from '../src/core/sql-storage.js';
+import { createStorage } from '../src/create-storage.js';
+import { postgresUrl } from './helpers/postgres.js';
+
+// A 200,000-message session: a page near its end is read through the index (the query
+// plan says so, no sort, no scan), and a retried batch append leaves exactly one copy.
+const MESSAGES = 200_000;
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-plans-'));
+const pgUrl = await postgresUrl();
+const schema = `agent_storage_plans_${process.pid}`;
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (pgUrl) {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+});
+
+async function fill(store: SqlAgentStorage): Promise<string> {
+  const sessionId = await store.createSession({
+    agentName: 'long',
+    provider: 'p',
+    model: 'm',
+    userPrompt: 'u',
+  });
+  for (let start = 0; start < MESSAGES; start += 20_000) {
+    const messages: NewMessage[] = Array.from({ length: 20_000 }, (_, i) => ({
+      sessionId,
+      role: 'assistant',
+      content: `message ${start + i}`,
+      // Whole seconds, as nocodo writes them: long runs of equal createdAt.
+      createdAt: 1_770_000_000 + Math.floor((start + i) / 7),
+    }));
+    await store.appendBatch({ messages });
+  }
+  return sessionId;
+}
+
+async function retriedBatchLeavesOneCopy(store: SqlAgentStorage, sessionId: string): Promise<void> {
+  const before = await store.countMessages(sessionId);
+  const batch = {
+    messages: [
+      { sessionId, role: 'user' as const, content: 'retry me', clientKey: 'step-41' },
+      { sessionId, role: 'assistant' as const, content: '', clientKey: 'step-42' },
+    ],
+    toolCalls: [
+      { sessionId, toolCallId: 'toolu_42', toolName: 'q', request: { sql: 'SELECT 1' }, messageIndex: 1 },
+    ],
+  };
+  const first = await store.appendBatch(batch);
+  const again = await store.appendBatch(batch);
+  expect(again).toEqual(first);
+  expect(await store.countMessages(sessionId)).toBe(before + 2);
+  expect(await store.countToolCalls(sessionId)).toBe(1);
+}
+
+describe('paging a 200,000-message session', () => {
+  it('SQLite reads a page near the end through idx_agent_messages_session_created', async () => {
+    const store = (await createStorage(`sqlite:${join(dir, 'long.db')}`)) as SqlAgentStorage;
+    const sessionId = await fill(store);
+    const near = await store.executor.get<{ id: string; created_at: number }>(
+      'SELECT CAST(id AS TEXT) AS id, created_at FROM agent_messages WHERE session_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 100',
+      [sessionId],
+    );
+    const cursor = encodeCursor({ key: near?.created_at as number, id: near?.id as string });
+    const page = await store.getMessagesPage(sessionId, { after: cursor, limit: 50 });
+    expect(page.items.map((m) => m.content)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),
+    );
+
+    const sql = store.dialect.sql.page('agent_messages', 'after');
+    const plan = await store.executor.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, [
+      sessionId,
+      near?.created_at as number,
+      near?.id as string,
+      51,
+    ]);
+    const details = plan.map((p) => p.detail).join('\n');
+    expect(details).toMatch(
+      /SEARCH x USING INDEX idx_agent_messages_session_created \(session_id=\? AND created_at>\?\)|USING INDEX idx_agent_messages_session_created/,
+    );
+    expect(details).not.toMatch(/TEMP B-TREE|SCAN x\b/);
+
+    await retriedBatchLeavesOneCopy(store, sessionId);
+    await store.close();
+  });
+
+  it.runIf(pgUrl)('Postgres reads a page near the end through an index scan, without sorting', async () => {
+    const url = new URL(pgUrl as string);
+    url.searchParams.set('schema', schema);
+    const store = (await createStorage(url.toString())) as SqlAgentStorage;
+    const sessionId = await fill(store);
+    await store.executor.exec(`ANALYZE "${schema}".agent_messages`);
+    const near = await store.executor.get<{ id: string; created_at: number }>(
+      `SELECT id::text AS id, created_at FROM "${schema}".agent_messages WHERE session_id = $1::bigint ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 100`,
+      [sessionId],
+    );
+    const cursor = encodeCursor({ key: near?.created_at as number, id: near?.id as string });
+    const page = await store.getMessagesPage(sessionId, { after: cursor, limit: 50 });
+    expect(page.items.map((m) => m.content)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),
+    );
+
+    const sql = store.dialect.sql.page('agent_messages', 'after');
+    const rows = await store.executor.all<{ 'QUERY PLAN': string }>(`EXPLAIN (FORMAT TEXT) ${sql}`, [
+      sessionId,
+      near?.created_at as number,
+      near?.id as string,
+      51,
+    ]);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Index (Only )?Scan using idx_agent_messages_session_created/);
+    expect(plan).not.toMatch(/\bSort\b|Seq Scan/);
+
+    await retriedBatchLeavesOneCopy(store, sessionId);
+    await store.close();
+  });
+});
