@@ -214,6 +214,78 @@ export const mutants: Mutant[] = [
       },
     }),
   },
+  {
+    name: 'listing ties broken by id ascending',
+    caughtBy: ['list.order-filter'],
+    break: (inner) => ({
+      async listSessions(query) {
+        const page = await inner.listSessions({ ...query, limit: 1000 });
+        const items = page.items.sort((a, b) => b.startedAt - a.startedAt || Number(a.id) - Number(b.id));
+        return { items: items.slice(0, query?.limit ?? 50), nextCursor: null };
+      },
+    }),
+  },
+  {
+    name: 'deleting a session leaves its messages behind',
+    caughtBy: ['delete.cascade'],
+    break: (inner) => ({
+      async deleteSession(id) {
+        const messages = memoryTables(inner as never).agent_messages;
+        const kept = [...messages.entries()].filter(([, m]) => m.session_id === id);
+        const existed = await inner.deleteSession(id);
+        for (const [key, row] of kept) messages.set(key, row);
+        return existed;
+      },
+    }),
+  },
+  {
+    name: 'a batch writes its valid items before failing',
+    caughtBy: ['batch.append'],
+    break: (inner) => ({
+      async appendBatch(batch) {
+        try {
+          return await inner.appendBatch(batch);
+        } catch (e) {
+          for (const m of batch.messages ?? []) await inner.createMessage(m).catch(() => undefined);
+          throw e;
+        }
+      },
+    }),
+  },
+  {
+    name: 'a repeated clientKey writes a second copy',
+    caughtBy: ['idempotency.message'],
+    break: (inner) => ({
+      async createMessage(input) {
+        const { clientKey: _dropped, ...rest } = input ?? {};
+        return inner.createMessage(rest as never);
+      },
+    }),
+  },
+  {
+    name: 'expectedStatus ignored',
+    caughtBy: ['update.conditional'],
+    break: (inner) => ({
+      async updateSession(id, update) {
+        return inner.updateSession(id, update);
+      },
+    }),
+  },
+  {
+    name: 'an undeclared capability still served',
+    caughtBy: ['capabilities.undeclared'],
+    break: (inner) => ({ capabilities: Object.freeze({ ...inner.capabilities, deleteSession: false }) }),
+  },
+  {
+    name: 'backward pages returned newest first',
+    caughtBy: ['page.messages'],
+    break: (inner) => ({
+      async getMessagesPage(sessionId, query) {
+        const page = await inner.getMessagesPage(sessionId, query);
+        return query?.before ? { ...page, items: page.items.reverse() } : page;
+      },
+    }),
+  },
 ];
 
 /** A conformance target whose stores are `mutant` applied to fresh memory stores. */
