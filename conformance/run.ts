@@ -20,6 +20,10 @@ export interface RunOptions {
   onResult?: ((result: RequirementResult) => void) | undefined;
   /** Default: every requirement. */
   requirements?: readonly Requirement[] | undefined;
+  /** Seed of the property-based requirements. Default: `AGENT_STORAGE_SEED`, else random (and reported). */
+  seed?: number | undefined;
+  /** Random runs per property-based requirement. Default: `AGENT_STORAGE_RUNS`, else the requirement's own. */
+  runs?: number | undefined;
 }
 
 function makeClock(): TestClock {
@@ -42,9 +46,26 @@ function missing(
 }
 
 /** Runs one requirement against a fresh store of `target`; never throws. */
+/** The seed to use: the caller's, else `AGENT_STORAGE_SEED`, else a fresh random one. */
+export function resolveSeed(seed?: number): number {
+  if (seed !== undefined) return seed;
+  const env = Number(process.env.AGENT_STORAGE_SEED);
+  return process.env.AGENT_STORAGE_SEED && Number.isSafeInteger(env)
+    ? env
+    : Math.floor(Math.random() * 2 ** 31);
+}
+
+/** The run count to use: the caller's, else `AGENT_STORAGE_RUNS`, else `undefined` (each requirement's default). */
+export function resolveRuns(runs?: number): number | undefined {
+  if (runs !== undefined) return runs;
+  const env = Number(process.env.AGENT_STORAGE_RUNS);
+  return process.env.AGENT_STORAGE_RUNS && Number.isSafeInteger(env) && env > 0 ? env : undefined;
+}
+
 export async function runRequirement(
   target: ConformanceTarget,
   requirement: Requirement,
+  random: { seed: number; runs: number | undefined } = { seed: resolveSeed(), runs: resolveRuns() },
 ): Promise<RequirementResult> {
   const started = performance.now();
   const result = (status: RequirementResult['status'], message?: string): RequirementResult => ({
@@ -73,6 +94,8 @@ export async function runRequirement(
         opened.push(again);
         return again;
       },
+      seed: random.seed,
+      runs: random.runs,
     });
     for (const s of opened.splice(0)) await s.close();
     return result('passed');
@@ -97,6 +120,7 @@ export async function runConformance(
   const selected = (options.requirements ?? allRequirements).filter((r) =>
     grep === undefined ? true : typeof grep === 'string' ? r.id.includes(grep) : grep.test(r.id),
   );
+  const random = { seed: resolveSeed(options.seed), runs: resolveRuns(options.runs) };
   const results: RequirementResult[] = [];
   let capabilities: Record<string, unknown> = {};
   let adapter = target.name;
@@ -106,7 +130,7 @@ export async function runConformance(
     adapter = probe.adapter;
     await probe.close();
     for (const requirement of selected) {
-      const r = await runRequirement(target, requirement);
+      const r = await runRequirement(target, requirement, random);
       results.push(r);
       options.onResult?.(r);
     }
@@ -115,6 +139,8 @@ export async function runConformance(
   }
   return {
     suiteVersion: SUITE_VERSION,
+    target: target.name,
+    seed: random.seed,
     adapter,
     capabilities,
     startedAt,

@@ -55,6 +55,10 @@ export interface RequirementContext {
   target: ConformanceTarget;
   /** Opens a second store over the same data (the suite closes it). Only for requirements that need `reopen`. */
   reopen(): Promise<AgentStorage>;
+  /** Seed for randomised requirements; the report carries it so a failure can be replayed. */
+  seed: number;
+  /** Random runs a randomised requirement should make; `undefined`: its own default. */
+  runs: number | undefined;
 }
 
 /** A hook of the target, or a capability flag the adapter must declare. */
@@ -84,10 +88,15 @@ export interface RequirementResult {
 
 export interface ConformanceReport {
   suiteVersion: string;
+  /** The target's name (`ConformanceTarget.name`). */
+  target: string;
+  /** The adapter's own name (`AgentStorage.adapter`). */
   adapter: string;
   capabilities: Record<string, unknown>;
   startedAt: string;
   durationMs: number;
+  /** The seed the randomised requirements used: pass it back (`--seed`, `AGENT_STORAGE_SEED`) to replay. */
+  seed: number;
   passed: number;
   failed: number;
   skipped: number;

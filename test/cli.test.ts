@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from './helpers/postgres.js';
@@ -70,6 +72,38 @@ describe('agent-storage CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^corrupt\.enum\s+pass$/m);
     expect(await databases()).toEqual([]);
+  });
+
+  it('verify --adapter runs a third-party adapter from a file outside src/, writing a report that matches the shipped schema and JUnit XML', async () => {
+    const json = join(dir, 'third-party.json');
+    const junit = join(dir, 'third-party.xml');
+    const { code, stdout } = await cli([
+      'verify',
+      '--adapter',
+      'examples/adapters/counting-adapter.mjs',
+      '--seed',
+      '42',
+      '--json',
+      json,
+      '--junit',
+      junit,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^requirement\s+counting-memory$/m);
+    expect(stdout).toMatch(/^seed 42 \(replay with --seed 42\)$/m);
+    const reports = JSON.parse(readFileSync(json, 'utf8')) as unknown[];
+    const schema = JSON.parse(readFileSync(join(root, 'conformance/report.schema.json'), 'utf8')) as object;
+    const ajv = new Ajv2020({ allErrors: true });
+    addFormats.default(ajv); // CommonJS module: its default export is under .default here
+    const validate = ajv.compile(schema);
+    for (const report of reports) expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(reports).toMatchObject([{ seed: 42, failed: 0 }]);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(xml).toMatch(/<testsuite name="counting-memory" tests="\d+" failures="0"/);
+    expect(xml).toContain('name="session.update-unknown: ');
+    // The schema is not a rubber stamp: a report missing its results is refused.
+    expect(validate({ ...(reports[0] as object), results: undefined })).toBe(false);
   });
 
   it('migrate and status manage the store at --url', async () => {

@@ -7,13 +7,13 @@ const MARK = { passed: 'pass', failed: 'FAIL', skipped: 'skip', 'not-applicable'
 export function formatTable(reports: readonly ConformanceReport[]): string {
   const ids = [...new Set(reports.flatMap((r) => r.results.map((x) => x.id)))];
   const width = Math.max('requirement'.length, ...ids.map((id) => id.length));
-  const cols = reports.map((r) => Math.max(r.adapter.length, 4));
+  const cols = reports.map((r) => Math.max(r.target.length, 4));
   const row = (first: string, cells: string[]) =>
     [first.padEnd(width), ...cells.map((c, i) => c.padEnd(cols[i] as number))].join('  ').trimEnd();
   const lines = [
     row(
       'requirement',
-      reports.map((r) => r.adapter),
+      reports.map((r) => r.target),
     ),
     row(
       '-'.repeat(width),
@@ -32,7 +32,7 @@ export function formatTable(reports: readonly ConformanceReport[]): string {
     );
   }
   const failures = reports.flatMap((r) =>
-    r.results.filter((x) => x.status === 'failed').map((x) => `  ${r.adapter} ${x.id}: ${x.message}`),
+    r.results.filter((x) => x.status === 'failed').map((x) => `  ${r.target} ${x.id}: ${x.message}`),
   );
   if (failures.length > 0) lines.push('', 'Failures:', ...failures);
   return lines.join('\n');
