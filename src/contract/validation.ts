@@ -416,26 +416,32 @@ function checkUnique(
   });
 }
 
+/** A list of keyed records for one session (questions, answers, settings, values), keys unique within the call. */
+function keyedList<T>(
+  ctx: ValidationContext,
+  op: string,
+  sessionId: unknown,
+  field: string,
+  fields: Record<string, FieldSpec>,
+  key: string,
+  input: unknown,
+): T[] {
+  validateIdArgument(ctx, op, 'sessionId', sessionId);
+  const list = checkList(ctx, op, field, input, (v, path) => checkRecord(ctx, op, fields, v, path));
+  checkUnique(ctx, op, field, key, list);
+  return list as unknown as T[];
+}
+
 export function validateQuestions(
   ctx: ValidationContext,
   sessionId: unknown,
   input: unknown,
 ): QuestionRecord[] {
-  validateIdArgument(ctx, 'createQuestions', 'sessionId', sessionId);
-  const list = checkList(ctx, 'createQuestions', 'questions', input, (v, path) =>
-    checkRecord(ctx, 'createQuestions', QUESTION_FIELDS, v, path),
-  );
-  checkUnique(ctx, 'createQuestions', 'questions', 'questionId', list);
-  return list as unknown as QuestionRecord[];
+  return keyedList(ctx, 'createQuestions', sessionId, 'questions', QUESTION_FIELDS, 'questionId', input);
 }
 
 export function validateAnswers(ctx: ValidationContext, sessionId: unknown, input: unknown): AnswerRecord[] {
-  validateIdArgument(ctx, 'answerQuestions', 'sessionId', sessionId);
-  const list = checkList(ctx, 'answerQuestions', 'answers', input, (v, path) =>
-    checkRecord(ctx, 'answerQuestions', ANSWER_FIELDS, v, path),
-  );
-  checkUnique(ctx, 'answerQuestions', 'answers', 'questionId', list);
-  return list as unknown as AnswerRecord[];
+  return keyedList(ctx, 'answerQuestions', sessionId, 'answers', ANSWER_FIELDS, 'questionId', input);
 }
 
 export function validateSettings(
@@ -443,12 +449,7 @@ export function validateSettings(
   sessionId: unknown,
   input: unknown,
 ): SettingRecord[] {
-  validateIdArgument(ctx, 'createSettings', 'sessionId', sessionId);
-  const list = checkList(ctx, 'createSettings', 'settings', input, (v, path) =>
-    checkRecord(ctx, 'createSettings', SETTING_FIELDS, v, path),
-  );
-  checkUnique(ctx, 'createSettings', 'settings', 'settingKey', list);
-  return list as unknown as SettingRecord[];
+  return keyedList(ctx, 'createSettings', sessionId, 'settings', SETTING_FIELDS, 'settingKey', input);
 }
 
 export function validateSettingValues(
@@ -456,12 +457,7 @@ export function validateSettingValues(
   sessionId: unknown,
   input: unknown,
 ): SettingValueRecord[] {
-  validateIdArgument(ctx, 'setSettingValues', 'sessionId', sessionId);
-  const list = checkList(ctx, 'setSettingValues', 'values', input, (v, path) =>
-    checkRecord(ctx, 'setSettingValues', SETTING_VALUE_FIELDS, v, path),
-  );
-  checkUnique(ctx, 'setSettingValues', 'values', 'settingKey', list);
-  return list as unknown as SettingValueRecord[];
+  return keyedList(ctx, 'setSettingValues', sessionId, 'values', SETTING_VALUE_FIELDS, 'settingKey', input);
 }
 
 export interface BatchRecord {
