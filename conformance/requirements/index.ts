@@ -2,6 +2,7 @@ import type { Requirement } from '../types.js';
 import { extensionRequirements } from './extensions.js';
 import { lifecycleRequirements } from './lifecycle.js';
 import { messageRequirements } from './messages.js';
+import { modelRequirements } from './model.js';
 import { sessionRequirements } from './sessions.js';
 import { toolCallRequirements } from './tool-calls.js';
 import { valueRequirements } from './values.js';
@@ -14,4 +15,5 @@ export const requirements: readonly Requirement[] = [
   ...valueRequirements,
   ...lifecycleRequirements,
   ...extensionRequirements,
+  ...modelRequirements,
 ];

@@ -666,6 +666,10 @@ export const valueRequirements: Requirement[] = [
         'executionTimeMs -1',
         { field: 'executionTimeMs' },
       );
+      // -0 is the integer 0: stored and read back as 0 on every adapter (integer columns have no -0).
+      const zero = await ctx.store.createSession(newSession({ startedAt: -0, endedAt: -0 }));
+      const z = await ctx.store.getSession(zero);
+      same([z?.startedAt, z?.endedAt], [0, 0], 'timestamps given as -0');
       for (const ok of [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 0, -1]) {
         const id = await ctx.store.createSession(newSession({ startedAt: ok, endedAt: ok }));
         const s = await ctx.store.getSession(id);
@@ -695,7 +699,16 @@ export const valueRequirements: Requirement[] = [
         await ctx.store.getMessages(sessionId),
         await ctx.store.getToolCalls(sessionId),
       ];
-      for (const field of ['agent_name', 'id', 'agentname', 'sessionId']) {
+      // Names of Object.prototype members too: a validator using `in` lets them through.
+      for (const field of [
+        'agent_name',
+        'id',
+        'agentname',
+        'sessionId',
+        'constructor',
+        '__proto__',
+        'toString',
+      ]) {
         await writesNothing(
           ctx,
           `createSession ${field}`,

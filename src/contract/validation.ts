@@ -196,7 +196,8 @@ function checkValue(
       );
     }
     if (kind === 'duration' && value < 0) invalid(ctx, op, field, `must not be negative, got ${value}`);
-    return value;
+    // An integer column has no negative zero: -0 is stored, and read back, as 0 everywhere.
+    return value === 0 ? 0 : value;
   }
   if (typeof value !== 'string') {
     invalid(ctx, op, field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
@@ -246,7 +247,8 @@ function checkRecord(
 ): Record<string, unknown> {
   const obj = requireObject(ctx, op, path === '' ? 'input' : path.slice(0, -1), input);
   for (const key of Object.keys(obj)) {
-    if (!(key in fields) && !extra.includes(key)) {
+    // Object.hasOwn, not `in`: `constructor` or `__proto__` must not pass as fields.
+    if (!Object.hasOwn(fields, key) && !extra.includes(key)) {
       invalid(
         ctx,
         op,
@@ -313,7 +315,7 @@ function checkUpdate(
         ctx,
         op,
         key,
-        key in fields ? 'cannot be changed after creation' : 'is not a field of this record',
+        Object.hasOwn(fields, key) ? 'cannot be changed after creation' : 'is not a field of this record',
       );
     }
   }

@@ -1,0 +1,761 @@
+import fc from 'fast-check';
+import { MAX_JSON_DEPTH } from '../src/contract/json.js';
+import {
+  type JsonValue,
+  MESSAGE_ROLES,
+  SESSION_STATUSES,
+  TOOL_CALL_STATUSES,
+} from '../src/contract/types.js';
+import { T0 } from './fixtures.js';
+
+/**
+ * fast-check generators that hunt for differences between backends: text beyond the BMP,
+ * U+0000 and lone surrogates, empty and long strings, JSON with -0 and extreme numbers,
+ * integer-like keys and deep nesting, timestamps that tie or sit on the safe-integer edge,
+ * and ids that no store issued. The command inputs built from them are mostly valid (so
+ * that a run builds up state) with one thing wrong in a fair share of them.
+ */
+
+/**
+ * `prototypeKeys` and `negativeZeroTimestamps` are on unless set to `false` (both found
+ * real bugs). `idempotency` follows the adapter's capabilities.
+ */
+export interface ArbitraryOptions {
+  /**
+   * Add keys named like `Object.prototype` members (`constructor`, `__proto__`,
+   * `toString`, `hasOwnProperty`, `valueOf`) as unknown fields of inputs: the contract
+   * says any field a record does not have is INVALID_INPUT. Default on.
+   */
+  prototypeKeys?: boolean | undefined;
+  /**
+   * Add `-0` among the timestamps: every adapter must read it back as `0` (integer
+   * columns have no negative zero). Default on.
+   */
+  negativeZeroTimestamps?: boolean | undefined;
+  /**
+   * The adapter declares capability `idempotency`: messages take a `clientKey`.
+   * (`checkModelBased` sets it from the adapter's capabilities.)
+   */
+  idempotency?: boolean | undefined;
+}
+
+// ---------------------------------------------------------------- strings
+
+/** Pieces of text that backends and encoders are known to treat differently, all well-formed. */
+const TRICKY_UNITS = [
+  'a',
+  'Z',
+  ' ',
+  '😀',
+  '𝔘',
+  '👩‍👩‍👧',
+  'é',
+  'e\u0301',
+  '\u202E',
+  '\u05E9',
+  "'",
+  '"',
+  '\\',
+  '%',
+  '_',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u00A0',
+  '\u2028',
+  '\uFEFF',
+  '\uFFFF',
+  '\uFFFE',
+  '\u0001',
+  '\u007F',
+];
+const BAD_UNITS = ['\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d'];
+
+const shortTextArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(...TRICKY_UNITS), maxLength: 8 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 6 }) },
+);
+
+/** Long text: up to a few KB, and around 512 UTF-16 units (the limit on names and keys). */
+export const longTextArb: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('x', '😀', 'é', "'", '\u0001'),
+    fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.constantFrom(256, 511, 512, 513)),
+  )
+  .map(([unit, n]) => unit.repeat(n));
+
+/** Well-formed text without U+0000: empty, short, beyond the BMP, or a few KB long. */
+export const textArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: shortTextArb },
+  { weight: 1, arbitrary: fc.constant('') },
+  { weight: 1, arbitrary: longTextArb },
+);
+
+/**
+ * Non-empty well-formed text (agentName, provider, model, toolName, toolCallId), long
+ * less often: a record has several of them, and most records should be valid.
+ */
+export const nonEmptyTextArb: fc.Arbitrary<string> = fc
+  .oneof({ weight: 12, arbitrary: shortTextArb }, { weight: 1, arbitrary: longTextArb })
+  .filter((s) => s.length > 0);
+
+/** Text no text field accepts: U+0000 or a lone surrogate somewhere. */
+export const badTextArb: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.string({ unit: fc.constantFrom('a', '😀', 'é'), maxLength: 3 }),
+    fc.constantFrom(...BAD_UNITS),
+    fc.string({ unit: fc.constantFrom('a', '😀', 'é'), maxLength: 3 }),
+  )
+  .map(([before, bad, after]) => before + bad + after);
+
+/** Any string, well-formed or not: what may appear inside JSON (which escapes it). */
+export const anyStringArb: fc.Arbitrary<string> = fc.oneof(
+  textArb,
+  badTextArb,
+  fc.string({ unit: 'binary', maxLength: 6 }),
+);
+
+// ---------------------------------------------------------------- JSON
+
+/** Numbers that survive some backends and not others. */
+export const TRICKY_NUMBERS: readonly number[] = [
+  -0,
+  0,
+  1,
+  -1,
+  0.1,
+  1e308,
+  -1e308,
+  5e-324,
+  -5e-324,
+  -1.5e-7,
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_SAFE_INTEGER,
+  2 ** 53 + 2,
+  2 ** 64,
+  Number.MAX_VALUE,
+];
+
+/** Object keys that JavaScript orders before the others, or that need escaping. */
+export const TRICKY_KEYS: readonly string[] = [
+  '1',
+  '01',
+  '-1',
+  '0',
+  '10',
+  '2',
+  '1.0',
+  '4294967294',
+  '4294967295',
+  '__proto__',
+  'constructor',
+  '',
+  'a',
+  'b',
+  '😀',
+  '\u0000',
+  '\ud800',
+  'a"b',
+  'c\\d',
+];
+
+const jsonLeafArb: fc.Arbitrary<JsonValue> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 4, arbitrary: fc.constantFrom(...TRICKY_NUMBERS) },
+  { weight: 1, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.integer() },
+  { weight: 2, arbitrary: anyStringArb },
+);
+
+const jsonKeyArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...TRICKY_KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+);
+
+/** Any JSON value (key order, -0, extremes, odd keys and strings), a few levels deep. */
+export const jsonValueArb: fc.Arbitrary<JsonValue> = fc.letrec<{
+  value: JsonValue;
+  array: JsonValue[];
+  object: { [key: string]: JsonValue };
+}>((tie) => ({
+  value: fc.oneof({ depthSize: 'small', maxDepth: 5 }, jsonLeafArb, tie('array'), tie('object')),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+  object: fc
+    .uniqueArray(fc.tuple(jsonKeyArb, tie('value')), { selector: ([key]) => key, maxLength: 4 })
+    // fromEntries defines own properties: a "__proto__" key stays a key.
+    .map((entries) => Object.fromEntries(entries)),
+})).value;
+
+/** Values JSON cannot hold, by name; `buildValue` makes a fresh one each time. */
+export const BAD_JSON_KINDS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  'bigint',
+  'function',
+  'symbol',
+  'undefined in object',
+  'undefined in array',
+  'sparse array',
+  'Date',
+  'Map',
+  'boxed string',
+  'class instance',
+  'symbol key',
+  'cycle',
+  'NaN nested',
+] as const;
+export type BadJsonKind = (typeof BAD_JSON_KINDS)[number];
+
+// ---------------------------------------------------------------- values and ids
+
+export type Table = 'sessions' | 'messages' | 'toolCalls';
+
+/**
+ * How a command names a row. Ids are opaque and unknown when the command is generated,
+ * so the command says which row it means and the runner looks the id up:
+ * - `known`: the `pick`-th row of the table the argument belongs to (modulo the rows there are);
+ * - `sibling`: for a tool call's `messageId`, the `pick`-th message of the call's session
+ *   (`null` when it has none);
+ * - `cross`: the id of a row of another table (a message id passed as a session id);
+ * - `raw`: a literal value (`''`, `'01'`, `'abc'`, `1`, `null`...) passed unchanged.
+ */
+export type IdRef =
+  | { kind: 'known'; pick: number }
+  | { kind: 'sibling'; pick: number }
+  | { kind: 'cross'; table: Table; pick: number }
+  | { kind: 'raw'; value: unknown };
+
+/**
+ * One input value, as data: fast-check prints it, shrinks it, and the runner builds a
+ * fresh copy of it for the adapter and another for the model (so mutating one after the
+ * call is a test of the other).
+ */
+export type Val =
+  | { t: 'plain'; v: unknown }
+  | { t: 'json'; v: JsonValue }
+  | { t: 'deep'; depth: number }
+  | { t: 'bad'; kind: BadJsonKind }
+  | { t: 'ref'; table: Table; ref: IdRef };
+
+/** An input: an object given field by field (in this order), or something that is not an object. */
+export type InputSpec = { kind: 'object'; entries: [string, Val][] } | { kind: 'not-object'; value: Val };
+
+/** Ids no store issues (the SQL adapters issue canonical decimal row ids, the memory adapter small ones). */
+export const MALFORMED_IDS: readonly string[] = [
+  '',
+  '0',
+  '01',
+  'abc',
+  '99999999999999999999',
+  ' 1',
+  '1 ',
+  '1.0',
+  '+1',
+  '-1',
+  '1e0',
+  '0x1',
+  '１',
+  '9223372036854775807',
+  '9223372036854775808',
+  '1\u0000',
+  '\ud800',
+];
+
+/** Ids that may or may not name a row, depending on the adapter's numbering. */
+const PLAUSIBLE_IDS: readonly string[] = ['1', '2', '3', '4', '10'];
+
+/** Arguments that are not ids at all (INVALID_INPUT). */
+const NOT_STRING_IDS: readonly unknown[] = [1, null, undefined, {}, 1n, true];
+
+const plain = (v: unknown): Val => ({ t: 'plain', v });
+
+export const malformedIdArb: fc.Arbitrary<string> = fc.constantFrom(...MALFORMED_IDS);
+
+/** How a command names a row of `table`: mostly real rows, sometimes another table's or none. */
+export function idRefArb(table: Table, options: { sibling?: boolean } = {}): fc.Arbitrary<Val> {
+  const others = (['sessions', 'messages', 'toolCalls'] as const).filter((t) => t !== table);
+  const ref = (r: IdRef): Val => ({ t: 'ref', table, ref: r });
+  const pick = fc.nat({ max: 63 });
+  return fc.oneof(
+    { weight: options.sibling ? 2 : 12, arbitrary: pick.map((p) => ref({ kind: 'known', pick: p })) },
+    ...(options.sibling
+      ? [{ weight: 12, arbitrary: pick.map((p) => ref({ kind: 'sibling', pick: p })) }]
+      : []),
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...others), pick)
+        .map(([t, p]) => ref({ kind: 'cross', table: t, pick: p })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(...MALFORMED_IDS, ...PLAUSIBLE_IDS)
+        .map((v) => ref({ kind: 'raw', value: v })),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...NOT_STRING_IDS).map((v) => ref({ kind: 'raw', value: v })) },
+  );
+}
+
+// ---------------------------------------------------------------- timestamps
+
+/** A tiny set of instants, so that equal `createdAt` (ties) are the norm, as with nocodo's seconds. */
+export const TIE_TIMESTAMPS: readonly number[] = [T0, T0 + 1, T0 + 2];
+/** Valid timestamps at the edges: the safe-integer limits, zero, negative. */
+export const EDGE_TIMESTAMPS: readonly number[] = [
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER - 1,
+  0,
+  -1,
+];
+/** Not timestamps: just past the safe-integer edge, fractions, non-finite, wrong types. */
+export const BAD_TIMESTAMPS: readonly unknown[] = [
+  2 ** 53,
+  -(2 ** 53),
+  Number.MAX_SAFE_INTEGER + 2,
+  1.5,
+  1e300,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  '5',
+  '1700000000',
+  5n,
+  true,
+  {},
+];
+
+export function timestampArb(options: ArbitraryOptions = {}): fc.Arbitrary<number> {
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...TIE_TIMESTAMPS) },
+    { weight: 2, arbitrary: fc.constantFrom(...EDGE_TIMESTAMPS) },
+    { weight: 1, arbitrary: fc.integer({ min: -1000, max: 1000 }) },
+    ...(options.negativeZeroTimestamps !== false ? [{ weight: 1, arbitrary: fc.constant(-0) }] : []),
+  );
+}
+
+/** What the test clock reads: mostly the tie instants, sometimes an edge. */
+export const clockValueArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...TIE_TIMESTAMPS) },
+  { weight: 1, arbitrary: fc.constantFrom(...EDGE_TIMESTAMPS) },
+);
+
+const durationArb: fc.Arbitrary<number> = fc.oneof(
+  fc.nat({ max: 5000 }),
+  fc.constantFrom(0, Number.MAX_SAFE_INTEGER),
+);
+const BAD_DURATIONS: readonly unknown[] = [-1, Number.MIN_SAFE_INTEGER, 1.5, 2 ** 53, Number.NaN, '5', 5n];
+
+// ---------------------------------------------------------------- fields
+
+interface FieldArbs {
+  /** Values the field accepts (with `undefined` meaning: leave it out). */
+  valid: fc.Arbitrary<Val>;
+  /** Values the field rejects. */
+  invalid: fc.Arbitrary<Val>;
+}
+
+const NOT_TEXT: readonly unknown[] = [7, 0, true, ['m'], {}];
+
+/** A few keys, so that repeats (idempotent creates, ties of names) are common. */
+const FEW_KEYS = ['call_1', 'call_2', 'k1', 'k2', 'k3'];
+
+function textField(options: { nonEmpty?: boolean; nullable?: boolean; fewKeys?: boolean }): FieldArbs {
+  const text = options.nonEmpty ? nonEmptyTextArb : textArb;
+  const valid = (
+    options.fewKeys
+      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FEW_KEYS) }, { weight: 1, arbitrary: text })
+      : text
+  ).map(plain);
+  return {
+    valid: options.nullable ? fc.oneof({ weight: 4, arbitrary: valid }, fc.constant(plain(null))) : valid,
+    invalid: fc.oneof(
+      badTextArb.map(plain),
+      fc
+        .constantFrom(...NOT_TEXT, ...(options.nullable ? [] : [null]), ...(options.nonEmpty ? [''] : []))
+        .map(plain),
+    ),
+  };
+}
+
+function enumField(values: readonly string[], bad: readonly unknown[], weights?: number[]): FieldArbs {
+  return {
+    valid: fc.oneof(
+      ...values.map((v, i) => ({ weight: weights?.[i] ?? 1, arbitrary: fc.constant(plain(v)) })),
+    ),
+    invalid: fc.constantFrom(...bad).map(plain),
+  };
+}
+
+function timestampField(options: ArbitraryOptions, nullable: boolean): FieldArbs {
+  const valid = timestampArb(options).map(plain);
+  return {
+    valid: nullable ? fc.oneof({ weight: 4, arbitrary: valid }, fc.constant(plain(null))) : valid,
+    invalid: fc.constantFrom(...BAD_TIMESTAMPS, ...(nullable ? [] : [null])).map(plain),
+  };
+}
+
+function jsonField(nullable: boolean): FieldArbs {
+  const valid = fc.oneof(
+    { weight: 10, arbitrary: jsonValueArb.map((v): Val => ({ t: 'json', v })) },
+    // A bare number: -0 or an extreme as the whole value, where a numeric column type would bite.
+    { weight: 2, arbitrary: fc.constantFrom(...TRICKY_NUMBERS).map((v): Val => ({ t: 'json', v })) },
+    // Deep, but within the limit (the limit counts containers; the leaf is one more level).
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(1, 64, MAX_JSON_DEPTH - 1).map((depth): Val => ({ t: 'deep', depth })),
+    },
+  );
+  return {
+    valid: nullable ? fc.oneof({ weight: 4, arbitrary: valid }, fc.constant(plain(null))) : valid,
+    invalid: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...BAD_JSON_KINDS).map((kind): Val => ({ t: 'bad', kind })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, MAX_JSON_DEPTH + 50)
+          .map((depth): Val => ({ t: 'deep', depth })),
+      },
+    ),
+  };
+}
+
+function durationField(): FieldArbs {
+  return {
+    valid: fc.oneof({ weight: 4, arbitrary: durationArb.map(plain) }, fc.constant(plain(null))),
+    invalid: fc.constantFrom(...BAD_DURATIONS).map(plain),
+  };
+}
+
+function idField(table: Table, options: { nullable?: boolean; sibling?: boolean } = {}): FieldArbs {
+  const valid = idRefArb(table, options);
+  return {
+    valid: options.nullable ? fc.oneof({ weight: 3, arbitrary: valid }, fc.constant(plain(null))) : valid,
+    // Ids are opaque strings: only a value that is not a string is invalid.
+    invalid: fc
+      .constantFrom(
+        ...NOT_STRING_IDS.filter((v) => v !== undefined && v !== null),
+        ...(options.nullable ? [] : [null]),
+      )
+      .map(plain),
+  };
+}
+
+// ---------------------------------------------------------------- inputs
+
+interface RecordShape {
+  fields: Record<string, FieldArbs>;
+  /** Fields every valid input has. */
+  required: readonly string[];
+  /** Keys the record does not take: snake_case, ids, typos, immutable fields in updates. */
+  unknownKeys: readonly string[];
+}
+
+type Mutation =
+  | { kind: 'set'; key: string; value: Val }
+  | { kind: 'drop'; key: string }
+  | { kind: 'undefined'; key: string }
+  | { kind: 'extra'; key: string; value: Val }
+  | { kind: 'not-object'; value: Val }
+  | { kind: 'empty' };
+
+const NOT_OBJECTS: readonly unknown[] = [null, 'session', 42, undefined];
+
+function inputArb(shape: RecordShape): fc.Arbitrary<InputSpec> {
+  const names = Object.keys(shape.fields);
+  const valid: fc.Arbitrary<InputSpec> = fc
+    .record(Object.fromEntries(names.map((name) => [name, (shape.fields[name] as FieldArbs).valid])), {
+      requiredKeys: [...shape.required],
+      noNullPrototype: true,
+    })
+    .map((record) => ({
+      kind: 'object' as const,
+      // In declaration order, whatever order the record came in.
+      entries: names.filter((n) => n in record).map((n) => [n, record[n] as Val]),
+    }));
+  const mutations: fc.Arbitrary<Mutation>[] = [
+    fc
+      .constantFrom(...names)
+      .chain((key) =>
+        (shape.fields[key] as FieldArbs).invalid.map((value): Mutation => ({ kind: 'set', key, value })),
+      ),
+    fc.constantFrom(...names).map((key): Mutation => ({ kind: 'undefined', key })),
+    fc
+      .tuple(fc.constantFrom(...shape.unknownKeys), fc.constantFrom('x', 1, null))
+      .map(([key, v]): Mutation => ({ kind: 'extra', key, value: plain(v) })),
+    fc
+      .oneof(fc.constantFrom(...NOT_OBJECTS).map(plain), fc.constant<Val>({ t: 'json', v: [] }))
+      .map((value): Mutation => ({ kind: 'not-object', value })),
+    fc.constant<Mutation>({ kind: 'empty' }),
+  ];
+  if (shape.required.length > 0) {
+    mutations.push(fc.constantFrom(...shape.required).map((key): Mutation => ({ kind: 'drop', key })));
+  }
+  const broken = fc.tuple(valid, fc.oneof(...mutations)).map(([input, m]) => mutate(input, m));
+  return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: broken });
+}
+
+function mutate(input: InputSpec, m: Mutation): InputSpec {
+  if (m.kind === 'not-object') return { kind: 'not-object', value: m.value };
+  if (m.kind === 'empty') return { kind: 'object', entries: [] };
+  if (input.kind !== 'object') return input;
+  const entries = input.entries.filter(([key]) => key !== m.key);
+  switch (m.kind) {
+    case 'drop':
+      return { kind: 'object', entries };
+    case 'set':
+      return { kind: 'object', entries: [...entries, [m.key, m.value]] };
+    case 'undefined':
+      return { kind: 'object', entries: [...entries, [m.key, plain(undefined)]] };
+    case 'extra':
+      return { kind: 'object', entries: [...input.entries, [m.key, m.value]] };
+  }
+}
+
+const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+/** Generators of every command input, over one set of options. */
+export function inputArbitraries(options: ArbitraryOptions = {}) {
+  const proto = options.prototypeKeys !== false ? PROTOTYPE_KEYS : [];
+  const sessionStatus = enumField(SESSION_STATUSES, [
+    'paused',
+    'Running',
+    'RUNNING',
+    '',
+    'pending',
+    ' running',
+    1,
+    null,
+  ]);
+  const toolStatus = enumField(
+    TOOL_CALL_STATUSES,
+    ['running', 'done', 'Pending', '', 'PENDING', 0, null],
+    [3, 3, 2, 1],
+  );
+
+  const newSession = inputArb({
+    fields: {
+      agentName: textField({ nonEmpty: true }),
+      provider: textField({ nonEmpty: true }),
+      model: textField({ nonEmpty: true }),
+      systemPrompt: textField({ nullable: true }),
+      userPrompt: textField({}),
+      config: jsonField(false),
+      status: sessionStatus,
+      startedAt: timestampField(options, false),
+      endedAt: timestampField(options, true),
+      result: textField({ nullable: true }),
+      error: textField({ nullable: true }),
+    },
+    required: ['agentName', 'provider', 'model', 'userPrompt'],
+    unknownKeys: ['agent_name', 'id', 'agentname', 'sessionId', 'createdAt', ...proto],
+  });
+
+  const sessionUpdate = inputArb({
+    fields: {
+      status: sessionStatus,
+      endedAt: timestampField(options, true),
+      result: textField({ nullable: true }),
+      error: textField({ nullable: true }),
+    },
+    required: [],
+    unknownKeys: ['agentName', 'startedAt', 'config', 'id', 'ended_at', 'userPrompt', ...proto],
+  });
+
+  const newMessage = inputArb({
+    fields: {
+      sessionId: idField('sessions'),
+      role: enumField(MESSAGE_ROLES, ['developer', 'User', '', 'function', 7]),
+      content: textField({}),
+      createdAt: timestampField(options, false),
+      ...(options.idempotency
+        ? { clientKey: textField({ nonEmpty: true, nullable: true, fewKeys: true }) }
+        : {}),
+    },
+    required: ['sessionId', 'role', 'content'],
+    unknownKeys: ['session_id', 'id', 'toolCalls', 'created_at', 'client_key', ...proto],
+  });
+
+  const newToolCall = inputArb({
+    fields: {
+      sessionId: idField('sessions'),
+      messageId: idField('messages', { nullable: true, sibling: true }),
+      toolCallId: textField({ nonEmpty: true, fewKeys: true }),
+      toolName: textField({ nonEmpty: true }),
+      request: jsonField(false),
+      response: jsonField(true),
+      status: toolStatus,
+      executionTimeMs: durationField(),
+      createdAt: timestampField(options, false),
+      completedAt: timestampField(options, true),
+      errorDetails: textField({ nullable: true }),
+    },
+    required: ['sessionId', 'toolCallId', 'toolName', 'request'],
+    unknownKeys: ['tool_call_id', 'id', 'arguments', 'message_id', ...proto],
+  });
+
+  const toolCallUpdate = inputArb({
+    fields: {
+      status: toolStatus,
+      response: jsonField(true),
+      executionTimeMs: durationField(),
+      completedAt: timestampField(options, true),
+      errorDetails: textField({ nullable: true }),
+    },
+    required: [],
+    unknownKeys: ['request', 'sessionId', 'toolName', 'createdAt', 'id', 'execution_time_ms', ...proto],
+  });
+
+  return {
+    newSession,
+    sessionUpdate,
+    newMessage,
+    newToolCall,
+    toolCallUpdate,
+    sessionRef: idRefArb('sessions'),
+    toolCallRef: idRefArb('toolCalls'),
+  };
+}
+
+// ---------------------------------------------------------------- building values
+
+/** A value nested `depth` containers deep (objects and arrays alternating), with a string leaf. */
+export function nest(depth: number): JsonValue {
+  let v: JsonValue = 'bottom';
+  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { d: v };
+  return v;
+}
+
+/** A fresh value JSON cannot hold. */
+export function badJson(kind: BadJsonKind): unknown {
+  switch (kind) {
+    case 'NaN':
+      return Number.NaN;
+    case 'Infinity':
+      return Number.POSITIVE_INFINITY;
+    case '-Infinity':
+      return Number.NEGATIVE_INFINITY;
+    case 'bigint':
+      return 10n;
+    case 'function':
+      return () => 1;
+    case 'symbol':
+      return Symbol('s');
+    case 'undefined in object':
+      return { a: 1, b: undefined };
+    case 'undefined in array':
+      return [1, undefined];
+    case 'sparse array':
+      // biome-ignore lint/suspicious/noSparseArray: the point is the hole
+      return [1, , 3];
+    case 'Date':
+      return new Date(0);
+    case 'Map':
+      return new Map([['a', 1]]);
+    case 'boxed string':
+      return Object('x');
+    case 'class instance':
+      return new (class Point {
+        x = 1;
+      })();
+    case 'symbol key':
+      return { a: 1, [Symbol('k')]: 2 };
+    case 'cycle': {
+      const o: Record<string, unknown> = { a: [1] };
+      (o.a as unknown[]).push(o);
+      return o;
+    }
+    case 'NaN nested':
+      return { a: [1, { b: Number.NaN }] };
+  }
+}
+
+/** A deep copy of a JSON value that keeps key order, -0 and own `__proto__` keys. */
+function copyJson(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).map((k) => [k, copyJson(value[k] as JsonValue)]));
+  }
+  return value;
+}
+
+/**
+ * Turns an id reference into the id to pass. `session` is the reference given as the
+ * same input's `sessionId`, for `sibling` references.
+ */
+export type Resolve = (table: Table, ref: IdRef, session: IdRef | undefined) => unknown;
+
+/** Builds a fresh value. */
+export function buildValue(val: Val, resolve: Resolve, session?: IdRef): unknown {
+  switch (val.t) {
+    case 'plain':
+      if (Array.isArray(val.v)) return [...val.v];
+      return val.v !== null && typeof val.v === 'object' ? { ...val.v } : val.v;
+    case 'json':
+      return copyJson(val.v);
+    case 'deep':
+      return nest(val.depth);
+    case 'bad':
+      return badJson(val.kind);
+    case 'ref':
+      return resolve(val.table, val.ref, session);
+  }
+}
+
+/**
+ * Builds a fresh input. Entries are defined as own properties in order, so a key such as
+ * `__proto__` is a field of the input, as it would be from `JSON.parse`.
+ */
+export function buildInput(spec: InputSpec, resolve: Resolve): unknown {
+  if (spec.kind === 'not-object') return buildValue(spec.value, resolve);
+  const sessionVal = spec.entries.find(([key]) => key === 'sessionId')?.[1];
+  const session = sessionVal?.t === 'ref' ? sessionVal.ref : undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, val] of spec.entries) {
+    Object.defineProperty(out, key, {
+      value: buildValue(val, resolve, session),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** A short, exact rendering of an input spec for command names (replayable by eye). */
+export function showVal(val: Val): string {
+  switch (val.t) {
+    case 'plain':
+      return fc.stringify(val.v);
+    case 'json':
+      return fc.stringify(val.v);
+    case 'deep':
+      return `<JSON nested ${val.depth} deep>`;
+    case 'bad':
+      return `<${val.kind}>`;
+    case 'ref':
+      return showRef(val.table, val.ref);
+  }
+}
+
+export function showRef(table: Table, ref: IdRef): string {
+  switch (ref.kind) {
+    case 'known':
+      // The pick-th row of the table by creation order (modulo the rows there are).
+      return `${table}[${ref.pick}]`;
+    case 'sibling':
+      return `messages-of-session[${ref.pick}]`;
+    case 'cross':
+      return `id-of(${ref.table}[${ref.pick}])`;
+    case 'raw':
+      return fc.stringify(ref.value);
+  }
+}
+
+export function showInput(spec: InputSpec): string {
+  if (spec.kind === 'not-object') return showVal(spec.value);
+  return `{${spec.entries.map(([k, v]) => `${JSON.stringify(k)}:${showVal(v)}`).join(',')}}`;
+}
