@@ -10,5 +10,7 @@ const head = '| Id | Rule |\n|---|---|\n';
 const start = doc.indexOf(head);
 const end = doc.indexOf('\n\n', start);
 if (start < 0 || end < 0) throw new Error('docs/contract.md has no requirement table');
-const rows = requirements.map((r) => `| \`${r.id}\` | ${r.title}${r.needs ? ` *(needs: ${r.needs.join(', ')})*` : ''} |`);
+const rows = requirements.map(
+  (r) => `| \`${r.id}\` | ${r.title}${r.needs ? ` *(needs: ${r.needs.join(', ')})*` : ''} |`,
+);
 writeFileSync(file, `${doc.slice(0, start)}${head}${rows.join('\n')}${doc.slice(end)}`);
