@@ -45,7 +45,6 @@ function missing(
   return undefined;
 }
 
-/** Runs one requirement against a fresh store of `target`; never throws. */
 /** The seed to use: the caller's, else `AGENT_STORAGE_SEED`, else a fresh random one. */
 export function resolveSeed(seed?: number): number {
   if (seed !== undefined) return seed;
@@ -62,6 +61,7 @@ export function resolveRuns(runs?: number): number | undefined {
   return process.env.AGENT_STORAGE_RUNS && Number.isSafeInteger(env) && env > 0 ? env : undefined;
 }
 
+/** Runs one requirement against a fresh store of `target`; never throws. */
 export async function runRequirement(
   target: ConformanceTarget,
   requirement: Requirement,

@@ -308,6 +308,23 @@ export const extensionRequirements: Requirement[] = [
         await rejects(() => read({ after: 'garbage' }), 'INVALID_INPUT', 'a garbage cursor', {
           field: 'after',
         });
+        // A cursor continues only the list it came from.
+        const foreign = [
+          (await read({ limit: 1 }, other)).nextCursor,
+          ctx.store.capabilities.listSessions
+            ? (await ctx.store.listSessions({ limit: 1 })).nextCursor
+            : null,
+          (kind === 'messages'
+            ? await ctx.store.getToolCallsPage(sessionId, { limit: 1 })
+            : await ctx.store.getMessagesPage(sessionId, { limit: 1 })
+          ).nextCursor,
+        ];
+        for (const [i, c] of foreign.entries()) {
+          if (c === null) continue;
+          await rejects(() => read({ after: c }), 'INVALID_INPUT', `a cursor of another list (#${i + 1})`, {
+            field: 'after',
+          });
+        }
       },
     }),
   ),
@@ -444,6 +461,54 @@ export const extensionRequirements: Requirement[] = [
         'INVALID_INPUT',
         'messages not an array',
         { field: 'messages' },
+      );
+      await writesNothing(
+        ctx,
+        'a hole in messages',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({ messages: Object.assign(new Array(3), { 0: good, 2: good }) as never }),
+            'INVALID_INPUT',
+            'a sparse messages array',
+            { field: 'messages[1]' },
+          ),
+        visible,
+      );
+      await writesNothing(
+        ctx,
+        'a toolCallId twice in one batch',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                toolCalls: [
+                  newToolCall(sessionId, { toolCallId: 'dup' }),
+                  newToolCall(sessionId, { toolCallId: 'dup' }),
+                ],
+              }),
+            'INVALID_INPUT',
+            'the same toolCallId twice in one batch',
+            { field: 'toolCalls[1]' },
+          ),
+        visible,
+      );
+      await writesNothing(
+        ctx,
+        'a new message whose linked call exists',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                messages: [newMessage(sessionId, { content: 'new turn' })],
+                toolCalls: [
+                  { ...newToolCall(sessionId, { toolCallId: 't1', createdAt: 5 }), messageIndex: 0 },
+                ],
+              }),
+            'CONFLICT',
+            'a call linked to a new message, but toolCallId t1 exists on another message',
+          ),
+        visible,
       );
     },
   },
@@ -922,6 +987,72 @@ export const extensionRequirements: Requirement[] = [
         'an unknown session',
       );
       same(await ctx.store.createSettings(other, []), [], 'no settings');
+    },
+  },
+  {
+    id: 'concurrency.one-store',
+    title:
+      'Calls issued concurrently on one store, batches and transactions among them, all complete as if run one after another',
+    needs: ['batch'],
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const results = await Promise.allSettled([
+        ctx.store.appendBatch({
+          messages: [
+            newMessage(sessionId, { content: 'b1', createdAt: 1 }),
+            newMessage(sessionId, { content: 'b2', createdAt: 1 }),
+          ],
+        }),
+        ctx.store.createMessage(newMessage(sessionId, { content: 'single', createdAt: 2 })),
+        ctx.store.appendBatch({ toolCalls: [newToolCall(sessionId, { toolCallId: 'c1', createdAt: 3 })] }),
+        ctx.store.getMessages(sessionId),
+        ctx.store.createToolCall(newToolCall(sessionId, { toolCallId: 'c2', createdAt: 4 })),
+        ctx.store.updateSession(sessionId, { result: 'r' }),
+      ]);
+      const failures = results.flatMap((r, i) =>
+        r.status === 'rejected'
+          ? [`call #${i + 1}: ${String((r.reason as Error)?.message ?? r.reason)}`]
+          : [],
+      );
+      same(failures, [], 'concurrent calls that failed');
+      same(
+        (await ctx.store.getMessages(sessionId)).map((m) => m.content),
+        ['b1', 'b2', 'single'],
+        'messages afterwards',
+      );
+      same(
+        (await ctx.store.getToolCalls(sessionId)).map((c) => c.toolCallId),
+        ['c1', 'c2'],
+        'tool calls afterwards',
+      );
+      same((await ctx.store.getSession(sessionId))?.result, 'r', 'the session afterwards');
+    },
+  },
+  {
+    id: 'idempotency.concurrent-batch',
+    title: 'The same keyed batch appended twice at once gives both callers the same ids and stores one copy',
+    needs: ['batch', 'idempotency'],
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      for (let round = 0; round < 5; round++) {
+        const batch = {
+          messages: [
+            newMessage(sessionId, { clientKey: `r${round}-m`, content: `turn ${round}`, createdAt: round }),
+          ],
+          toolCalls: [
+            { ...newToolCall(sessionId, { toolCallId: `r${round}-c`, createdAt: round }), messageIndex: 0 },
+          ],
+        };
+        const [a, b] = await Promise.allSettled([ctx.store.appendBatch(batch), ctx.store.appendBatch(batch)]);
+        const values = [a, b].map((r) =>
+          r.status === 'fulfilled'
+            ? r.value
+            : `rejected: ${String((r.reason as Error)?.message ?? r.reason)}`,
+        );
+        same(values[1], values[0], `round ${round}: both callers' results`);
+      }
+      same((await ctx.store.getMessages(sessionId)).length, 5, 'one message per round');
+      same((await ctx.store.getToolCalls(sessionId)).length, 5, 'one tool call per round');
     },
   },
 ];

@@ -123,6 +123,22 @@ export const lifecycleRequirements: Requirement[] = [
         ['updateToolCall', () => s.updateToolCall(callId, { status: 'failed' })],
         ['getToolCalls', () => s.getToolCalls(sessionId)],
         ['getPendingToolCalls', () => s.getPendingToolCalls(sessionId)],
+        // The optional operations too, declared or not: a closed store serves nothing.
+        ['listSessions', () => s.listSessions()],
+        ['deleteSession', () => s.deleteSession(sessionId)],
+        ['getMessagesPage', () => s.getMessagesPage(sessionId)],
+        ['getToolCallsPage', () => s.getToolCallsPage(sessionId)],
+        ['countMessages', () => s.countMessages(sessionId)],
+        ['countToolCalls', () => s.countToolCalls(sessionId)],
+        ['appendBatch', () => s.appendBatch({ messages: [newMessage(sessionId)] })],
+        ['createQuestions', () => s.createQuestions(sessionId, [{ questionId: 'q', question: 'q?' }])],
+        ['getQuestions', () => s.getQuestions(sessionId)],
+        ['getPendingQuestions', () => s.getPendingQuestions(sessionId)],
+        ['answerQuestions', () => s.answerQuestions(sessionId, [{ questionId: 'q', answer: 'a' }])],
+        ['createSettings', () => s.createSettings(sessionId, [{ settingKey: 'k', settingName: 'K' }])],
+        ['getSettings', () => s.getSettings(sessionId)],
+        ['getPendingSettings', () => s.getPendingSettings(sessionId)],
+        ['setSettingValues', () => s.setSettingValues(sessionId, [{ settingKey: 'k', value: 'v' }])],
       ];
       for (const [name, call] of calls) await rejects(call, 'CLOSED', `${name} after close()`);
     },

@@ -77,7 +77,14 @@ class BetterSqlite3Executor implements SqlExecutor {
       this.#call(() => this.#db.exec('COMMIT'));
       return result;
     } catch (e) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      // Report the error that made us roll back; a failing ROLLBACK must not replace it.
+      if (this.#db.inTransaction) {
+        try {
+          this.#db.exec('ROLLBACK');
+        } catch {
+          // SQLite rolls a failed transaction back itself when it cannot continue it.
+        }
+      }
       throw e;
     } finally {
       this.#gate = null;
@@ -130,8 +137,9 @@ class BetterSqlite3Executor implements SqlExecutor {
  * FULL otherwise), foreign keys on, a busy timeout.
  */
 function connect(database: string | Database.Database, options: SqliteOptions): Database.Database {
-  const db = typeof database === 'string' ? new Database(database) : database;
+  let db: Database.Database | undefined;
   try {
+    db = typeof database === 'string' ? new Database(database) : database;
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     if (typeof database === 'string') {
       // A caller's own connection keeps the journal mode and sync level its owner chose.
@@ -139,28 +147,25 @@ function connect(database: string | Database.Database, options: SqliteOptions): 
       db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     }
     db.pragma('foreign_keys = ON');
+    return db;
   } catch (e) {
-    if (typeof database === 'string') db.close();
+    if (typeof database === 'string') db?.close();
     throw mapSqliteError(ADAPTER, e);
   }
-  return db;
 }
 
 /**
  * The primary adapter: nocodo's SQLite schema through better-sqlite3.
  *
  * Accepts a file path (`':memory:'` for a private in-memory database) or an existing
- * `Database`, which it configures (busy timeout, foreign keys) but never closes.
+ * `Database`, which it configures (busy timeout, foreign keys) but never closes. Give it a
+ * connection of its own: while one of the kit's transactions awaits (migrations,
+ * batches), writes the app makes on the same connection land inside that transaction.
  * It runs no DDL: call `migrate()` (or use `createStorage`, which does) before use.
  */
 export class SqliteAgentStorage extends SqlAgentStorage {
   constructor(database: string | Database.Database, options: SqliteOptions = {}) {
-    let db: Database.Database;
-    try {
-      db = connect(database, options);
-    } catch (e) {
-      throw mapSqliteError(ADAPTER, e);
-    }
+    const db = connect(database, options);
     super({
       adapter: ADAPTER,
       executor: new BetterSqlite3Executor(db, typeof database === 'string'),

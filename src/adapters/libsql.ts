@@ -32,50 +32,38 @@ function toRows<Row>(rs: ResultSet): Row[] {
 type Target = Pick<Client, 'execute'>;
 
 /**
- * A `SqlExecutor` over a libsql client. The client pools connections (an in-memory
- * database has just one), so calls wait while this store's transaction is open rather
- * than fail with TRANSACTION_ACTIVE.
+ * A `SqlExecutor` over a libsql client. Every call of one store runs in turn, through one
+ * queue chained synchronously at call time. The client pools connections, but a
+ * transaction holds one across awaits: an in-memory database's only connection (other
+ * calls would fail with TRANSACTION_ACTIVE), or a file's write lock (other connections
+ * would spin on the busy timeout synchronously, freezing the event loop the transaction
+ * needs to finish). SQLite serialises writers anyway.
  */
 class LibsqlExecutor implements SqlExecutor {
   readonly #client: Client;
-  readonly #ready: Promise<void>;
-  #gate: Promise<void> | null = null;
+  #queue: Promise<unknown>;
 
   constructor(client: Client, ready: Promise<void>) {
     this.#client = client;
-    this.#ready = ready;
+    this.#queue = ready;
   }
 
-  async run(sql: string, params: readonly SqlValue[]): Promise<number> {
-    return (await this.#execute(this.#client, sql, params, true)).rowsAffected;
-  }
+  run = (sql: string, params: readonly SqlValue[]) =>
+    this.#enqueue(async () => (await this.#execute(this.#client, sql, params)).rowsAffected);
+  get = <Row>(sql: string, params: readonly SqlValue[]) =>
+    this.#enqueue(async () => toRows<Row>(await this.#execute(this.#client, sql, params))[0]);
+  all = <Row>(sql: string, params: readonly SqlValue[]) =>
+    this.#enqueue(async () => toRows<Row>(await this.#execute(this.#client, sql, params)));
+  exec = (sql: string) => this.#enqueue(() => this.#call(() => this.#client.executeMultiple(sql)));
 
-  async get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
-    return toRows<Row>(await this.#execute(this.#client, sql, params, true))[0];
-  }
-
-  async all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
-    return toRows<Row>(await this.#execute(this.#client, sql, params, true));
-  }
-
-  async exec(sql: string): Promise<void> {
-    await this.#wait();
-    await this.#call(() => this.#client.executeMultiple(sql));
-  }
-
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    await this.#wait();
-    let open!: () => void;
-    this.#gate = new Promise((resolve) => {
-      open = resolve;
-    });
-    try {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#enqueue(async () => {
       // 'write' begins IMMEDIATE: the write lock is taken now, on one connection.
       const tx = await this.#call(() => this.#client.transaction('write'));
       const view: SqlExecutor = {
-        run: async (sql, params) => (await this.#execute(tx, sql, params, false)).rowsAffected,
-        get: async (sql, params) => toRows<never>(await this.#execute(tx, sql, params, false))[0],
-        all: async (sql, params) => toRows<never>(await this.#execute(tx, sql, params, false)),
+        run: async (sql, params) => (await this.#execute(tx, sql, params)).rowsAffected,
+        get: async (sql, params) => toRows<never>(await this.#execute(tx, sql, params))[0],
+        all: async (sql, params) => toRows<never>(await this.#execute(tx, sql, params)),
         exec: async (sql) => {
           await this.#call(() => tx.executeMultiple(sql));
         },
@@ -87,29 +75,29 @@ class LibsqlExecutor implements SqlExecutor {
         await this.#call(() => tx.commit());
         return result;
       } catch (e) {
+        // The error that made us roll back is the one to report; a failing rollback only
+        // means the transaction is gone already (tx.close() below drops the connection).
         await tx.rollback().catch(() => undefined);
         throw e;
       } finally {
         tx.close();
       }
-    } finally {
-      this.#gate = null;
-      open();
-    }
+    });
   }
 
   async close(): Promise<void> {
-    await this.#wait().catch(() => undefined);
+    await this.#queue.catch(() => undefined);
     this.#client.close();
   }
 
-  async #wait(): Promise<void> {
-    await this.#ready;
-    while (this.#gate) await this.#gate;
+  /** Chains `task` after every call made before it, synchronously: no call can slip in between. */
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(task);
+    this.#queue = result.catch(() => undefined);
+    return result;
   }
 
-  async #execute(on: Target, sql: string, params: readonly SqlValue[], gated: boolean): Promise<ResultSet> {
-    if (gated) await this.#wait();
+  #execute(on: Target, sql: string, params: readonly SqlValue[]): Promise<ResultSet> {
     return this.#call(() => on.execute({ sql, args: params as InValue[] }));
   }
 

@@ -48,6 +48,7 @@ import {
   validateToolCallUpdate,
 } from '../contract/validation.js';
 import { idempotencyConflict, sameMessage, sameToolCall } from '../core/idempotency.js';
+import { isRowId } from '../core/ids.js';
 import { toPage } from '../core/paging.js';
 import {
   COLUMN_OF,
@@ -156,10 +157,12 @@ export class MemoryAgentStorage implements AgentStorage {
     const record = validateSessionUpdate(this.#ctx, id, update);
     const expected = validateExpectedStatus(this.#ctx, options);
     const row = this.#tables.agent_sessions.get(id);
-    if (row !== undefined && expected !== null && !expected.includes(row.status as never)) {
+    // Decoded first: a status the contract cannot represent is CORRUPT_DATA, not a conflict.
+    const current = row === undefined || expected === null ? undefined : decodeSession(ADAPTER, row);
+    if (current !== undefined && expected !== null && !expected.includes(current.status)) {
       throw new AgentStorageError(
         'CONFLICT',
-        `updateSession: session ${JSON.stringify(id)} is ${String(row.status)}, not ${expected.join(' or ')}`,
+        `updateSession: session ${JSON.stringify(id)} is ${current.status}, not ${expected.join(' or ')}`,
         { adapter: ADAPTER },
       );
     }
@@ -169,6 +172,7 @@ export class MemoryAgentStorage implements AgentStorage {
   async listSessions(query?: SessionQuery): Promise<Page<Session>> {
     this.#assertOpen();
     const q = validateSessionQuery(this.#ctx, query);
+    if (q.cursor !== null && !isRowId(q.cursor.id)) throw this.#badCursor('listSessions', 'cursor');
     const keep = (r: SessionRow) =>
       (q.statuses === null || q.statuses.includes(r.status as never)) &&
       (q.agentName === null || r.agent_name === q.agentName) &&
@@ -187,6 +191,7 @@ export class MemoryAgentStorage implements AgentStorage {
       rows.map((r) => decodeSession(ADAPTER, r)),
       q.limit,
       'forward',
+      'sessions',
       (s) => ({ key: s.startedAt, id: s.id }),
     );
   }
@@ -269,50 +274,40 @@ export class MemoryAgentStorage implements AgentStorage {
     this.#assertOpen();
     const b = validateBatch(this.#ctx, batch);
     // Check everything first: nothing below may fail once the first row is written.
-    const keys = new Set<string>();
-    const reuse = b.messages.map((m, i) => {
-      if (!this.#tables.agent_sessions.has(m.sessionId))
+    // (Validation already refused keys repeated within the batch.)
+    const reuse = b.messages.map((m) => {
+      if (!this.#tables.agent_sessions.has(m.sessionId)) {
         throw this.#notFound('appendBatch', `session ${JSON.stringify(m.sessionId)}`);
-      if (m.clientKey !== null) {
-        const key = `${m.sessionId}\u0000${m.clientKey}`;
-        if (keys.has(key))
-          throw idempotencyConflict(
-            ADAPTER,
-            'appendBatch',
-            `messages[${i}].clientKey repeats a key of this batch; it`,
-          );
-        keys.add(key);
       }
       return this.#existingMessage('appendBatch', m);
     });
-    const callKeys = new Set<string>();
     const reuseCalls = b.toolCalls.map((t) => {
-      if (t.messageIndex === null) this.#checkToolCallParents('appendBatch', t);
-      else if (!this.#tables.agent_sessions.has(t.sessionId))
-        throw this.#notFound('appendBatch', `session ${JSON.stringify(t.sessionId)}`);
-      const key = `${t.sessionId}\u0000${t.toolCallId}`;
-      const existing =
-        t.messageIndex === null
-          ? this.#existingToolCall('appendBatch', t)
-          : this.#callRow(t.sessionId, t.toolCallId)?.id;
-      if (existing === undefined && callKeys.has(key)) {
-        throw idempotencyConflict(
-          ADAPTER,
-          'appendBatch',
-          `toolCallId ${JSON.stringify(t.toolCallId)} repeats within this batch; it`,
-        );
+      if (t.messageIndex === null) {
+        this.#checkToolCallParents('appendBatch', t);
+        return this.#existingToolCall('appendBatch', t);
       }
-      callKeys.add(key);
-      return existing;
+      if (!this.#tables.agent_sessions.has(t.sessionId)) {
+        throw this.#notFound('appendBatch', `session ${JSON.stringify(t.sessionId)}`);
+      }
+      // Linked to a message of this batch: an existing call matches only if that message is
+      // an existing one too (a new message has an id no stored call can name).
+      const linked = reuse[t.messageIndex] ?? null;
+      if (linked === null) {
+        if (this.#callRow(t.sessionId, t.toolCallId) !== undefined) {
+          throw idempotencyConflict(
+            ADAPTER,
+            'appendBatch',
+            `a tool call with toolCallId ${JSON.stringify(t.toolCallId)} in this session`,
+          );
+        }
+        return undefined;
+      }
+      return this.#existingToolCall('appendBatch', { ...t, messageId: linked });
     });
     const messageIds = b.messages.map((m, i) => reuse[i] ?? this.#insertMessage(m));
     const toolCallIds = b.toolCalls.map((t, i) => {
       const record: ToolCallRecord =
         t.messageIndex === null ? t : { ...t, messageId: messageIds[t.messageIndex] as string };
-      if (t.messageIndex !== null && reuseCalls[i] !== undefined) {
-        // A retried batch: the call exists already; it must be the same call.
-        return this.#existingToolCall('appendBatch', record) as string;
-      }
       return reuseCalls[i] ?? this.#insertToolCall(record);
     });
     return { messageIds, toolCallIds };
@@ -488,7 +483,10 @@ export class MemoryAgentStorage implements AgentStorage {
     decode: (row: Row) => T,
   ): Page<T> {
     this.#assertOpen();
-    const q = validatePageQuery(this.#ctx, op, sessionId, query);
+    const list = table === (this.#tables.agent_messages as unknown) ? 'messages' : 'toolCalls';
+    const q = validatePageQuery(this.#ctx, op, list, sessionId, query);
+    const cursor = q.after ?? q.before;
+    if (cursor !== null && !isRowId(cursor.id)) throw this.#badCursor(op, q.after ? 'after' : 'before');
     const rows = this.#rowsOf(table, sessionId);
     let picked: Row[];
     if (q.before !== null) {
@@ -503,10 +501,16 @@ export class MemoryAgentStorage implements AgentStorage {
         after === null ? rows : rows.filter((r) => comparePosition(r, after.key, after.id) > 0)
       ).slice(0, q.limit + 1);
     }
-    return toPage(picked.map(decode), q.limit, q.before === null ? 'forward' : 'backward', (item) => ({
-      key: item.createdAt,
-      id: item.id,
-    }));
+    return toPage(
+      picked.map(decode),
+      q.limit,
+      q.before === null ? 'forward' : 'backward',
+      `${list}:${sessionId}`,
+      (item) => ({
+        key: item.createdAt,
+        id: item.id,
+      }),
+    );
   }
 
   #existingMessage(op: string, m: MessageRecord): string | undefined {
@@ -647,6 +651,13 @@ export class MemoryAgentStorage implements AgentStorage {
   #nextId(): string {
     this.#lastId += 1;
     return String(this.#lastId);
+  }
+
+  #badCursor(op: string, field: string): AgentStorageError {
+    return new AgentStorageError('INVALID_INPUT', `${op}: ${field} is not a cursor this storage issued`, {
+      adapter: ADAPTER,
+      field,
+    });
   }
 
   #notFound(op: string, what: string): AgentStorageError {

@@ -282,7 +282,10 @@ function checkList<T>(
   item: (value: unknown, path: string) => T,
 ): T[] {
   if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
-  return input.map((value, i) => item(value, `${field}[${i}].`));
+  // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
+  const out: T[] = [];
+  for (let i = 0; i < input.length; i++) out.push(item(input[i], `${field}[${i}].`));
+  return out;
 }
 
 function clockNow(ctx: ValidationContext, op: string, field: string): number {
@@ -505,6 +508,24 @@ export function validateBatch(ctx: ValidationContext, input: unknown): BatchReco
           }
           return { ...record, messageIndex: index };
         });
+  // A batch may not repeat a key: which of two copies would be "the" write is undefined.
+  const repeated = (
+    list: readonly { sessionId: string }[],
+    field: string,
+    key: (item: never) => string | null,
+  ) => {
+    const seen = new Map<string, number>();
+    list.forEach((item, i) => {
+      const k = key(item as never);
+      if (k === null) return;
+      const first = seen.get(`${item.sessionId}\u0000${k}`);
+      if (first !== undefined)
+        invalid(ctx, op, `${field}[${i}]`, `repeats the key of ${field}[${first}] in the same session`);
+      seen.set(`${item.sessionId}\u0000${k}`, i);
+    });
+  };
+  repeated(messages, 'messages', (m: MessageRecord) => m.clientKey);
+  repeated(toolCalls, 'toolCalls', (t: ToolCallRecord) => t.toolCallId);
   return { messages, toolCalls };
 }
 
@@ -537,12 +558,24 @@ export interface CursorPosition {
   id: string;
 }
 
-/** Cursors are opaque to callers: base64url of `[key, id]`. */
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
+/**
+ * Which list a cursor walks: `sessions`, or `messages:<sessionId>` / `toolCalls:<sessionId>`.
+ * A cursor only continues the list it came from.
+ */
+export type CursorScope = string;
+
+/** Cursors are opaque to callers: base64url of `[scope, key, id]`. */
+export function encodeCursor(scope: CursorScope, position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([scope, position.key, position.id])).toString('base64url');
 }
 
-function decodeCursor(ctx: ValidationContext, op: string, field: string, cursor: unknown): CursorPosition {
+function decodeCursor(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  cursor: unknown,
+  scope: CursorScope,
+): CursorPosition {
   if (typeof cursor !== 'string') invalid(ctx, op, field, `must be a cursor string, got ${describe(cursor)}`);
   let parsed: unknown;
   try {
@@ -552,14 +585,16 @@ function decodeCursor(ctx: ValidationContext, op: string, field: string, cursor:
   }
   if (
     !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    !Number.isSafeInteger(parsed[0]) ||
-    typeof parsed[1] !== 'string' ||
-    parsed[1] === ''
+    parsed.length !== 3 ||
+    typeof parsed[0] !== 'string' ||
+    !Number.isSafeInteger(parsed[1]) ||
+    typeof parsed[2] !== 'string' ||
+    parsed[2] === ''
   ) {
     invalid(ctx, op, field, 'is not a cursor this storage issued');
   }
-  return { key: parsed[0] as number, id: parsed[1] as string };
+  if (parsed[0] !== scope) invalid(ctx, op, field, 'is a cursor of another list');
+  return { key: parsed[1] as number, id: parsed[2] as string };
 }
 
 function checkLimit(ctx: ValidationContext, op: string, limit: unknown): number {
@@ -618,7 +653,7 @@ export function validateSessionQuery(ctx: ValidationContext, input: unknown): Se
     startedFrom: time('startedFrom'),
     startedBefore: time('startedBefore'),
     limit: checkLimit(ctx, op, obj.limit),
-    cursor: obj.cursor === undefined ? null : decodeCursor(ctx, op, 'cursor', obj.cursor),
+    cursor: obj.cursor === undefined ? null : decodeCursor(ctx, op, 'cursor', obj.cursor, 'sessions'),
   };
 }
 
@@ -628,13 +663,15 @@ export interface PageQueryRecord {
   before: CursorPosition | null;
 }
 
+/** `list` names the rows paged; cursors are scoped to it and to the session. */
 export function validatePageQuery(
   ctx: ValidationContext,
   op: string,
+  list: 'messages' | 'toolCalls',
   sessionId: unknown,
   input: unknown,
 ): PageQueryRecord {
-  validateIdArgument(ctx, op, 'sessionId', sessionId);
+  const scope = `${list}:${validateIdArgument(ctx, op, 'sessionId', sessionId)}`;
   const obj = input === undefined ? {} : requireObject(ctx, op, 'query', input);
   for (const key of Object.keys(obj))
     if (!['limit', 'after', 'before'].includes(key)) invalid(ctx, op, key, `is not an option of ${op}`);
@@ -642,7 +679,7 @@ export function validatePageQuery(
     invalid(ctx, op, 'before', 'cannot be combined with after');
   return {
     limit: checkLimit(ctx, op, obj.limit),
-    after: obj.after === undefined ? null : decodeCursor(ctx, op, 'after', obj.after),
-    before: obj.before === undefined ? null : decodeCursor(ctx, op, 'before', obj.before),
+    after: obj.after === undefined ? null : decodeCursor(ctx, op, 'after', obj.after, scope),
+    before: obj.before === undefined ? null : decodeCursor(ctx, op, 'before', obj.before, scope),
   };
 }

@@ -201,6 +201,12 @@ export async function migrationStatus(config: MigratorConfig): Promise<Migration
  * alone provides neither).
  */
 export async function migrateUp(config: MigratorConfig): Promise<string[]> {
+  // Read first, outside any transaction: a current schema needs no lock, no CREATE SCHEMA,
+  // hence no write privilege (an app role may open a store its owner migrated). Pending
+  // work, or a newer or edited migration, goes on to (or fails in) the locked path.
+  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  const status = await check(config, config.executor, files);
+  if (status.pending.length === 0) return [];
   return run(config, async (umzug) => (await umzug.up()).map((m) => m.name));
 }
 

@@ -43,7 +43,7 @@ export interface SqlDialect {
     readonly insertSession: string;
     /** Params: id. Returns a `SessionRow`. */
     readonly selectSession: string;
-    /** Params: sessionId, role, content, createdAt. Returns `{ id }`, or no row when the session does not exist. */
+    /** Params: sessionId, role, content, createdAt, clientKey. Returns `{ id }`, or no row when the session does not exist. */
     readonly insertMessage: string;
     /** Params: sessionId. Returns `MessageRow`s in contract order. */
     readonly selectMessages: string;
@@ -63,8 +63,6 @@ export interface SqlDialect {
     readonly selectMessageByKey: string;
     /** Params: sessionId, toolCallId. Returns a `ToolCallRow`. */
     readonly selectToolCallByCallId: string;
-    /** Params: message id. Returns `{ session_id }` as text. */
-    readonly selectMessageSession: string;
     /** Params: id. Cascades to every child row. */
     readonly deleteSession: string;
     /** Params: sessionId. Returns `{ n }`. */

@@ -209,7 +209,7 @@ export class SqlAgentStorage implements AgentStorage {
     params.push(q.limit + 1);
     const rows = await this.#executor.all<SessionRow>(sql, params);
     const sessions = rows.map((row) => decodeSession(this.adapter, row));
-    return toPage(sessions, q.limit, 'forward', (s) => ({ key: s.startedAt, id: s.id }));
+    return toPage(sessions, q.limit, 'forward', 'sessions', (s) => ({ key: s.startedAt, id: s.id }));
   }
 
   async deleteSession(id: string): Promise<boolean> {
@@ -286,20 +286,31 @@ export class SqlAgentStorage implements AgentStorage {
       if (!isRowId(sessionId)) throw this.#notFound('appendBatch', `session ${JSON.stringify(sessionId)}`);
     }
     if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
-    return this.#executor.transaction(async (tx) => {
-      const messageIds = await this.#appendMessages(tx, b.messages);
-      const toolCallIds: string[] = [];
-      for (const t of b.toolCalls) {
-        const record: ToolCallRecord =
-          t.messageIndex === null ? t : { ...t, messageId: messageIds[t.messageIndex] as string };
-        if (record.messageId !== null && !isRowId(record.messageId))
-          throw this.#toolCallParentMissing('appendBatch', record);
-        const id = await this.#insertToolCall(tx, record, true);
-        if (id === undefined) throw this.#toolCallParentMissing('appendBatch', record);
-        toolCallIds.push(id);
-      }
-      return { messageIds, toolCallIds };
-    });
+    const attempt = () =>
+      this.#executor.transaction(async (tx) => {
+        const messageIds = await this.#appendMessages(tx, b.messages);
+        const toolCallIds: string[] = [];
+        for (const t of b.toolCalls) {
+          const record: ToolCallRecord =
+            t.messageIndex === null ? t : { ...t, messageId: messageIds[t.messageIndex] as string };
+          if (record.messageId !== null && !isRowId(record.messageId))
+            throw this.#toolCallParentMissing('appendBatch', record);
+          const id = await this.#insertToolCall(tx, record, true);
+          if (id === undefined) throw this.#toolCallParentMissing('appendBatch', record);
+          toolCallIds.push(id);
+        }
+        return { messageIds, toolCallIds };
+      });
+    try {
+      return await attempt();
+    } catch (e) {
+      // A unique violation from the database (not our own payload comparison, which has no
+      // cause) means a concurrent copy of this batch committed between our look and our
+      // insert (Postgres, READ COMMITTED). The transaction rolled back; looking again now
+      // finds that copy, so the retry returns its ids or a real CONFLICT.
+      if (isCode(e, 'CONFLICT') && (e as AgentStorageError).cause !== undefined) return attempt();
+      throw e;
+    }
   }
 
   async createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]> {
@@ -435,7 +446,8 @@ export class SqlAgentStorage implements AgentStorage {
     query: PageQuery | undefined,
   ): Promise<{ page<T extends { id: string; createdAt: number }>(decode: (row: Row) => T): Page<T> }> {
     this.#assertOpen();
-    const q = validatePageQuery(this.#ctx, op, sessionId, query);
+    const list = table === TABLES.messages ? 'messages' : 'toolCalls';
+    const q = validatePageQuery(this.#ctx, op, list, sessionId, query);
     const cursor = q.after ?? q.before;
     if (cursor !== null && !isRowId(cursor.id)) throw this.#badCursor(op, q.after ? 'after' : 'before');
     const direction = q.after ? 'after' : q.before ? 'before' : 'first';
@@ -447,10 +459,16 @@ export class SqlAgentStorage implements AgentStorage {
       : [];
     return {
       page: (decode) =>
-        toPage(rows.map(decode), q.limit, direction === 'before' ? 'backward' : 'forward', (item) => ({
-          key: item.createdAt,
-          id: item.id,
-        })),
+        toPage(
+          rows.map(decode),
+          q.limit,
+          direction === 'before' ? 'backward' : 'forward',
+          `${list}:${sessionId}`,
+          (item) => ({
+            key: item.createdAt,
+            id: item.id,
+          }),
+        ),
     };
   }
 
@@ -491,17 +509,9 @@ export class SqlAgentStorage implements AgentStorage {
   async #appendMessages(tx: SqlExecutor, messages: MessageRecord[]): Promise<string[]> {
     const ids: (string | undefined)[] = new Array(messages.length);
     const fresh: number[] = [];
-    const keys = new Set<string>();
+    // (Validation already refused keys repeated within the batch.)
     for (const [i, m] of messages.entries()) {
       if (m.clientKey !== null) {
-        const key = `${m.sessionId}\u0000${m.clientKey}`;
-        if (keys.has(key))
-          throw idempotencyConflict(
-            this.adapter,
-            'appendBatch',
-            `messages[${i}].clientKey repeats a key of this batch; it`,
-          );
-        keys.add(key);
         const existing = await tx.get<MessageRow>(this.#sql.selectMessageByKey, [m.sessionId, m.clientKey]);
         if (existing !== undefined) {
           ids[i] = this.#sameMessageOrConflict('appendBatch', existing, m);
@@ -559,7 +569,9 @@ export class SqlAgentStorage implements AgentStorage {
       ]);
       return row?.id;
     } catch (e) {
-      if (!isCode(e, 'CONFLICT')) throw e;
+      // Inside a transaction the statement failed and Postgres has aborted the transaction:
+      // no further query can run there; appendBatch retries the whole transaction instead.
+      if (!isCode(e, 'CONFLICT') || inTransaction) throw e;
       const existing = await this.#existingToolCall(on, 'createToolCall', t);
       if (existing === undefined) throw e;
       return existing;
@@ -599,6 +611,8 @@ export class SqlAgentStorage implements AgentStorage {
     toolCallOf: (item: T) => string | null,
     describe: (item: T) => string,
   ): Promise<string[]> {
+    // An empty list writes nothing and checks nothing, whatever the session id (as on every adapter).
+    if (items.length === 0) return [];
     if (!isRowId(sessionId)) throw this.#notFound(op, `session ${JSON.stringify(sessionId)}`);
     for (const item of items) {
       const toolCallId = toolCallOf(item);
@@ -608,7 +622,6 @@ export class SqlAgentStorage implements AgentStorage {
           `tool call ${JSON.stringify(toolCallId)} in session ${JSON.stringify(sessionId)}`,
         );
     }
-    if (items.length === 0) return [];
     return this.#executor.transaction(async (tx) => {
       const ids: string[] = [];
       for (const item of items) {
