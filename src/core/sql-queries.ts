@@ -2,9 +2,10 @@ import type { TableName } from './rows.js';
 
 /**
  * The two things in which the dialects' SQL differs for the statements below:
- * how a parameter is written (`?` with a cast, or `$n::type`) and how a table is named
- * (plain, or schema-qualified). Each dialect file passes its syntax; the statements
- * themselves, being the same SQL, are written once here.
+ * how a parameter is written (`?`, or `$n::type`) and how a table is named (plain, or
+ * schema-qualified). Each dialect file passes its syntax; statements that are the same SQL
+ * in both dialects are written once here. The inserts stay in the dialect files: SQLite
+ * binds each `?` once, in order, where Postgres reuses `$n`, so their shapes differ.
  */
 export interface SqlSyntax {
   /** The `index`-th parameter (1-based), cast to `type` (no cast: the column's type is inferred). */
