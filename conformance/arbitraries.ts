@@ -7,6 +7,7 @@ import {
   TOOL_CALL_STATUSES,
 } from '../src/contract/types.js';
 import { T0 } from './fixtures.js';
+import type { ModelCapabilities } from './model.js';
 
 /**
  * fast-check generators that hunt for differences between backends: text beyond the BMP,
@@ -34,9 +35,22 @@ export interface ArbitraryOptions {
   negativeZeroTimestamps?: boolean | undefined;
   /**
    * The adapter declares capability `idempotency`: messages take a `clientKey`.
-   * (`checkModelBased` sets it from the adapter's capabilities.)
+   * (`checkModelBased` sets it from the adapter's capabilities.) Wins over
+   * `capabilities.idempotency` when set.
    */
   idempotency?: boolean | undefined;
+  /**
+   * The optional capabilities the adapter declares: commands of the others are not
+   * generated. (`checkModelBased` sets them from the adapter's capabilities.)
+   */
+  capabilities?: Partial<ModelCapabilities> | undefined;
+  /**
+   * Let a batch's tool call name by `messageId` an id no message has yet (a plausible id,
+   * another table's id): the batch's own messages may be given that very id. The contract
+   * says NOT_FOUND (the message does not exist when the call is made); the SQL adapters
+   * insert the batch's messages first and accept it. Off by default until that is settled.
+   */
+  batchGuessedIds?: boolean | undefined;
 }
 
 // ---------------------------------------------------------------- strings
@@ -242,6 +256,22 @@ export type Val =
 /** An input: an object given field by field (in this order), or something that is not an object. */
 export type InputSpec = { kind: 'object'; entries: [string, Val][] } | { kind: 'not-object'; value: Val };
 
+/** A list of inputs (questions, answers, a batch's messages), or something that is not an array. */
+export type ListSpec = { kind: 'list'; items: InputSpec[] } | { kind: 'not-list'; value: Val };
+
+/**
+ * An `appendBatch` input: its lists (either may be left out) and perhaps a key a batch does
+ * not have; or something that is not an object.
+ */
+export type BatchSpec =
+  | {
+      kind: 'batch';
+      messages: ListSpec | undefined;
+      toolCalls: ListSpec | undefined;
+      extra: [string, Val] | undefined;
+    }
+  | { kind: 'not-object'; value: Val };
+
 /** Ids no store issues (the SQL adapters issue canonical decimal row ids, the memory adapter small ones). */
 export const MALFORMED_IDS: readonly string[] = [
   '',
@@ -362,12 +392,25 @@ const NOT_TEXT: readonly unknown[] = [7, 0, true, ['m'], {}];
 
 /** A few keys, so that repeats (idempotent creates, ties of names) are common. */
 const FEW_KEYS = ['call_1', 'call_2', 'k1', 'k2', 'k3'];
+/** A few names each, so that listSessions' filters match something. */
+export const FEW_AGENTS = ['agent-a', 'agent-b'];
+export const FEW_PROVIDERS = ['anthropic', 'openai'];
+export const FEW_MODELS = ['m1', 'm2'];
+export const FEW_QUESTION_IDS = ['q1', 'q2', 'q3'];
+export const FEW_SETTING_KEYS = ['s1', 's2', 's3'];
 
-function textField(options: { nonEmpty?: boolean; nullable?: boolean; fewKeys?: boolean }): FieldArbs {
+function textField(options: {
+  nonEmpty?: boolean;
+  nullable?: boolean;
+  fewKeys?: boolean;
+  /** Mostly one of these, sometimes any text. */
+  few?: readonly string[];
+}): FieldArbs {
   const text = options.nonEmpty ? nonEmptyTextArb : textArb;
+  const few = options.few ?? (options.fewKeys ? FEW_KEYS : undefined);
   const valid = (
-    options.fewKeys
-      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...FEW_KEYS) }, { weight: 1, arbitrary: text })
+    few !== undefined
+      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...few) }, { weight: 1, arbitrary: text })
       : text
   ).map(plain);
   return {
@@ -464,7 +507,8 @@ type Mutation =
 
 const NOT_OBJECTS: readonly unknown[] = [null, 'session', 42, undefined];
 
-function inputArb(shape: RecordShape): fc.Arbitrary<InputSpec> {
+/** Valid inputs, and one in `1 + validWeight` with one thing wrong. */
+function inputArb(shape: RecordShape, validWeight = 6): fc.Arbitrary<InputSpec> {
   const names = Object.keys(shape.fields);
   const valid: fc.Arbitrary<InputSpec> = fc
     .record(Object.fromEntries(names.map((name) => [name, (shape.fields[name] as FieldArbs).valid])), {
@@ -495,7 +539,7 @@ function inputArb(shape: RecordShape): fc.Arbitrary<InputSpec> {
     mutations.push(fc.constantFrom(...shape.required).map((key): Mutation => ({ kind: 'drop', key })));
   }
   const broken = fc.tuple(valid, fc.oneof(...mutations)).map(([input, m]) => mutate(input, m));
-  return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: broken });
+  return fc.oneof({ weight: validWeight, arbitrary: valid }, { weight: 1, arbitrary: broken });
 }
 
 function mutate(input: InputSpec, m: Mutation): InputSpec {
@@ -538,9 +582,9 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
 
   const newSession = inputArb({
     fields: {
-      agentName: textField({ nonEmpty: true }),
-      provider: textField({ nonEmpty: true }),
-      model: textField({ nonEmpty: true }),
+      agentName: textField({ nonEmpty: true, few: FEW_AGENTS }),
+      provider: textField({ nonEmpty: true, few: FEW_PROVIDERS }),
+      model: textField({ nonEmpty: true, few: FEW_MODELS }),
       systemPrompt: textField({ nullable: true }),
       userPrompt: textField({}),
       config: jsonField(false),
@@ -565,7 +609,7 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     unknownKeys: ['agentName', 'startedAt', 'config', 'id', 'ended_at', 'userPrompt', ...proto],
   });
 
-  const newMessage = inputArb({
+  const newMessageShape: RecordShape = {
     fields: {
       sessionId: idField('sessions'),
       role: enumField(MESSAGE_ROLES, ['developer', 'User', '', 'function', 7]),
@@ -577,9 +621,10 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     },
     required: ['sessionId', 'role', 'content'],
     unknownKeys: ['session_id', 'id', 'toolCalls', 'created_at', 'client_key', ...proto],
-  });
+  };
+  const newMessage = inputArb(newMessageShape);
 
-  const newToolCall = inputArb({
+  const newToolCallShape: RecordShape = {
     fields: {
       sessionId: idField('sessions'),
       messageId: idField('messages', { nullable: true, sibling: true }),
@@ -595,7 +640,8 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     },
     required: ['sessionId', 'toolCallId', 'toolName', 'request'],
     unknownKeys: ['tool_call_id', 'id', 'arguments', 'message_id', ...proto],
-  });
+  };
+  const newToolCall = inputArb(newToolCallShape);
 
   const toolCallUpdate = inputArb({
     fields: {
@@ -609,6 +655,216 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     unknownKeys: ['request', 'sessionId', 'toolName', 'createdAt', 'id', 'execution_time_ms', ...proto],
   });
 
+  // ------------------------------------------------------------ the optional capabilities
+
+  const limit = limitField();
+  const statusFilter: FieldArbs = {
+    valid: fc.oneof(
+      { weight: 3, arbitrary: sessionStatus.valid },
+      {
+        weight: 1,
+        arbitrary: fc
+          .uniqueArray(fc.constantFrom(...SESSION_STATUSES), { minLength: 1, maxLength: 3 })
+          .map((list) => plain(list)),
+      },
+    ),
+    invalid: fc.constantFrom('paused', [], ['running', 'paused'], 1, null, ['Running']).map(plain),
+  };
+  const nameFilter = (few: readonly string[]): FieldArbs => ({
+    valid: fc.constantFrom(...few, 'nobody').map(plain),
+    invalid: fc.oneof(badTextArb.map(plain), fc.constantFrom('', 5, null, 'x'.repeat(513)).map(plain)),
+  });
+  const sessionQueryShape: RecordShape = {
+    fields: {
+      status: statusFilter,
+      agentName: nameFilter(FEW_AGENTS),
+      provider: nameFilter(FEW_PROVIDERS),
+      model: nameFilter(FEW_MODELS),
+      startedFrom: timestampField(options, false),
+      startedBefore: timestampField(options, false),
+      limit,
+    },
+    required: [],
+    unknownKeys: ['offset', 'agent_name', 'statuses', 'sort', ...proto],
+  };
+  /** A listSessions query: mostly valid, sometimes with a cursor no store issued. */
+  const sessionQuery: fc.Arbitrary<InputSpec | null> = fc.oneof(
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 8, arbitrary: inputArb(sessionQueryShape) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(inputArb(sessionQueryShape), malformedCursorArb)
+        .map(([q, cursor]) => withEntry(q, 'cursor', plain(cursor))),
+    },
+  );
+
+  /** The query of a first page: a limit, or one thing wrong (a bad limit or cursor, an unknown option). */
+  const pageQuery: fc.Arbitrary<InputSpec | null> = fc.oneof(
+    { weight: 2, arbitrary: fc.constant(null) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .option(limit.valid, { nil: undefined })
+        .map((l): InputSpec => ({ kind: 'object', entries: l === undefined ? [] : [['limit', l]] })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.oneof(
+        limit.invalid.map((l): InputSpec => ({ kind: 'object', entries: [['limit', l]] })),
+        fc
+          .tuple(fc.constantFrom('after', 'before'), malformedCursorArb)
+          .map(([key, c]): InputSpec => ({ kind: 'object', entries: [[key, plain(c)]] })),
+        fc
+          .constantFrom('offset', 'cursor', 'limit ', ...proto)
+          .map((key): InputSpec => ({ kind: 'object', entries: [[key, plain(1)]] })),
+        fc.constantFrom(null, 'x', 5, []).map((v): InputSpec => ({ kind: 'not-object', value: plain(v) })),
+      ),
+    },
+  );
+
+  /** The options of a conditional update. */
+  const expectedStatus = inputArb({
+    fields: { expectedStatus: statusFilter },
+    required: ['expectedStatus'],
+    unknownKeys: ['expected_status', 'status', 'ifStatus', ...proto],
+  });
+
+  // Items of lists are broken less often than single inputs: one broken item spoils the call.
+  const batchMessage = inputArb(newMessageShape, 24);
+  const batchToolCall = fc.tuple(inputArb(newToolCallShape, 24), fc.nat({ max: 7 }));
+  /** A batch: messages, tool calls (some pointing at a message of the batch), perhaps one thing wrong. */
+  const batch: fc.Arbitrary<BatchSpec> = fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc
+        .record({
+          session: idRefArb('sessions'),
+          messages: fc.array(fc.tuple(batchMessage, fc.nat({ max: 3 })), { maxLength: 3 }),
+          toolCalls: fc.array(fc.tuple(batchToolCall, fc.nat({ max: 3 })), { maxLength: 3 }),
+          omitEmpty: fc.boolean(),
+          repeats: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, fc.constant(true)),
+          extra: fc.oneof(
+            { weight: 12, arbitrary: fc.constant(undefined) },
+            {
+              weight: 1,
+              arbitrary: fc
+                .constantFrom('sessionId', 'items', 'message', ...proto)
+                .map((k): [string, Val] => [k, plain([])]),
+            },
+          ),
+        })
+        .map(({ session, messages: ms, toolCalls, omitEmpty, repeats, extra }): BatchSpec => {
+          // Mostly one session for the whole batch, as an agent writes a turn.
+          const unique = (items: InputSpec[], key: string) => (repeats ? items : distinct(items, key));
+          const messages = unique(
+            ms.map(([m, own]) => (own === 0 ? m : inSession(m, session))),
+            'clientKey',
+          );
+          const calls = unique(
+            toolCalls.map(([[call, index], own]) =>
+              linkToMessage(
+                own === 0 ? call : inSession(call, session),
+                index,
+                messages,
+                options.batchGuessedIds === true,
+              ),
+            ),
+            'toolCallId',
+          );
+          const list = (items: InputSpec[]): ListSpec | undefined =>
+            items.length === 0 && omitEmpty ? undefined : { kind: 'list', items };
+          return { kind: 'batch', messages: list(messages), toolCalls: list(calls), extra };
+        }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc
+          .constantFrom(null, 'batch', 5, undefined)
+          .map((v): BatchSpec => ({ kind: 'not-object', value: plain(v) })),
+        fc.constantFrom('x', null, 5, {}).map(
+          (v): BatchSpec => ({
+            kind: 'batch',
+            messages: { kind: 'not-list', value: plain(v) },
+            toolCalls: undefined,
+            extra: undefined,
+          }),
+        ),
+      ),
+    },
+  );
+
+  // Mostly none or one of the session's own tool calls: a list with any other is NOT_FOUND.
+  const toolCallOfSession: FieldArbs = {
+    valid: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(plain(null)) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .nat({ max: 63 })
+          .map((p): Val => ({ t: 'ref', table: 'toolCalls', ref: { kind: 'sibling', pick: p } })),
+      },
+      { weight: 1, arbitrary: idRefArb('toolCalls') },
+    ),
+    invalid: idField('toolCalls', { nullable: true }).invalid,
+  };
+  const newQuestion = inputArb(
+    {
+      fields: {
+        toolCallId: toolCallOfSession,
+        questionId: textField({ nonEmpty: true, few: FEW_QUESTION_IDS }),
+        question: textField({ nonEmpty: true }),
+        description: textField({ nullable: true }),
+        responseType: textField({ nonEmpty: true, few: ['text', 'choice'] }),
+        createdAt: timestampField(options, false),
+      },
+      required: ['questionId', 'question'],
+      unknownKeys: ['question_id', 'id', 'answer', 'sessionId', ...proto],
+    },
+    16,
+  );
+  const answer = inputArb(
+    {
+      fields: {
+        questionId: textField({ nonEmpty: true, few: FEW_QUESTION_IDS }),
+        answer: textField({}),
+        answeredAt: timestampField(options, false),
+      },
+      required: ['questionId', 'answer'],
+      unknownKeys: ['question', 'answered_at', 'id', 'value', ...proto],
+    },
+    16,
+  );
+  const newSetting = inputArb(
+    {
+      fields: {
+        toolCallId: toolCallOfSession,
+        settingKey: textField({ nonEmpty: true, few: FEW_SETTING_KEYS }),
+        settingName: textField({ nonEmpty: true }),
+        description: textField({ nullable: true }),
+        settingType: textField({ nonEmpty: true, few: ['text', 'path'] }),
+        settingValue: textField({ nullable: true }),
+        createdAt: timestampField(options, false),
+      },
+      required: ['settingKey', 'settingName'],
+      unknownKeys: ['setting_key', 'id', 'value', 'updatedAt', ...proto],
+    },
+    16,
+  );
+  const settingValue = inputArb(
+    {
+      fields: {
+        settingKey: textField({ nonEmpty: true, few: FEW_SETTING_KEYS }),
+        value: textField({}),
+        updatedAt: timestampField(options, false),
+      },
+      required: ['settingKey', 'value'],
+      unknownKeys: ['settingValue', 'updated_at', 'id', 'settingName', ...proto],
+    },
+    16,
+  );
+
   return {
     newSession,
     sessionUpdate,
@@ -617,7 +873,135 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     toolCallUpdate,
     sessionRef: idRefArb('sessions'),
     toolCallRef: idRefArb('toolCalls'),
+    sessionQuery,
+    pageQuery,
+    limit: fc.oneof({ weight: 6, arbitrary: limit.valid }, { weight: 1, arbitrary: limit.invalid }),
+    expectedStatus,
+    batch,
+    newQuestions: listArb(newQuestion, 3, 'questionId'),
+    answers: listArb(answer, 3, 'questionId'),
+    newSettings: listArb(newSetting, 3, 'settingKey'),
+    settingValues: listArb(settingValue, 3, 'settingKey'),
   };
+}
+
+/** Limits: mostly tiny (so pages end and cursors get followed), sometimes the maximum; or not a limit. */
+function limitField(): FieldArbs {
+  return {
+    valid: fc
+      .oneof(
+        { weight: 8, arbitrary: fc.integer({ min: 1, max: 4 }) },
+        { weight: 1, arbitrary: fc.constant(1000) },
+      )
+      .map(plain),
+    invalid: fc.constantFrom(0, -1, 1.5, 1001, '2', null, Number.NaN, 2 ** 53).map(plain),
+  };
+}
+
+/**
+ * Cursors no store issued: not base64url JSON, the wrong shape, or a position whose id no
+ * store issues (`"x"`, `"01"`).
+ */
+export const MALFORMED_CURSORS: readonly unknown[] = [
+  '',
+  'nope',
+  '!!!',
+  Buffer.from('[1]').toString('base64url'),
+  Buffer.from('[1.5,"1"]').toString('base64url'),
+  Buffer.from('[1,""]').toString('base64url'),
+  Buffer.from('{"key":1,"id":"1"}').toString('base64url'),
+  Buffer.from(`[${T0},"x"]`).toString('base64url'),
+  Buffer.from(`["sessions",${T0},"x"]`).toString('base64url'),
+  Buffer.from(`["sessions",${T0},"01"]`).toString('base64url'),
+  5,
+  null,
+];
+
+const malformedCursorArb: fc.Arbitrary<unknown> = fc.constantFrom(...MALFORMED_CURSORS);
+
+/**
+ * A messageId that cannot be an id a batch's own messages get: an existing message of the
+ * session (`sibling`), or an id no store issues (see `ArbitraryOptions.batchGuessedIds`).
+ */
+function noGuess(val: Val): Val {
+  if (val.t !== 'ref') return val;
+  const { ref } = val;
+  if (ref.kind === 'known' || ref.kind === 'cross')
+    return { ...val, ref: { kind: 'sibling', pick: ref.pick } };
+  if (ref.kind === 'raw' && PLAUSIBLE_IDS.includes(ref.value as string))
+    return { ...val, ref: { kind: 'raw', value: 'abc' } };
+  return val;
+}
+
+/** The input with its `sessionId` (if it has one) replaced by `session`. */
+function inSession(spec: InputSpec, session: Val): InputSpec {
+  if (spec.kind !== 'object' || !spec.entries.some(([k]) => k === 'sessionId')) return spec;
+  return {
+    kind: 'object',
+    entries: spec.entries.map(([k, v]): [string, Val] => [k, k === 'sessionId' ? session : v]),
+  };
+}
+
+function withEntry(spec: InputSpec, key: string, value: Val): InputSpec {
+  if (spec.kind !== 'object') return spec;
+  return { kind: 'object', entries: [...spec.entries.filter(([k]) => k !== key), [key, value]] };
+}
+
+/**
+ * A batch's tool call, linked by `messageIndex` to a message of the batch when `index`
+ * names one (taking that message's session, as the contract requires), given an index past
+ * the end (INVALID_INPUT) when `index` is 7, left alone otherwise.
+ */
+function linkToMessage(call: InputSpec, index: number, messages: InputSpec[], guesses: boolean): InputSpec {
+  if (call.kind !== 'object') return call;
+  if (!guesses)
+    call = { kind: 'object', entries: call.entries.map(([k, v]) => [k, k === 'messageId' ? noGuess(v) : v]) };
+  const message = index < 3 ? messages[index] : undefined;
+  if (message !== undefined && message.kind === 'object') {
+    const session = message.entries.find(([k]) => k === 'sessionId')?.[1];
+    const entries = call.entries.filter(([k]) => k !== 'messageId' && k !== 'sessionId');
+    if (session !== undefined) entries.unshift(['sessionId', session]);
+    return { kind: 'object', entries: [...entries, ['messageIndex', plain(index)]] };
+  }
+  if (index === 7) return withEntry(call, 'messageIndex', plain(messages.length));
+  return call;
+}
+
+/**
+ * The items without those repeating an earlier one's `key` (a plain value): a call may
+ * not repeat a key, so a list that does is INVALID_INPUT, which should not be the norm.
+ */
+function distinct(items: InputSpec[], key: string): InputSpec[] {
+  const seen = new Set<unknown>();
+  return items.filter((item) => {
+    if (item.kind !== 'object') return true;
+    const val = item.entries.find(([k]) => k === key)?.[1];
+    if (val?.t !== 'plain' || val.v === null || val.v === undefined) return true;
+    if (seen.has(val.v)) return false;
+    seen.add(val.v);
+    return true;
+  });
+}
+
+function listArb(item: fc.Arbitrary<InputSpec>, maxLength: number, key: string): fc.Arbitrary<ListSpec> {
+  return fc.oneof(
+    {
+      weight: 10,
+      arbitrary: fc
+        .array(item, { maxLength })
+        .map((items): ListSpec => ({ kind: 'list', items: distinct(items, key) })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.array(item, { maxLength }).map((items): ListSpec => ({ kind: 'list', items })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(null, 'x', {}, undefined)
+        .map((v): ListSpec => ({ kind: 'not-list', value: plain(v) })),
+    },
+  );
 }
 
 // ---------------------------------------------------------------- building values
@@ -709,10 +1093,10 @@ export function buildValue(val: Val, resolve: Resolve, session?: IdRef): unknown
  * Builds a fresh input. Entries are defined as own properties in order, so a key such as
  * `__proto__` is a field of the input, as it would be from `JSON.parse`.
  */
-export function buildInput(spec: InputSpec, resolve: Resolve): unknown {
+export function buildInput(spec: InputSpec, resolve: Resolve, outerSession?: IdRef): unknown {
   if (spec.kind === 'not-object') return buildValue(spec.value, resolve);
   const sessionVal = spec.entries.find(([key]) => key === 'sessionId')?.[1];
-  const session = sessionVal?.t === 'ref' ? sessionVal.ref : undefined;
+  const session = sessionVal?.t === 'ref' ? sessionVal.ref : outerSession;
   const out: Record<string, unknown> = {};
   for (const [key, val] of spec.entries) {
     Object.defineProperty(out, key, {
@@ -723,6 +1107,43 @@ export function buildInput(spec: InputSpec, resolve: Resolve): unknown {
     });
   }
   return out;
+}
+
+/** Builds a fresh list; `session` is the session its items' `sibling` references look in. */
+export function buildList(spec: ListSpec, resolve: Resolve, session?: IdRef): unknown {
+  if (spec.kind === 'not-list') return buildValue(spec.value, resolve);
+  return spec.items.map((item) => buildInput(item, resolve, session));
+}
+
+/** Builds a fresh batch. */
+export function buildBatch(spec: BatchSpec, resolve: Resolve): unknown {
+  if (spec.kind === 'not-object') return buildValue(spec.value, resolve);
+  const out: Record<string, unknown> = {};
+  if (spec.messages !== undefined) out.messages = buildList(spec.messages, resolve);
+  if (spec.toolCalls !== undefined) out.toolCalls = buildList(spec.toolCalls, resolve);
+  if (spec.extra !== undefined) {
+    Object.defineProperty(out, spec.extra[0], {
+      value: buildValue(spec.extra[1], resolve),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+export function showList(spec: ListSpec): string {
+  if (spec.kind === 'not-list') return showVal(spec.value);
+  return `[${spec.items.map(showInput).join(',')}]`;
+}
+
+export function showBatch(spec: BatchSpec): string {
+  if (spec.kind === 'not-object') return showVal(spec.value);
+  const parts: string[] = [];
+  if (spec.messages !== undefined) parts.push(`"messages":${showList(spec.messages)}`);
+  if (spec.toolCalls !== undefined) parts.push(`"toolCalls":${showList(spec.toolCalls)}`);
+  if (spec.extra !== undefined) parts.push(`${JSON.stringify(spec.extra[0])}:${showVal(spec.extra[1])}`);
+  return `{${parts.join(',')}}`;
 }
 
 /** A short, exact rendering of an input spec for command names (replayable by eye). */
@@ -747,7 +1168,7 @@ export function showRef(table: Table, ref: IdRef): string {
       // The pick-th row of the table by creation order (modulo the rows there are).
       return `${table}[${ref.pick}]`;
     case 'sibling':
-      return `messages-of-session[${ref.pick}]`;
+      return `${table}-of-session[${ref.pick}]`;
     case 'cross':
       return `id-of(${ref.table}[${ref.pick}])`;
     case 'raw':

@@ -1,4 +1,7 @@
 export { ConformanceFailure } from './expect.js';
+export { checkInterleavings, type InterleavingOptions } from './interleavings.js';
+export { modelTarget, ReferenceModel } from './model.js';
+export { checkModelBased, type ModelBasedOptions } from './properties.js';
 export { requirements } from './requirements/index.js';
 export { type RunOptions, runConformance, runRequirement, SUITE_VERSION } from './run.js';
 export type {

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { T0 } from '../conformance/fixtures.js';
-import { CONTRACT_HAS_CLIENT_KEYS, modelTarget, ReferenceModel } from '../conformance/model.js';
+import {
+  acceptableCodes,
+  CONTRACT_HAS_CLIENT_KEYS,
+  modelTarget,
+  ReferenceModel,
+} from '../conformance/model.js';
 import { runConformance } from '../conformance/run.js';
 import { AgentStorageError } from '../src/contract/errors.js';
-import type { JsonValue } from '../src/contract/types.js';
+import { ALL_CAPABILITIES } from '../src/contract/storage.js';
+import type { JsonValue, SessionStatus } from '../src/contract/types.js';
 
 /** The reference model is the contract written as code; these examples pin it down. */
 
@@ -13,6 +19,12 @@ function fresh(now = T0) {
 }
 
 const session = { agentName: 'agent', provider: 'anthropic', model: 'claude', userPrompt: 'hi' };
+
+/** A model declaring every optional capability. */
+function full(now = T0) {
+  const clock = { now };
+  return { model: new ReferenceModel(() => clock.now, { capabilities: 'all' }), clock };
+}
 
 function codeOf(call: () => unknown): string | undefined {
   try {
@@ -25,12 +37,25 @@ function codeOf(call: () => unknown): string | undefined {
 }
 
 describe('reference model', () => {
-  it('passes the conformance suite (requirements needing inspect or persistence aside)', async () => {
-    // Declaring idempotency where the contract has it runs those requirements against the model too.
-    const report = await runConformance(modelTarget({ idempotency: CONTRACT_HAS_CLIENT_KEYS }));
+  it('passes the conformance suite with every capability declared (requirements needing inspect or persistence aside)', async () => {
+    const report = await runConformance(modelTarget(), { runs: 10 });
     const failures = report.results.filter((r) => r.status === 'failed');
     expect(failures).toEqual([]);
-    expect(report.passed).toBeGreaterThan(30);
+    expect(report.capabilities).toMatchObject({ ...ALL_CAPABILITIES, persistent: false });
+    // Only the hooks a model cannot have are missing: inspect (rows to damage) and persistence.
+    expect(report.results.filter((r) => r.status !== 'passed').map((r) => r.id)).toEqual([
+      'corrupt.enum',
+      'corrupt.json',
+      'corrupt.null-config',
+      'persist.reopen',
+    ]);
+  });
+
+  it('passes the conformance suite with no optional capability: their operations are NOT_SUPPORTED', async () => {
+    const report = await runConformance(modelTarget({ idempotency: CONTRACT_HAS_CLIENT_KEYS }), { runs: 10 });
+    expect(report.results.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(report.results.find((r) => r.id === 'capabilities.undeclared')?.status).toBe('passed');
+    expect(report.results.find((r) => r.id === 'list.paging')?.status).toBe('not-applicable');
   });
 
   it('applies defaults and returns the session it stored', () => {
@@ -222,5 +247,255 @@ describe('reference model', () => {
     expect(codeOf(() => model.createToolCall({ ...call, executionTimeMs: -1 }))).toBe('INVALID_INPUT');
     expect(codeOf(() => model.createToolCall({ ...call, executionTimeMs: 0 }))).toBeUndefined();
     expect(model.sessions).toHaveLength(2);
+  });
+});
+
+describe('reference model: the optional capabilities', () => {
+  it('lists sessions newest first, ties newest inserted first, filters combined with AND', () => {
+    const { model } = full();
+    const at = (startedAt: number, extra: Record<string, unknown> = {}) =>
+      model.createSession({ ...session, startedAt, ...extra });
+    const a = at(10, { agentName: 'a' });
+    const b = at(30, { status: 'completed' });
+    const c = at(10, { agentName: 'a', provider: 'p2' });
+    const d = at(-5, { status: 'failed' });
+    const ids = (q?: Parameters<ReferenceModel['listSessions']>[0]) =>
+      model.listSessions(q).items.map((s) => s.id);
+    expect(ids()).toEqual([b, c, a, d]);
+    expect(ids({ agentName: 'a' })).toEqual([c, a]);
+    expect(ids({ agentName: 'a', provider: 'p2' })).toEqual([c]);
+    expect(ids({ status: ['completed', 'failed'] as SessionStatus[] })).toEqual([b, d]);
+    expect(ids({ startedFrom: 10, startedBefore: 30 })).toEqual([c, a]);
+    expect(codeOf(() => model.listSessions({ limit: 0 }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => model.listSessions({ status: 'paused' as SessionStatus }))).toBe('INVALID_INPUT');
+  });
+
+  it('pages sessions by cursor; a cursor stays valid while sessions are added; others are INVALID_INPUT', () => {
+    const { model } = full();
+    const made = [5, 3, 5, 9, 1].map((startedAt) => model.createSession({ ...session, startedAt }));
+    const first = model.listSessions({ limit: 2 });
+    expect(first.items.map((s) => s.startedAt)).toEqual([9, 5]);
+    expect(first.nextCursor).not.toBeNull();
+    model.createSession({ ...session, startedAt: 100 }); // newer: behind the cursor
+    const older = model.createSession({ ...session, startedAt: 0 }); // older: ahead of it
+    const rest = model.listSessions({ limit: 10, cursor: first.nextCursor as string });
+    expect(rest.items.map((s) => s.id)).toEqual([made[0], made[1], made[4], older]);
+    expect(rest.nextCursor).toBeNull();
+    for (const cursor of ['', 'nope', Buffer.from('[1]').toString('base64url')]) {
+      expect(codeOf(() => model.listSessions({ cursor }))).toBe('INVALID_INPUT');
+    }
+    // A cursor of a message page is not one of this list.
+    const s = made[0] as string;
+    model.createMessage({ sessionId: s, role: 'user', content: '1' });
+    model.createMessage({ sessionId: s, role: 'user', content: '2' });
+    const pageCursor = model.getMessagesPage(s, { limit: 1 }).nextCursor as string;
+    expect(codeOf(() => model.listSessions({ cursor: pageCursor }))).toBe('INVALID_INPUT');
+  });
+
+  it('pages messages forward and backward in getMessages order, and counts them', () => {
+    const { model } = full();
+    const s = model.createSession(session);
+    const ids = [4, 1, 4, 0, 4].map((createdAt, i) =>
+      model.createMessage({ sessionId: s, role: 'user', content: `m${i}`, createdAt }),
+    );
+    const order = model.getMessages(s).map((m) => m.id);
+    expect(order).toEqual([ids[3], ids[1], ids[0], ids[2], ids[4]]);
+    const p1 = model.getMessagesPage(s, { limit: 2 });
+    const p2 = model.getMessagesPage(s, { limit: 2, after: p1.nextCursor as string });
+    const p3 = model.getMessagesPage(s, { limit: 2, after: p2.nextCursor as string });
+    expect([...p1.items, ...p2.items, ...p3.items].map((m) => m.id)).toEqual(order);
+    expect(p3.nextCursor).toBeNull();
+    // Backward from the end of page 2: the rows before it, still ascending, then the rest.
+    const back = model.getMessagesPage(s, { limit: 2, before: p2.nextCursor as string });
+    expect(back.items.map((m) => m.id)).toEqual(order.slice(1, 3));
+    const start = model.getMessagesPage(s, { limit: 2, before: back.nextCursor as string });
+    expect(start).toEqual({ items: [model.getMessages(s)[0]], nextCursor: null });
+    expect(model.countMessages(s)).toBe(5);
+    expect(model.countMessages('nope')).toBe(0);
+    expect(model.getToolCallsPage('nope')).toEqual({ items: [], nextCursor: null });
+    // A cursor of another session's list is not one of this one.
+    const other = model.createSession(session);
+    expect(codeOf(() => model.getMessagesPage(other, { after: p1.nextCursor as string }))).toBe(
+      'INVALID_INPUT',
+    );
+  });
+
+  it('deletes a session with everything of it, and never reuses its ids', () => {
+    const { model } = full();
+    const keep = model.createSession(session);
+    const gone = model.createSession(session);
+    for (const id of [keep, gone]) {
+      const m = model.createMessage({ sessionId: id, role: 'user', content: '' });
+      const c = model.createToolCall({
+        sessionId: id,
+        messageId: m,
+        toolCallId: 'c',
+        toolName: 't',
+        request: 1,
+      });
+      model.createQuestions(id, [{ questionId: 'q', question: 'Q?', toolCallId: c }]);
+      model.createSettings(id, [{ settingKey: 'k', settingName: 'K' }]);
+    }
+    expect(model.deleteSession(gone)).toBe(true);
+    expect(model.deleteSession(gone)).toBe(false);
+    expect([model.getSession(gone), model.getMessages(gone), model.getToolCalls(gone)]).toEqual([
+      null,
+      [],
+      [],
+    ]);
+    expect([model.getQuestions(gone), model.getSettings(gone)]).toEqual([[], []]);
+    expect(model.getMessages(keep)).toHaveLength(1);
+    expect(model.createSession(session)).toBe('session-3');
+    expect(codeOf(() => model.createMessage({ sessionId: gone, role: 'user', content: '' }))).toBe(
+      'NOT_FOUND',
+    );
+  });
+
+  it('appends a batch all or nothing, links messageIndex, and a retried batch writes nothing', () => {
+    const { model, clock } = full();
+    const s = model.createSession(session);
+    const batch = {
+      messages: [
+        { sessionId: s, role: 'user' as const, content: 'a', clientKey: 'k1' },
+        { sessionId: s, role: 'assistant' as const, content: '', clientKey: 'k2' },
+      ],
+      toolCalls: [{ sessionId: s, toolCallId: 'c1', toolName: 't', request: {}, messageIndex: 1 }],
+    };
+    const first = model.appendBatch(batch);
+    expect(model.getToolCalls(s)[0]?.messageId).toBe(first.messageIds[1]);
+    clock.now += 5;
+    expect(model.appendBatch(batch)).toEqual(first);
+    expect([model.getMessages(s).length, model.getToolCalls(s).length]).toEqual([2, 1]);
+    // One bad item: nothing at all is written.
+    const before = [model.getMessages(s), model.getToolCalls(s)];
+    expect(
+      codeOf(() =>
+        model.appendBatch({
+          messages: [
+            { sessionId: s, role: 'user', content: 'new' },
+            { sessionId: 'nope', role: 'user', content: '' },
+          ],
+        }),
+      ),
+    ).toBe('NOT_FOUND');
+    expect([model.getMessages(s), model.getToolCalls(s)]).toEqual(before);
+  });
+
+  it('names every fault of a call with several: the first, and the others as acceptable too', () => {
+    const { model } = full();
+    const s = model.createSession(session);
+    model.createMessage({ sessionId: s, role: 'user', content: 'a', clientKey: 'k' });
+    try {
+      model.appendBatch({
+        messages: [
+          { sessionId: 'nope', role: 'user', content: '' },
+          { sessionId: s, role: 'user', content: 'changed', clientKey: 'k' },
+        ],
+      });
+      expect.unreachable();
+    } catch (e) {
+      expect(acceptableCodes(e as AgentStorageError)).toEqual(['NOT_FOUND', 'CONFLICT']);
+    }
+  });
+
+  it('updates conditionally: CONFLICT from another status, NOT_FOUND for an unknown id', () => {
+    const { model } = full();
+    const s = model.createSession(session);
+    model.updateSession(s, { status: 'completed' }, { expectedStatus: 'running' });
+    expect(codeOf(() => model.updateSession(s, { status: 'failed' }, { expectedStatus: 'running' }))).toBe(
+      'CONFLICT',
+    );
+    expect(model.getSession(s)?.status).toBe('completed');
+    model.updateSession(s, { status: 'running' }, { expectedStatus: ['failed', 'completed'] });
+    expect(
+      codeOf(() => model.updateSession('nope', { status: 'failed' }, { expectedStatus: 'running' })),
+    ).toBe('NOT_FOUND');
+    expect(codeOf(() => model.updateSession(s, { status: 'failed' }, { expectedStatus: [] }))).toBe(
+      'INVALID_INPUT',
+    );
+    // Without the capability, the option is NOT_SUPPORTED.
+    const { model: plain } = fresh();
+    const p = plain.createSession(session);
+    expect(codeOf(() => plain.updateSession(p, { status: 'failed' }, { expectedStatus: 'running' }))).toBe(
+      'NOT_SUPPORTED',
+    );
+  });
+
+  it('stores questions and settings by key: a taken key is CONFLICT, an unknown one NOT_FOUND, all or nothing', () => {
+    const { model } = full();
+    const s = model.createSession(session);
+    const other = model.createSession(session);
+    const foreign = model.createToolCall({ sessionId: other, toolCallId: 'c', toolName: 't', request: 1 });
+    model.createQuestions(s, [
+      { questionId: 'q1', question: 'One?', createdAt: 5 },
+      { questionId: 'q2', question: 'Two?', createdAt: 3 },
+    ]);
+    expect(model.getQuestions(s).map((q) => q.questionId)).toEqual(['q2', 'q1']);
+    expect(codeOf(() => model.createQuestions(s, [{ questionId: 'q1', question: 'Again?' }]))).toBe(
+      'CONFLICT',
+    );
+    expect(
+      codeOf(() => model.createQuestions(s, [{ questionId: 'q3', question: '?', toolCallId: foreign }])),
+    ).toBe('NOT_FOUND');
+    expect(
+      codeOf(() =>
+        model.answerQuestions(s, [
+          { questionId: 'q1', answer: 'yes' },
+          { questionId: 'nope', answer: 'no' },
+        ]),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(model.getPendingQuestions(s)).toHaveLength(2);
+    model.answerQuestions(s, [{ questionId: 'q1', answer: 'yes', answeredAt: 9 }]);
+    expect(model.getPendingQuestions(s).map((q) => q.questionId)).toEqual(['q2']);
+    expect(model.createQuestions('nope', [])).toEqual([]);
+
+    model.createSettings(s, [
+      { settingKey: 'k', settingName: 'K' },
+      { settingKey: 'v', settingName: 'V', settingValue: '' },
+    ]);
+    expect(model.getPendingSettings(s).map((x) => x.settingKey)).toEqual(['k']);
+    expect(
+      codeOf(() =>
+        model.setSettingValues(s, [
+          { settingKey: 'k', value: 'x' },
+          { settingKey: 'z', value: 'y' },
+        ]),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(model.getPendingSettings(s)).toHaveLength(1);
+    model.setSettingValues(s, [{ settingKey: 'k', value: 'x' }]);
+    expect(model.getSettings(s).map((x) => [x.settingKey, x.settingValue, x.updatedAt])).toEqual([
+      ['k', 'x', T0],
+      ['v', '', null],
+    ]);
+  });
+
+  it('rejects every optional operation it does not declare with NOT_SUPPORTED', () => {
+    const { model } = fresh();
+    const s = model.createSession(session);
+    for (const call of [
+      () => model.listSessions(),
+      () => model.deleteSession(s),
+      () => model.getMessagesPage(s),
+      () => model.countToolCalls(s),
+      () => model.appendBatch({}),
+      () => model.getQuestions(s),
+      () => model.createSettings(s, []),
+    ]) {
+      expect(codeOf(call)).toBe('NOT_SUPPORTED');
+    }
+  });
+
+  it('clones independently: state and id counters', () => {
+    const { model } = full();
+    const s = model.createSession(session);
+    const copy = model.clone();
+    copy.createMessage({ sessionId: s, role: 'user', content: 'only in the copy' });
+    copy.deleteSession(s);
+    expect(model.getSession(s)).not.toBeNull();
+    expect(model.getMessages(s)).toEqual([]);
+    expect(model.createMessage({ sessionId: s, role: 'user', content: '' })).toBe('message-1');
+    expect(copy.createSession(session)).toBe('session-2');
   });
 });

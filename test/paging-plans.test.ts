@@ -71,7 +71,10 @@ describe('paging a 200,000-message session', () => {
       'SELECT CAST(id AS TEXT) AS id, created_at FROM agent_messages WHERE session_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 100',
       [sessionId],
     );
-    const cursor = encodeCursor(`messages:${sessionId}`, { key: near?.created_at as number, id: near?.id as string });
+    const cursor = encodeCursor(`messages:${sessionId}`, {
+      key: near?.created_at as number,
+      id: near?.id as string,
+    });
     const page = await store.getMessagesPage(sessionId, { after: cursor, limit: 50 });
     expect(page.items.map((m) => m.content)).toEqual(
       Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),
@@ -104,7 +107,10 @@ describe('paging a 200,000-message session', () => {
       `SELECT id::text AS id, created_at FROM "${schema}".agent_messages WHERE session_id = $1::bigint ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 100`,
       [sessionId],
     );
-    const cursor = encodeCursor(`messages:${sessionId}`, { key: near?.created_at as number, id: near?.id as string });
+    const cursor = encodeCursor(`messages:${sessionId}`, {
+      key: near?.created_at as number,
+      id: near?.id as string,
+    });
     const page = await store.getMessagesPage(sessionId, { after: cursor, limit: 50 });
     expect(page.items.map((m) => m.content)).toEqual(
       Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),

@@ -1,0 +1,53 @@
+import { T0 } from './fixtures.js';
+import type { ConformanceTarget } from './types.js';
+
+/**
+ * Default run counts of the randomised requirements, sized to the target: every run opens
+ * a fresh store, and a store costs microseconds in memory, milliseconds on a SQLite file and
+ * a schema with its migrations on Postgres. A run count fixed for the fastest target would
+ * make the slowest spend minutes; one fixed for the slowest would waste the fast ones'
+ * chance to search. An explicit count (`numRuns`, `AGENT_STORAGE_RUNS`, `--runs`) always wins.
+ */
+
+export interface TargetCost {
+  /** Opening a fresh store and closing it, in ms (the second one: the first pays for connections). */
+  storeMs: number;
+  /** One simple operation, in ms. */
+  opMs: number;
+}
+
+/** Measures `target` with two throwaway stores. */
+export async function measureTarget(target: ConformanceTarget): Promise<TargetCost> {
+  let cost: TargetCost = { storeMs: 0, opMs: 0 };
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const store = await target.create({ clock: () => T0 });
+    const opened = performance.now();
+    const sessionId = await store.createSession({
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      userPrompt: '',
+    });
+    for (let n = 0; n < 6; n++) await store.createMessage({ sessionId, role: 'user', content: String(n) });
+    await store.getMessages(sessionId);
+    await store.getSession(sessionId);
+    const done = performance.now();
+    await store.close();
+    const closed = performance.now();
+    cost = { storeMs: opened - started + (closed - done), opMs: (done - opened) / 9 };
+  }
+  return cost;
+}
+
+/**
+ * How many runs of `opsPerRun` operations (plus `storesPerRun` fresh stores) fit in
+ * `budgetMs`, between `min` and `max`.
+ */
+export function runsWithin(
+  cost: TargetCost,
+  plan: { budgetMs: number; opsPerRun: number; storesPerRun?: number; min: number; max: number },
+): number {
+  const perRun = cost.storeMs * (plan.storesPerRun ?? 1) + cost.opMs * plan.opsPerRun + 0.5;
+  return Math.max(plan.min, Math.min(plan.max, Math.floor(plan.budgetMs / perRun)));
+}
