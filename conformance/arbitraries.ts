@@ -47,8 +47,8 @@ export interface ArbitraryOptions {
   /**
    * Let a batch's tool call name by `messageId` an id no message has yet (a plausible id,
    * another table's id): the batch's own messages may be given that very id. The contract
-   * says NOT_FOUND (the message does not exist when the call is made); the SQL adapters
-   * insert the batch's messages first and accept it. Off by default until that is settled.
+   * says NOT_FOUND (the message does not exist when the call is made). Default on (the SQL
+   * adapters once accepted it).
    */
   batchGuessedIds?: boolean | undefined;
 }
@@ -767,7 +767,7 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
                 own === 0 ? call : inSession(call, session),
                 index,
                 messages,
-                options.batchGuessedIds === true,
+                options.batchGuessedIds !== false,
               ),
             ),
             'toolCallId',

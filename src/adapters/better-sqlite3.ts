@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StorageOptions } from '../contract/storage.js';
 import type { SqlExecutor, SqlValue } from '../core/executor.js';
@@ -16,6 +17,31 @@ export interface SqliteOptions extends StorageOptions {
 
 const ADAPTER = 'sqlite';
 
+/** An open transaction every call must wait for: `gate` resolves when it ends. */
+interface Gate {
+  gate: Promise<void> | null;
+}
+
+const fileGates = new Map<string, Gate>();
+
+/**
+ * Stores on one database file in this process share one gate. A second connection's write
+ * would otherwise wait on the busy timeout synchronously, freezing the event loop that the
+ * first connection's open transaction needs in order to finish. (Other processes are not
+ * blocked by our event loop, so the busy timeout serves them.) In-memory databases are
+ * private to their connection.
+ */
+function gateFor(db: Database.Database): Gate {
+  if (db.memory) return { gate: null };
+  const key = resolve(db.name);
+  let gate = fileGates.get(key);
+  if (gate === undefined) {
+    gate = { gate: null };
+    fileGates.set(key, gate);
+  }
+  return gate;
+}
+
 /**
  * A `SqlExecutor` over one better-sqlite3 connection. The driver is synchronous, so a
  * transaction that awaits would let other calls slip into it; a gate makes every call
@@ -25,12 +51,13 @@ class BetterSqlite3Executor implements SqlExecutor {
   readonly #db: Database.Database;
   readonly #owned: boolean;
   readonly #statements = new Map<string, Database.Statement>();
-  #gate: Promise<void> | null = null;
+  readonly #shared: Gate;
   readonly #tx: SqlExecutor;
 
   constructor(db: Database.Database, owned: boolean) {
     this.#db = db;
     this.#owned = owned;
+    this.#shared = gateFor(db);
     this.#tx = {
       run: async (sql, params) => this.#run(sql, params),
       get: async (sql, params) => this.#get(sql, params),
@@ -44,29 +71,29 @@ class BetterSqlite3Executor implements SqlExecutor {
   }
 
   async run(sql: string, params: readonly SqlValue[]): Promise<number> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     return this.#run(sql, params);
   }
 
   async get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     return this.#get<Row>(sql, params);
   }
 
   async all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     return this.#all<Row>(sql, params);
   }
 
   async exec(sql: string): Promise<void> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     this.#call(() => this.#db.exec(sql));
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     let open!: () => void;
-    this.#gate = new Promise((resolve) => {
+    this.#shared.gate = new Promise((resolve) => {
       open = resolve;
     });
     try {
@@ -87,13 +114,13 @@ class BetterSqlite3Executor implements SqlExecutor {
       }
       throw e;
     } finally {
-      this.#gate = null;
+      this.#shared.gate = null;
       open();
     }
   }
 
   async close(): Promise<void> {
-    while (this.#gate) await this.#gate;
+    while (this.#shared.gate) await this.#shared.gate;
     this.#statements.clear();
     if (this.#owned) this.#db.close();
   }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Client, createClient, type InValue, type ResultSet } from '@libsql/client';
 import type { StorageOptions } from '../contract/storage.js';
 import type { SqlExecutor, SqlValue } from '../core/executor.js';
@@ -31,6 +32,35 @@ function toRows<Row>(rs: ResultSet): Row[] {
 
 type Target = Pick<Client, 'execute'>;
 
+/** The calls queued on one database: each runs after the one before it. */
+interface Queue {
+  tail: Promise<unknown>;
+}
+
+const fileQueues = new Map<string, Queue>();
+
+/**
+ * Stores on one local file in this process share one queue, for the reason a store
+ * queues its own calls: a connection spinning on the busy timeout would freeze the event
+ * loop that another store's open transaction needs. In-memory and remote databases get
+ * a queue of their own.
+ */
+function queueFor(clientUrl: string, local: boolean, memory: boolean): Queue {
+  if (!local || memory) return { tail: Promise.resolve() };
+  const key = resolve(
+    clientUrl
+      .slice('file:'.length)
+      .replace(/^\/\/(localhost)?/, '')
+      .split('?')[0] as string,
+  );
+  let queue = fileQueues.get(key);
+  if (queue === undefined) {
+    queue = { tail: Promise.resolve() };
+    fileQueues.set(key, queue);
+  }
+  return queue;
+}
+
 /**
  * A `SqlExecutor` over a libsql client. Every call of one store runs in turn, through one
  * queue chained synchronously at call time. The client pools connections, but a
@@ -41,11 +71,14 @@ type Target = Pick<Client, 'execute'>;
  */
 class LibsqlExecutor implements SqlExecutor {
   readonly #client: Client;
-  #queue: Promise<unknown>;
+  readonly #shared: Queue;
+  /** Setup of this store (WAL on a local file); every call reports its failure. */
+  readonly #ready: Promise<void>;
 
-  constructor(client: Client, ready: Promise<void>) {
+  constructor(client: Client, ready: Promise<void>, shared: Queue) {
     this.#client = client;
-    this.#queue = ready;
+    this.#shared = shared;
+    this.#ready = ready;
   }
 
   run = (sql: string, params: readonly SqlValue[]) =>
@@ -86,14 +119,14 @@ class LibsqlExecutor implements SqlExecutor {
   }
 
   async close(): Promise<void> {
-    await this.#queue.catch(() => undefined);
+    await this.#shared.tail.catch(() => undefined);
     this.#client.close();
   }
 
   /** Chains `task` after every call made before it, synchronously: no call can slip in between. */
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(task);
-    this.#queue = result.catch(() => undefined);
+    const result = this.#shared.tail.then(() => this.#ready).then(task);
+    this.#shared.tail = result.catch(() => undefined);
     return result;
   }
 
@@ -151,7 +184,7 @@ export class LibsqlAgentStorage extends SqlAgentStorage {
     ready.catch(() => undefined); // reported by the first call that waits on it
     super({
       adapter: ADAPTER,
-      executor: new LibsqlExecutor(client, ready),
+      executor: new LibsqlExecutor(client, ready, queueFor(clientUrl, local, memory)),
       dialect: sqliteDialect,
       clock: options.clock,
       persistent: !memory,

@@ -63,6 +63,8 @@ export interface SqlDialect {
     readonly selectMessageByKey: string;
     /** Params: sessionId, toolCallId. Returns a `ToolCallRow`. */
     readonly selectToolCallByCallId: string;
+    /** Params: message id. Returns `{ session_id }` as text. */
+    readonly selectMessageSession: string;
     /** Params: id. Cascades to every child row. */
     readonly deleteSession: string;
     /** Params: sessionId. Returns `{ n }`. */

@@ -288,6 +288,15 @@ export class SqlAgentStorage implements AgentStorage {
     if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
     const attempt = () =>
       this.#executor.transaction(async (tx) => {
+        // A messageId must name a message that existed before the batch (one of the batch's
+        // own is named by messageIndex): checked before the batch's messages exist.
+        for (const messageId of new Set(b.toolCalls.map((t) => t.messageId).filter((m) => m !== null))) {
+          const owner = isRowId(messageId)
+            ? await tx.get<{ session_id: string }>(this.#sql.selectMessageSession, [messageId])
+            : undefined;
+          const call = b.toolCalls.find((t) => t.messageId === messageId) as ToolCallRecord;
+          if (owner?.session_id !== call.sessionId) throw this.#toolCallParentMissing('appendBatch', call);
+        }
         const messageIds = await this.#appendMessages(tx, b.messages);
         const toolCallIds: string[] = [];
         for (const t of b.toolCalls) {

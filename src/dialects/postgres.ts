@@ -88,6 +88,7 @@ export function postgresDialect(schema = 'public'): SqlDialect {
       selectMessageByKey: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint AND client_key = $2::text`,
       selectToolCallByCallId: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
         WHERE x.session_id = $1::bigint AND tool_call_id = $2::text`,
+      selectMessageSession: `SELECT session_id::text AS session_id FROM ${s}.agent_messages WHERE id = $1::bigint`,
       deleteSession: deleteSessionSql(syntax),
       countMessages: countSql(syntax, 'agent_messages'),
       countToolCalls: countSql(syntax, 'agent_tool_calls'),

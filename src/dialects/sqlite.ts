@@ -79,6 +79,7 @@ export const sqliteDialect: SqlDialect = {
     update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
     selectMessageByKey: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? AND client_key = ?`,
     selectToolCallByCallId: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x WHERE x.session_id = ? AND tool_call_id = ?`,
+    selectMessageSession: 'SELECT CAST(session_id AS TEXT) AS session_id FROM agent_messages WHERE id = ?',
     deleteSession: deleteSessionSql(syntax),
     countMessages: countSql(syntax, 'agent_messages'),
     countToolCalls: countSql(syntax, 'agent_tool_calls'),
