@@ -102,7 +102,7 @@ export interface ModelBasedOptions {
    * seconds on this target (`DEFAULT_RUNS` at most; see `conformance/calibrate.ts`).
    */
   numRuns?: number | undefined;
-  /** Longest command sequence. Default 40. */
+  /** Longest command sequence. Default: `AGENT_STORAGE_MAX_COMMANDS`, else 40. */
   maxCommands?: number | undefined;
   /** fast-check path of a counterexample to replay (needs its seed). Default: `AGENT_STORAGE_PATH` with an env seed. */
   path?: string | undefined;
@@ -1235,7 +1235,7 @@ export async function checkModelBased(
   const seed = options.seed ?? envInteger('AGENT_STORAGE_SEED');
   const path = options.path ?? (seedFromEnv ? envString('AGENT_STORAGE_PATH') : undefined);
   const replayPath = options.replayPath ?? (seedFromEnv ? envString('AGENT_STORAGE_REPLAY_PATH') : undefined);
-  const maxCommands = options.maxCommands ?? DEFAULT_MAX_COMMANDS;
+  const maxCommands = options.maxCommands ?? envInteger('AGENT_STORAGE_MAX_COMMANDS') ?? DEFAULT_MAX_COMMANDS;
   if (path !== undefined && seed === undefined) {
     throw new Error('checkModelBased: a path replays only with the seed it was found with');
   }

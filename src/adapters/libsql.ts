@@ -13,6 +13,9 @@ export interface LibsqlOptions extends StorageOptions {
 }
 
 const ADAPTER = 'libsql';
+const noop = () => undefined;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Integers arrive as bigint (exact); safe ones become numbers, the rest stay bigint for the decoder to report. */
 function toRows<Row>(rs: ResultSet): Row[] {
@@ -21,10 +24,7 @@ function toRows<Row>(rs: ResultSet): Row[] {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) {
       const v = row[i];
-      out[columns[i] as string] =
-        typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
-          ? Number(v)
-          : v;
+      out[columns[i] as string] = typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
     }
     return out as Row;
   });
@@ -126,7 +126,8 @@ class LibsqlExecutor implements SqlExecutor {
   /** Chains `task` after every call made before it, synchronously: no call can slip in between. */
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
     const result = this.#shared.tail.then(() => this.#ready).then(task);
-    this.#shared.tail = result.catch(() => undefined);
+    // then(noop, noop), not catch(): the queue must not keep the last result alive.
+    this.#shared.tail = result.then(noop, noop);
     return result;
   }
 

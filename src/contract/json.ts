@@ -26,6 +26,50 @@ export class JsonEncodeError extends Error {
  * survive every backend's text type.
  */
 export function encodeJson(value: unknown): string {
+  // Fast path: a walk that builds nothing says whether JSON.stringify's text is exact. It
+  // is, unless a -0 occurs (written "0") or the value is not JSON at all; those cases take
+  // the exact encoder below, which also names the offending path.
+  return plainJson(value, 0, []) ? JSON.stringify(value) : exactJson(value);
+}
+
+/**
+ * True when `v` is JSON that JSON.stringify writes exactly: finite numbers but no -0,
+ * plain objects and dense arrays, no cycles, nesting within MAX_JSON_DEPTH.
+ * (A plain object cannot hold a toJSON function: functions fail the walk.)
+ */
+function plainJson(v: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (depth >= MAX_JSON_DEPTH || ancestors.includes(v)) return false;
+      ancestors.push(v);
+      let ok = true;
+      if (Array.isArray(v)) {
+        for (let i = 0; ok && i < v.length; i++) ok = i in v && plainJson(v[i], depth + 1, ancestors);
+      } else {
+        const proto = Object.getPrototypeOf(v);
+        ok = (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(v).length === 0;
+        for (const key in v) {
+          if (!ok) break;
+          // for..in also walks inherited keys; plain objects have none that are enumerable.
+          ok = Object.hasOwn(v, key) && plainJson((v as Record<string, unknown>)[key], depth + 1, ancestors);
+        }
+      }
+      ancestors.pop();
+      return ok;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The exact encoder: writes -0 as "-0" and throws `JsonEncodeError` with the path of a non-JSON value. */
+function exactJson(value: unknown): string {
   const ancestors = new Set<object>();
 
   const encode = (v: unknown, path: string, depth: number): string => {

@@ -1,0 +1,169 @@
+import type Database from 'better-sqlite3';
+import { SQLITE_SQL } from './sql.js';
+import {
+  type RawKey,
+  type RawMessage,
+  type RawSession,
+  type RawStore,
+  type RawToolCallCompletion,
+  type RawToolCallInput,
+  rawPage,
+  SEED_ROLES,
+} from './types.js';
+
+interface MessageRow {
+  id: string;
+  session_id: string;
+  role: string;
+  content: string;
+  created_at: number;
+  client_key: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  agent_name: string;
+  provider: string;
+  model: string;
+  system_prompt: string | null;
+  user_prompt: string;
+  config: string | null;
+  status: string;
+  started_at: number;
+  ended_at: number | null;
+  result: string | null;
+  error: string | null;
+}
+
+const message = (r: MessageRow): RawMessage => ({
+  id: r.id,
+  sessionId: r.session_id,
+  role: r.role,
+  content: r.content,
+  createdAt: r.created_at,
+  clientKey: r.client_key,
+});
+
+const session = (r: SessionRow): RawSession => ({
+  id: r.id,
+  agentName: r.agent_name,
+  provider: r.provider,
+  model: r.model,
+  systemPrompt: r.system_prompt,
+  userPrompt: r.user_prompt,
+  config: r.config === null ? null : JSON.parse(r.config),
+  status: r.status,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  result: r.result,
+  error: r.error,
+});
+
+/**
+ * better-sqlite3 used directly: the connection settings the kit's adapter applies (WAL,
+ * synchronous=NORMAL, foreign keys, busy timeout), statements prepared once, synchronous calls.
+ */
+export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
+  const { default: Driver } = await import('better-sqlite3');
+  const db: Database.Database = new Driver(path);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+
+  const insertSession = db.prepare(SQLITE_SQL.insertSession);
+  const insertMessage = db.prepare(SQLITE_SQL.insertMessage);
+  const selectMessages = db.prepare(SQLITE_SQL.selectMessages);
+  const insertToolCall = db.prepare(SQLITE_SQL.insertToolCall);
+  const completeToolCall = db.prepare(SQLITE_SQL.completeToolCall);
+  const messagesPageAfter = db.prepare(SQLITE_SQL.messagesPageAfter);
+  const listSessions = db.prepare(SQLITE_SQL.listSessions);
+  const listSessionsBefore = db.prepare(SQLITE_SQL.listSessionsBefore);
+  const seedMessage = db.prepare(SQLITE_SQL.seedMessage);
+  const seedSession = db.prepare(SQLITE_SQL.seedSession);
+
+  const seedMessages = db.transaction((sessionId: string, count: number, content: string, first: number) => {
+    for (let i = 0; i < count; i++) seedMessage.run(sessionId, SEED_ROLES[i % 4], content, first + i);
+  });
+  const seedSessions = db.transaction((count: number, first: number) => {
+    for (let i = 0; i < count; i++) {
+      seedSession.run('bench-agent', 'anthropic', 'claude-sonnet-4-5', `seeded session ${i}`, first + i);
+    }
+  });
+  const keyAt = (sql: string, ...params: (string | number)[]): RawKey => {
+    const row = db.prepare(sql).get(...params) as RawKey | undefined;
+    if (row === undefined) throw new Error(`no row at ${params.join(', ')}`);
+    return row;
+  };
+
+  return {
+    async createSession(agentName) {
+      const row = insertSession.get(
+        agentName,
+        'anthropic',
+        'claude-sonnet-4-5',
+        null,
+        'benchmark',
+        null,
+        'running',
+        Date.now(),
+        null,
+        null,
+        null,
+      ) as { id: string };
+      return row.id;
+    },
+    async seedMessages(sessionId, count, content, firstCreatedAt) {
+      seedMessages(sessionId, count, content, firstCreatedAt);
+    },
+    async seedSessions(count, firstStartedAt) {
+      seedSessions(count, firstStartedAt);
+    },
+    async messageKeyAt(sessionId, offset) {
+      return keyAt(SQLITE_SQL.messageKeyAt, sessionId, offset);
+    },
+    async sessionKeyAt(offset) {
+      return keyAt(SQLITE_SQL.sessionKeyAt, offset);
+    },
+    createMessage(sessionId, role, content) {
+      return (insertMessage.get(sessionId, role, content, Date.now(), null) as { id: string }).id;
+    },
+    getMessages(sessionId) {
+      return (selectMessages.all(sessionId) as MessageRow[]).map(message);
+    },
+    createToolCall(t: RawToolCallInput) {
+      const row = insertToolCall.get(
+        t.sessionId,
+        t.messageId,
+        t.toolCallId,
+        t.toolName,
+        JSON.stringify(t.request),
+        null,
+        'pending',
+        null,
+        Date.now(),
+        null,
+        null,
+      ) as { id: string };
+      return row.id;
+    },
+    completeToolCall(id: string, c: RawToolCallCompletion) {
+      completeToolCall.run('completed', JSON.stringify(c.response), c.executionTimeMs, c.completedAt, id);
+    },
+    getMessagesPage(sessionId, after, limit) {
+      const rows = messagesPageAfter.all(sessionId, after.key, after.id, limit + 1) as MessageRow[];
+      return rawPage(rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    },
+    listSessions(before, limit) {
+      const rows = (
+        before === null
+          ? listSessions.all(limit + 1)
+          : listSessionsBefore.all(before.key, before.id, limit + 1)
+      ) as SessionRow[];
+      return rawPage(rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import type { InStatement, Row } from '@libsql/client';
+import { SQLITE_SQL } from './sql.js';
+import {
+  type RawKey,
+  type RawMessage,
+  type RawSession,
+  type RawStore,
+  type RawToolCallCompletion,
+  type RawToolCallInput,
+  rawPage,
+  SEED_CHUNK,
+  SEED_ROLES,
+} from './types.js';
+
+const message = (r: Row): RawMessage => ({
+  id: r.id as string,
+  sessionId: r.session_id as string,
+  role: r.role as string,
+  content: r.content as string,
+  createdAt: r.created_at as number,
+  clientKey: r.client_key as string | null,
+});
+
+const session = (r: Row): RawSession => ({
+  id: r.id as string,
+  agentName: r.agent_name as string,
+  provider: r.provider as string,
+  model: r.model as string,
+  systemPrompt: r.system_prompt as string | null,
+  userPrompt: r.user_prompt as string,
+  config: r.config === null ? null : JSON.parse(r.config as string),
+  status: r.status as string,
+  startedAt: r.started_at as number,
+  endedAt: r.ended_at as number | null,
+  result: r.result as string | null,
+  error: r.error as string | null,
+});
+
+/**
+ * @libsql/client used directly on a local file: `client.execute` with the kit's SQL, the
+ * client's default `intMode` ('number'), WAL as the kit sets it, rows mapped by hand.
+ */
+export async function openRawLibsql(path: string): Promise<RawStore> {
+  const { createClient } = await import('@libsql/client');
+  const client = createClient({ url: `file:${path}`, timeout: 5000 });
+  await client.execute('PRAGMA journal_mode = WAL');
+
+  const bulk = async (count: number, statement: (i: number) => InStatement) => {
+    for (let start = 0; start < count; start += SEED_CHUNK) {
+      const chunk: InStatement[] = [];
+      for (let i = start; i < Math.min(count, start + SEED_CHUNK); i++) chunk.push(statement(i));
+      await client.batch(chunk, 'write');
+    }
+  };
+  const keyAt = async (sql: string, args: (string | number)[]): Promise<RawKey> => {
+    const row = (await client.execute({ sql, args })).rows[0];
+    if (row === undefined) throw new Error(`no row at ${args.join(', ')}`);
+    return { key: row.key as number, id: row.id as string };
+  };
+
+  return {
+    async createSession(agentName) {
+      const rs = await client.execute({
+        sql: SQLITE_SQL.insertSession,
+        args: [
+          agentName,
+          'anthropic',
+          'claude-sonnet-4-5',
+          null,
+          'benchmark',
+          null,
+          'running',
+          Date.now(),
+          null,
+          null,
+          null,
+        ],
+      });
+      return rs.rows[0]?.id as string;
+    },
+    seedMessages(sessionId, count, content, firstCreatedAt) {
+      return bulk(count, (i) => ({
+        sql: SQLITE_SQL.seedMessage,
+        args: [sessionId, SEED_ROLES[i % 4] as string, content, firstCreatedAt + i],
+      }));
+    },
+    seedSessions(count, firstStartedAt) {
+      return bulk(count, (i) => ({
+        sql: SQLITE_SQL.seedSession,
+        args: ['bench-agent', 'anthropic', 'claude-sonnet-4-5', `seeded session ${i}`, firstStartedAt + i],
+      }));
+    },
+    messageKeyAt(sessionId, offset) {
+      return keyAt(SQLITE_SQL.messageKeyAt, [sessionId, offset]);
+    },
+    sessionKeyAt(offset) {
+      return keyAt(SQLITE_SQL.sessionKeyAt, [offset]);
+    },
+    async createMessage(sessionId, role, content) {
+      const rs = await client.execute({
+        sql: SQLITE_SQL.insertMessage,
+        args: [sessionId, role, content, Date.now(), null],
+      });
+      return rs.rows[0]?.id as string;
+    },
+    async getMessages(sessionId) {
+      const rs = await client.execute({ sql: SQLITE_SQL.selectMessages, args: [sessionId] });
+      return rs.rows.map(message);
+    },
+    async createToolCall(t: RawToolCallInput) {
+      const rs = await client.execute({
+        sql: SQLITE_SQL.insertToolCall,
+        args: [
+          t.sessionId,
+          t.messageId,
+          t.toolCallId,
+          t.toolName,
+          JSON.stringify(t.request),
+          null,
+          'pending',
+          null,
+          Date.now(),
+          null,
+          null,
+        ],
+      });
+      return rs.rows[0]?.id as string;
+    },
+    async completeToolCall(id: string, c: RawToolCallCompletion) {
+      await client.execute({
+        sql: SQLITE_SQL.completeToolCall,
+        args: ['completed', JSON.stringify(c.response), c.executionTimeMs, c.completedAt, id],
+      });
+    },
+    async getMessagesPage(sessionId, after, limit) {
+      const rs = await client.execute({
+        sql: SQLITE_SQL.messagesPageAfter,
+        args: [sessionId, after.key, after.id, limit + 1],
+      });
+      return rawPage(rs.rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    },
+    async listSessions(before, limit) {
+      const rs = await client.execute(
+        before === null
+          ? { sql: SQLITE_SQL.listSessions, args: [limit + 1] }
+          : { sql: SQLITE_SQL.listSessionsBefore, args: [before.key, before.id, limit + 1] },
+      );
+      return rawPage(rs.rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
+    },
+    async close() {
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * Kit vs raw driver, per adapter and operation, in one process.
+ *
+ *   node --import tsx bench/run.ts [--quick] [--json FILE] [--adapter NAME]... [--op ID]...
+ *
+ * Each adapter is opened twice over scratch stores (files in a temp dir; scratch Postgres
+ * schemas, dropped afterwards): once through the kit, once straight on its driver running
+ * the same SQL. Kit and raw calls alternate in small rounds, so machine drift cancels out.
+ * Postgres runs when `AGENT_STORAGE_BENCH_POSTGRES_URL` (default the local server) answers.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Budget, type Comparison, compare, fullGc, type HeapUse, heapUse } from './harness.js';
+import { OPERATIONS, type Operation, SIZES, type Sizes, skipReason } from './operations.js';
+import { sqlDrift } from './raw/sql.js';
+import {
+  DEFAULT_POSTGRES_URL,
+  libsqlTarget,
+  postgresTarget,
+  postgresUnavailable,
+  sqliteTarget,
+  type Target,
+} from './targets.js';
+
+interface Args {
+  quick: boolean;
+  json: string | undefined;
+  adapters: string[];
+  ops: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, json: undefined, adapters: [], ops: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a === '--json') args.json = value();
+    else if (a === '--adapter') args.adapters.push(value());
+    else if (a === '--op') args.ops.push(value());
+    else
+      throw new Error(
+        `unknown argument ${a}; usage: bench/run.ts [--quick] [--json FILE] [--adapter NAME] [--op ID]`,
+      );
+  }
+  return args;
+}
+
+/** Quick: a smoke test for CI (well under a minute in all). Full: a few minutes, stable ratios. */
+const BUDGETS: Record<'quick' | 'full', Budget> = {
+  quick: { seconds: 0.25, minOps: 20, roundMs: 10, warmupSeconds: 0.05 },
+  full: { seconds: 6, minOps: 200, roundMs: 50, warmupSeconds: 1 },
+};
+
+interface Result {
+  adapter: string;
+  operation: string;
+  title: string;
+  kind: 'write' | 'read';
+  target: number;
+  kit: Comparison['kit'];
+  raw: Comparison['raw'];
+  ratio: number;
+  /** 95% interval of `ratio` (bootstrap over rounds). */
+  ratioInterval: [number, number];
+  /** The point estimate meets the target. */
+  met: boolean;
+  /** `met` / `missed` when the whole interval is on one side of the target, else `within noise`. */
+  verdict: 'met' | 'missed' | 'within noise';
+  rounds: number;
+  perRound: number;
+  heap?: { kit: HeapUse; raw: HeapUse };
+}
+
+interface Skipped {
+  adapter: string;
+  operation: string;
+  reason: string;
+}
+
+function versionOf(pkg: string): string {
+  try {
+    const json = readFileSync(join(import.meta.dirname, '..', 'node_modules', pkg, 'package.json'), 'utf8');
+    return (JSON.parse(json) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const fmtOps = (n: number) =>
+  n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+const fmtMs = (ms: number) => (ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+const fmtMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function table(rows: string[][]): string {
+  const [head, ...body] = rows as [string[], ...string[][]];
+  const widths = head.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) =>
+    `| ${r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c < 2 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(head), rule, ...body.map(line)].join('\n');
+}
+
+/** `met`, `MISSED`, or, when the interval straddles the target, which side the point estimate is on. */
+function verdictText(r: Result): string {
+  if (r.verdict === 'met') return 'met';
+  if (r.verdict === 'missed') return 'MISSED';
+  return r.met ? 'met (within noise)' : 'MISSED (within noise)';
+}
+
+function resultsTable(results: readonly Result[]): string {
+  return table([
+    [
+      'adapter',
+      'operation',
+      'kit ops/s',
+      'raw ops/s',
+      'kit/raw',
+      '95% interval',
+      'target',
+      'kit p50 ms',
+      'raw p50 ms',
+      'kit p99 ms',
+      'raw p99 ms',
+    ],
+    ...results.map((r) => [
+      r.adapter,
+      r.title,
+      fmtOps(r.kit.opsPerSec),
+      fmtOps(r.raw.opsPerSec),
+      `${r.ratio.toFixed(2)}×`,
+      `${r.ratioInterval[0].toFixed(2)}–${r.ratioInterval[1].toFixed(2)}`,
+      `≥ ${r.target}× ${verdictText(r)}`,
+      fmtMs(r.kit.p50Ms),
+      fmtMs(r.raw.p50Ms),
+      fmtMs(r.kit.p99Ms),
+      fmtMs(r.raw.p99Ms),
+    ]),
+  ]);
+}
+
+function heapTable(results: readonly Result[]): string {
+  const withHeap = results.filter((r) => r.heap !== undefined);
+  return table([
+    ['adapter', 'operation', 'kit allocated', 'raw allocated', 'kit retained', 'raw retained'],
+    ...withHeap.map((r) => {
+      const h = r.heap as NonNullable<Result['heap']>;
+      return [
+        r.adapter,
+        r.title,
+        fmtMb(h.kit.allocatedBytes),
+        fmtMb(h.raw.allocatedBytes),
+        fmtMb(h.kit.retainedBytes),
+        fmtMb(h.raw.retainedBytes),
+      ];
+    }),
+  ]);
+}
+
+async function runTarget(
+  target: Target,
+  dir: string,
+  ops: readonly Operation[],
+  budget: Budget,
+  sizes: Sizes,
+  results: Result[],
+  skipped: Skipped[],
+): Promise<void> {
+  console.log(`\n${target.name}: ${target.note}\n  raw baseline: ${target.rawDriver}`);
+  const opened = await target.open(dir);
+  // Closed once, whether the run ends or is interrupted while calls are in flight.
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= opened.close();
+    return closing;
+  };
+  interrupted = close;
+  try {
+    for (const op of ops) {
+      const title = op.title(sizes);
+      const reason = skipReason(op, opened.kit);
+      if (reason !== undefined || op.prepare === undefined) {
+        console.log(`  ${title}: skipped ${reason}${op.note ? `; ${op.note}` : ''}`);
+        skipped.push({ adapter: target.name, operation: op.id, reason: reason ?? '' });
+        continue;
+      }
+      const prepared = await op.prepare({
+        adapter: target.name,
+        kit: opened.kit,
+        raw: opened.raw,
+        seed: { kit: opened.kitSeeder, raw: opened.raw },
+        sizes,
+      });
+      const heap = op.measureHeap
+        ? { kit: await heapUse(prepared.kit), raw: await heapUse(prepared.raw) }
+        : undefined;
+      fullGc();
+      const c = await compare(prepared.kit, prepared.raw, budget);
+      const result: Result = {
+        adapter: target.name,
+        operation: op.id,
+        title,
+        kind: op.kind,
+        target: op.target,
+        kit: c.kit,
+        raw: c.raw,
+        ratio: c.ratio,
+        ratioInterval: [c.ratioLow, c.ratioHigh],
+        met: c.ratio >= op.target,
+        verdict: c.ratioLow >= op.target ? 'met' : c.ratioHigh < op.target ? 'missed' : 'within noise',
+        rounds: c.rounds,
+        perRound: c.perRound,
+        ...(heap === undefined ? {} : { heap }),
+      };
+      results.push(result);
+      console.log(
+        `  ${title}: kit ${fmtOps(c.kit.opsPerSec)} ops/s, raw ${fmtOps(c.raw.opsPerSec)} ops/s, ` +
+          `kit/raw ${c.ratio.toFixed(2)}× [${c.ratioLow.toFixed(2)}–${c.ratioHigh.toFixed(2)}] ` +
+          `(target ≥ ${op.target}×: ${verdictText(result)}); ` +
+          `${c.kit.ops} calls per side in ${c.rounds} rounds`,
+      );
+      if (heap) {
+        console.log(
+          `    heap for one call: kit allocated ${fmtMb(heap.kit.allocatedBytes)}, retained ${fmtMb(heap.kit.retainedBytes)}; ` +
+            `raw allocated ${fmtMb(heap.raw.allocatedBytes)}, retained ${fmtMb(heap.raw.retainedBytes)}` +
+            (heap.kit.gc ? '' : ' (no GC available: noisy)'),
+        );
+      }
+    }
+  } finally {
+    interrupted = undefined;
+    await close();
+  }
+}
+
+/** Cleans up the open target (scratch schemas) when the run is interrupted. */
+let interrupted: (() => Promise<void>) | undefined;
+let wasInterrupted = false;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? 'quick' : 'full';
+  const budget = BUDGETS[mode];
+  const started = Date.now();
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  console.log(
+    `agent-storage-kit benchmark (${mode}): Node ${process.version}, ${availableParallelism()} × ${cpu}, ` +
+      `better-sqlite3 ${versionOf('better-sqlite3')}, @libsql/client ${versionOf('@libsql/client')}, pg ${versionOf('pg')}`,
+  );
+
+  // Other work on the machine skews even alternated rounds (and a shared Postgres server): say so.
+  const loadBefore = loadavg();
+  console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(', ')}`);
+  const postgresUrl = process.env.AGENT_STORAGE_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+  const drift = await sqlDrift('bench');
+  if (drift.length > 0) {
+    console.warn(
+      `WARNING: bench/raw/sql.ts no longer matches the kit's dialect SQL for: ${drift.join(', ')}.\n` +
+        '         Kit and raw driver now run different statements; copy the new SQL into bench/raw/sql.ts.',
+    );
+  }
+
+  const ops = OPERATIONS.filter((o) => args.ops.length === 0 || args.ops.includes(o.id));
+  const wanted = (name: string) => args.adapters.length === 0 || args.adapters.includes(name);
+  const targets: Target[] = [sqliteTarget, libsqlTarget].filter((t) => wanted(t.name));
+  const skipped: Skipped[] = [];
+  if (wanted('postgres')) {
+    const why = await postgresUnavailable(postgresUrl);
+    if (why === undefined) {
+      targets.push(postgresTarget(postgresUrl));
+    } else {
+      console.log(
+        `\npostgres: SKIPPED — no server answers at ${postgresUrl} (${why}). ` +
+          'Set AGENT_STORAGE_BENCH_POSTGRES_URL to benchmark Postgres.',
+      );
+      skipped.push({ adapter: 'postgres', operation: '*', reason: `no server answers (${why})` });
+    }
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'agent-storage-bench-'));
+  process.once('SIGINT', () => {
+    wasInterrupted = true;
+    console.error('\ninterrupted: removing scratch stores');
+    void (interrupted?.() ?? Promise.resolve())
+      .catch(() => undefined)
+      .finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(130);
+      });
+  });
+  const results: Result[] = [];
+  try {
+    for (const target of targets) await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const seconds = (Date.now() - started) / 1000;
+  const loadAfter = loadavg();
+  console.log(
+    `\nResults (${mode}, ${seconds.toFixed(0)} s; ops/s = calls per second, one call at a time):\n`,
+  );
+  console.log(resultsTable(results));
+  console.log(
+    `\nload average before ${loadBefore[0]?.toFixed(2)}, after ${loadAfter.map((l) => l.toFixed(2)).join(', ')} ` +
+      `(1, 5, 15 min; this run alone accounts for about 1–1.5 on ${availableParallelism()} CPUs)`,
+  );
+  if (results.some((r) => r.heap)) {
+    console.log('\nHeap for one call (process.memoryUsage().heapUsed, after a full GC):\n');
+    console.log(heapTable(results));
+  }
+  const missed = results.filter((r) => !r.met);
+  console.log(
+    missed.length === 0
+      ? '\nEvery measured operation meets its target.'
+      : `\nBelow target: ${missed.map((r) => `${r.adapter} ${r.operation} ${r.ratio.toFixed(2)}× < ${r.target}×`).join('; ')}`,
+  );
+  console.log(
+    'kit/raw is kit ops/s ÷ raw ops/s; the 95% interval resamples rounds. "within noise": the interval contains the target.',
+  );
+
+  if (args.json !== undefined) {
+    const report = {
+      date: new Date(started).toISOString(),
+      mode,
+      seconds,
+      environment: {
+        node: process.version,
+        cpu,
+        cpus: availableParallelism(),
+        platform: `${process.platform} ${process.arch}`,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAfter,
+        drivers: {
+          'better-sqlite3': versionOf('better-sqlite3'),
+          '@libsql/client': versionOf('@libsql/client'),
+          pg: versionOf('pg'),
+        },
+      },
+      budget,
+      sqlDrift: drift,
+      results,
+      skipped,
+    };
+    writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nWrote ${args.json}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  // Calls in flight when Ctrl-C closed their store fail; the interrupt handler exits.
+  if (wasInterrupted) return;
+  console.error(e);
+  process.exitCode = 1;
+});
