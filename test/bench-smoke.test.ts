@@ -49,5 +49,5 @@ describe('npm run bench -- --quick', () => {
     }
     for (const r of report.results)
       expect(Number.isFinite(r.ratio) && r.ratio > 0, `${r.adapter} ${r.operation}`).toBe(true);
-  });
+  }, 240_000);
 });
