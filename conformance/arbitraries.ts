@@ -899,8 +899,9 @@ function limitField(): FieldArbs {
 }
 
 /**
- * Cursors no store issued: not base64url JSON, the wrong shape, or a position whose id no
- * store issues (`"x"`, `"01"`).
+ * Cursors no store issued: the wrong shape (`<scope>.<key>.<id>` is what the built-in
+ * adapters issue; older ones were base64url JSON), a key that is not a safe integer, or a
+ * position whose id no store issues (`"x"`, `"01"`).
  */
 export const MALFORMED_CURSORS: readonly unknown[] = [
   '',
@@ -913,6 +914,15 @@ export const MALFORMED_CURSORS: readonly unknown[] = [
   Buffer.from(`[${T0},"x"]`).toString('base64url'),
   Buffer.from(`["sessions",${T0},"x"]`).toString('base64url'),
   Buffer.from(`["sessions",${T0},"01"]`).toString('base64url'),
+  'sessions..1',
+  'sessions.1',
+  `sessions.${T0}.`,
+  `sessions.${T0}.x`,
+  `sessions.${T0}.01`,
+  `sessions.1.5.1`,
+  `sessions.01.1`,
+  `sessions.${2 ** 53}.1`,
+  `.${T0}.1`,
   5,
   null,
 ];

@@ -329,6 +329,59 @@ export const extensionRequirements: Requirement[] = [
     }),
   ),
   {
+    // Adapters split big batches (bind-parameter limits, statement caches): the split must
+    // not show, neither in the ids' order nor in what a failure leaves behind.
+    id: 'batch.large',
+    title: 'A batch of over a thousand messages keeps input order in its ids and is still all or nothing',
+    needs: ['batch'],
+    async run(ctx) {
+      const a = await aSession(ctx);
+      const b = await aSession(ctx);
+      const messages = Array.from({ length: 1234 }, (_, i) =>
+        newMessage(i % 3 === 0 ? b : a, {
+          content: `m${i}`,
+          createdAt: T0 + (i % 7),
+          ...(i % 5 === 0 ? { clientKey: `k${i}` } : {}),
+        }),
+      );
+      const { messageIds } = await ctx.store.appendBatch({ messages });
+      same([messageIds.length, new Set(messageIds).size], [1234, 1234], 'one distinct id per message');
+      // Contract order is (createdAt, id), and ids grow in input order.
+      const expected = (sessionId: string) =>
+        messages
+          .map((m, i) => ({ m, i }))
+          .filter(({ m }) => m.sessionId === sessionId)
+          .sort((x, y) => (x.m.createdAt as number) - (y.m.createdAt as number) || x.i - y.i)
+          .map(({ m, i }) => [messageIds[i], m.content, m.clientKey ?? null]);
+      for (const sessionId of [a, b]) {
+        same(
+          (await ctx.store.getMessages(sessionId)).map((m) => [m.id, m.content, m.clientKey]),
+          expected(sessionId),
+          `session ${sessionId} reads back in contract order with the batch's ids`,
+        );
+      }
+      await writesNothing(
+        ctx,
+        'an unknown session in the last message of a big batch',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                messages: [
+                  ...messages.map((m) =>
+                    newMessage(m.sessionId, { content: m.content, createdAt: m.createdAt as number }),
+                  ),
+                  newMessage('999999999'),
+                ],
+              }),
+            'NOT_FOUND',
+            'a 1,235-message batch whose last message names an unknown session',
+          ),
+        async () => [await ctx.store.getMessages(a), await ctx.store.getMessages(b)],
+      );
+    },
+  },
+  {
     id: 'batch.append',
     title:
       'appendBatch writes messages and tool calls in input order, links messageIndex, and is all or nothing',

@@ -564,10 +564,16 @@ export interface CursorPosition {
  */
 export type CursorScope = string;
 
-/** Cursors are opaque to callers: base64url of `[scope, key, id]`. */
+/**
+ * Cursors are opaque to callers; inside they are `<scope>.<key>.<id>` in plain text, which
+ * costs nanoseconds to write and read on every page call (base64url of JSON cost about a
+ * microsecond each way; see docs/performance.md). Everything in one is checked on the way in.
+ */
 export function encodeCursor(scope: CursorScope, position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([scope, position.key, position.id])).toString('base64url');
+  return `${scope}.${position.key}.${position.id}`;
 }
+
+const CURSOR_KEY = /^(?:0|-?[1-9][0-9]*)$/;
 
 function decodeCursor(
   ctx: ValidationContext,
@@ -577,24 +583,16 @@ function decodeCursor(
   scope: CursorScope,
 ): CursorPosition {
   if (typeof cursor !== 'string') invalid(ctx, op, field, `must be a cursor string, got ${describe(cursor)}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 3 ||
-    typeof parsed[0] !== 'string' ||
-    !Number.isSafeInteger(parsed[1]) ||
-    typeof parsed[2] !== 'string' ||
-    parsed[2] === ''
-  ) {
+  // The scope may itself hold dots one day; key and id never do, so split from the end.
+  const idAt = cursor.lastIndexOf('.');
+  const keyAt = idAt > 0 ? cursor.lastIndexOf('.', idAt - 1) : -1;
+  const keyText = cursor.slice(keyAt + 1, idAt);
+  const key = Number(keyText);
+  if (keyAt <= 0 || !CURSOR_KEY.test(keyText) || !Number.isSafeInteger(key) || idAt === cursor.length - 1) {
     invalid(ctx, op, field, 'is not a cursor this storage issued');
   }
-  if (parsed[0] !== scope) invalid(ctx, op, field, 'is a cursor of another list');
-  return { key: parsed[1] as number, id: parsed[2] as string };
+  if (cursor.slice(0, keyAt) !== scope) invalid(ctx, op, field, 'is a cursor of another list');
+  return { key, id: cursor.slice(idAt + 1) };
 }
 
 function checkLimit(ctx: ValidationContext, op: string, limit: unknown): number {

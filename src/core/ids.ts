@@ -9,3 +9,14 @@ const MAX_ROWID = 9223372036854775807n;
 export function isRowId(id: string): boolean {
   return /^[1-9][0-9]{0,18}$/.test(id) && (id.length < 19 || BigInt(id) <= MAX_ROWID);
 }
+
+/**
+ * Orders ids in the decimal form stores issue (no leading zeros) numerically, without the
+ * two BigInt allocations per comparison that parsing would cost.
+ */
+export function compareIds(a: string, b: string): number {
+  const negative = a.startsWith('-');
+  if (negative !== b.startsWith('-')) return negative ? -1 : 1;
+  const order = a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  return negative ? -order : order;
+}

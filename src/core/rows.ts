@@ -103,73 +103,91 @@ export const COLUMN_OF: Readonly<Record<string, string>> = {
   errorDetails: 'error_details',
 };
 
-/** Reads one row's columns, raising `CORRUPT_DATA` that names table, row and column. */
-class RowReader {
-  constructor(
-    private readonly adapter: string,
-    private readonly table: TableName,
-    private readonly row: { id: string } & Record<string, unknown>,
-  ) {}
+/**
+ * Column readers, one call per cell, each raising `CORRUPT_DATA` that names table, row and
+ * column. Free functions rather than a reader object per row: a 10,000-row read would
+ * otherwise allocate 10,000 readers, which showed up as garbage-collection time in the
+ * benchmark (docs/performance.md).
+ */
+type AnyRow = { readonly id: string } & Readonly<Record<string, unknown>>;
+type Where = { readonly adapter: string; readonly table: TableName };
 
-  private corrupt(column: string, problem: string): never {
-    throw new AgentStorageError(
-      'CORRUPT_DATA',
-      `${this.table} row ${this.row.id} column ${column} ${problem}`,
-      { adapter: this.adapter, field: column },
-    );
-  }
+function corrupt(where: Where, row: AnyRow, column: string, problem: string): never {
+  throw new AgentStorageError('CORRUPT_DATA', `${where.table} row ${row.id} column ${column} ${problem}`, {
+    adapter: where.adapter,
+    field: column,
+  });
+}
 
-  text(column: string): string {
-    const v = this.row[column];
-    if (typeof v !== 'string') this.corrupt(column, `holds ${show(v)}, not text`);
-    return v;
-  }
+function text(w: Where, row: AnyRow, column: string): string {
+  const v = row[column];
+  if (typeof v !== 'string') corrupt(w, row, column, `holds ${show(v)}, not text`);
+  return v;
+}
 
-  textOrNull(column: string): string | null {
-    return this.row[column] === null ? null : this.text(column);
-  }
+function textOrNull(w: Where, row: AnyRow, column: string): string | null {
+  return row[column] === null ? null : text(w, row, column);
+}
 
-  /** Ids are selected as text; a NULL or non-decimal foreign key is corrupt. */
-  id(column: string): string {
-    const v = this.row[column];
-    if (typeof v !== 'string' || !/^-?[0-9]+$/.test(v)) this.corrupt(column, `holds ${show(v)}, not an id`);
-    return v;
-  }
+const DECIMAL = /^-?[0-9]+$/;
 
-  idOrNull(column: string): string | null {
-    return this.row[column] === null ? null : this.id(column);
-  }
+/** Ids are selected as text; a NULL or non-decimal foreign key is corrupt. */
+function id(w: Where, row: AnyRow, column: string): string {
+  const v = row[column];
+  if (typeof v !== 'string' || !DECIMAL.test(v)) corrupt(w, row, column, `holds ${show(v)}, not an id`);
+  return v;
+}
 
-  integer(column: string): number {
-    const v = this.row[column];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v))
-      this.corrupt(column, `holds ${show(v)}, not a safe integer`);
-    return v;
-  }
+function idOrNull(w: Where, row: AnyRow, column: string): string | null {
+  return row[column] === null ? null : id(w, row, column);
+}
 
-  integerOrNull(column: string): number | null {
-    return this.row[column] === null ? null : this.integer(column);
-  }
+function integer(w: Where, row: AnyRow, column: string): number {
+  const v = row[column];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    corrupt(w, row, column, `holds ${show(v)}, not a safe integer`);
+  return v;
+}
 
-  oneOf<T extends string>(column: string, allowed: readonly T[]): T {
-    const v = this.text(column);
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.corrupt(column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
-    }
-    return v as T;
-  }
+function integerOrNull(w: Where, row: AnyRow, column: string): number | null {
+  return row[column] === null ? null : integer(w, row, column);
+}
 
-  /** JSON text. SQL NULL reads as JSON `null` (nocodo leaves config NULL or writes 'null'). */
-  json(column: string): JsonValue {
-    const v = this.row[column];
-    if (v === null) return null;
-    if (typeof v !== 'string') this.corrupt(column, `holds ${show(v)}, not JSON text`);
-    try {
-      return JSON.parse(v) as JsonValue;
-    } catch {
-      return this.corrupt(column, `holds ${show(v)}, which is not valid JSON`);
-    }
+function oneOf<T extends string>(w: Where, row: AnyRow, column: string, allowed: readonly T[]): T {
+  const v = text(w, row, column);
+  if (!(allowed as readonly string[]).includes(v)) {
+    corrupt(w, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
   }
+  return v as T;
+}
+
+/** JSON text. SQL NULL reads as JSON `null` (nocodo leaves config NULL or writes 'null'). */
+function json(w: Where, row: AnyRow, column: string): JsonValue {
+  const v = row[column];
+  if (v === null) return null;
+  if (typeof v !== 'string') corrupt(w, row, column, `holds ${show(v)}, not JSON text`);
+  try {
+    return JSON.parse(v) as JsonValue;
+  } catch {
+    return corrupt(w, row, column, `holds ${show(v)}, which is not valid JSON`);
+  }
+}
+
+/** One `Where` per adapter and table, made once: decoding a row allocates only its result. */
+const wheres = new Map<string, Record<keyof typeof TABLES, Where>>();
+function whereOf(adapter: string): Record<keyof typeof TABLES, Where> {
+  let w = wheres.get(adapter);
+  if (w === undefined) {
+    w = {
+      sessions: { adapter, table: TABLES.sessions },
+      messages: { adapter, table: TABLES.messages },
+      toolCalls: { adapter, table: TABLES.toolCalls },
+      questions: { adapter, table: TABLES.questions },
+      settings: { adapter, table: TABLES.settings },
+    };
+    wheres.set(adapter, w);
+  }
+  return w;
 }
 
 function show(v: unknown): string {
@@ -180,101 +198,86 @@ function show(v: unknown): string {
 }
 
 export function decodeSession(adapter: string, row: SessionRow): Session {
-  const r = new RowReader(
-    adapter,
-    TABLES.sessions,
-    row as unknown as { id: string } & Record<string, unknown>,
-  );
+  const w = whereOf(adapter).sessions;
+  const r = row as unknown as AnyRow;
   return {
-    id: r.id('id'),
-    agentName: r.text('agent_name'),
-    provider: r.text('provider'),
-    model: r.text('model'),
-    systemPrompt: r.textOrNull('system_prompt'),
-    userPrompt: r.text('user_prompt'),
-    config: r.json('config'),
-    status: r.oneOf('status', SESSION_STATUSES),
-    startedAt: r.integer('started_at'),
-    endedAt: r.integerOrNull('ended_at'),
-    result: r.textOrNull('result'),
-    error: r.textOrNull('error'),
+    id: id(w, r, 'id'),
+    agentName: text(w, r, 'agent_name'),
+    provider: text(w, r, 'provider'),
+    model: text(w, r, 'model'),
+    systemPrompt: textOrNull(w, r, 'system_prompt'),
+    userPrompt: text(w, r, 'user_prompt'),
+    config: json(w, r, 'config'),
+    status: oneOf(w, r, 'status', SESSION_STATUSES),
+    startedAt: integer(w, r, 'started_at'),
+    endedAt: integerOrNull(w, r, 'ended_at'),
+    result: textOrNull(w, r, 'result'),
+    error: textOrNull(w, r, 'error'),
   };
 }
 
 export function decodeMessage(adapter: string, row: MessageRow): Message {
-  const r = new RowReader(
-    adapter,
-    TABLES.messages,
-    row as unknown as { id: string } & Record<string, unknown>,
-  );
+  const w = whereOf(adapter).messages;
+  const r = row as unknown as AnyRow;
   return {
-    id: r.id('id'),
-    sessionId: r.id('session_id'),
-    role: r.oneOf('role', MESSAGE_ROLES),
-    content: r.text('content'),
-    createdAt: r.integer('created_at'),
-    clientKey: r.textOrNull('client_key'),
+    id: id(w, r, 'id'),
+    sessionId: id(w, r, 'session_id'),
+    role: oneOf(w, r, 'role', MESSAGE_ROLES),
+    content: text(w, r, 'content'),
+    createdAt: integer(w, r, 'created_at'),
+    clientKey: textOrNull(w, r, 'client_key'),
   };
 }
 
 export function decodeQuestion(adapter: string, row: QuestionRow): Question {
-  const r = new RowReader(
-    adapter,
-    TABLES.questions,
-    row as unknown as { id: string } & Record<string, unknown>,
-  );
+  const w = whereOf(adapter).questions;
+  const r = row as unknown as AnyRow;
   return {
-    id: r.id('id'),
-    sessionId: r.id('session_id'),
-    toolCallId: r.idOrNull('tool_call_id'),
-    questionId: r.text('question_id'),
-    question: r.text('question'),
-    description: r.textOrNull('description'),
-    responseType: r.text('response_type'),
-    answer: r.textOrNull('answer'),
-    createdAt: r.integer('created_at'),
-    answeredAt: r.integerOrNull('answered_at'),
+    id: id(w, r, 'id'),
+    sessionId: id(w, r, 'session_id'),
+    toolCallId: idOrNull(w, r, 'tool_call_id'),
+    questionId: text(w, r, 'question_id'),
+    question: text(w, r, 'question'),
+    description: textOrNull(w, r, 'description'),
+    responseType: text(w, r, 'response_type'),
+    answer: textOrNull(w, r, 'answer'),
+    createdAt: integer(w, r, 'created_at'),
+    answeredAt: integerOrNull(w, r, 'answered_at'),
   };
 }
 
 export function decodeSetting(adapter: string, row: SettingRow): Setting {
-  const r = new RowReader(
-    adapter,
-    TABLES.settings,
-    row as unknown as { id: string } & Record<string, unknown>,
-  );
+  const w = whereOf(adapter).settings;
+  const r = row as unknown as AnyRow;
   return {
-    id: r.id('id'),
-    sessionId: r.id('session_id'),
-    toolCallId: r.idOrNull('tool_call_id'),
-    settingKey: r.text('setting_key'),
-    settingName: r.text('setting_name'),
-    description: r.textOrNull('description'),
-    settingType: r.text('setting_type'),
-    settingValue: r.textOrNull('setting_value'),
-    createdAt: r.integer('created_at'),
-    updatedAt: r.integerOrNull('updated_at'),
+    id: id(w, r, 'id'),
+    sessionId: id(w, r, 'session_id'),
+    toolCallId: idOrNull(w, r, 'tool_call_id'),
+    settingKey: text(w, r, 'setting_key'),
+    settingName: text(w, r, 'setting_name'),
+    description: textOrNull(w, r, 'description'),
+    settingType: text(w, r, 'setting_type'),
+    settingValue: textOrNull(w, r, 'setting_value'),
+    createdAt: integer(w, r, 'created_at'),
+    updatedAt: integerOrNull(w, r, 'updated_at'),
   };
 }
 
 export function decodeToolCall(adapter: string, row: ToolCallRow): ToolCall {
-  const r = new RowReader(
-    adapter,
-    TABLES.toolCalls,
-    row as unknown as { id: string } & Record<string, unknown>,
-  );
+  const w = whereOf(adapter).toolCalls;
+  const r = row as unknown as AnyRow;
   return {
-    id: r.id('id'),
-    sessionId: r.id('session_id'),
-    messageId: r.idOrNull('message_id'),
-    toolCallId: r.text('tool_call_id'),
-    toolName: r.text('tool_name'),
-    request: r.json('request'),
-    response: r.json('response'),
-    status: r.oneOf('status', TOOL_CALL_STATUSES),
-    executionTimeMs: r.integerOrNull('execution_time_ms'),
-    createdAt: r.integer('created_at'),
-    completedAt: r.integerOrNull('completed_at'),
-    errorDetails: r.textOrNull('error_details'),
+    id: id(w, r, 'id'),
+    sessionId: id(w, r, 'session_id'),
+    messageId: idOrNull(w, r, 'message_id'),
+    toolCallId: text(w, r, 'tool_call_id'),
+    toolName: text(w, r, 'tool_name'),
+    request: json(w, r, 'request'),
+    response: json(w, r, 'response'),
+    status: oneOf(w, r, 'status', TOOL_CALL_STATUSES),
+    executionTimeMs: integerOrNull(w, r, 'execution_time_ms'),
+    createdAt: integer(w, r, 'created_at'),
+    completedAt: integerOrNull(w, r, 'completed_at'),
+    errorDetails: textOrNull(w, r, 'error_details'),
   };
 }

@@ -74,10 +74,12 @@ export interface SqlDialect {
     listSessions(shape: ListShape): string;
     /** See `pageSql`. */
     page(table: 'agent_messages' | 'agent_tool_calls', direction: 'first' | 'after' | 'before'): string;
-    /** Inserts many messages in one statement; returns `{ id }` rows (in any order: ids grow in input order). */
-    readonly insertMessages: string;
-    /** The parameters of `insertMessages` for these rows (a JSON document, or one array per column). */
-    messageBatchParams(rows: readonly MessageBatchRow[]): SqlValue[];
+    /**
+     * The statements that insert these messages (one, or a few for a large batch), run in
+     * order in one transaction. Each returns `{ id }` rows, in any order: ids grow in input
+     * order. A missing session fails with `NOT_FOUND` (a foreign-key error, mapped).
+     */
+    insertMessages(rows: readonly MessageBatchRow[]): { sql: string; params: SqlValue[] }[];
     /**
      * Params: sessionId, toolCallId, questionId, question, description, responseType, createdAt.
      * Returns `{ id }`, or no row when the session (or its tool call) does not exist.

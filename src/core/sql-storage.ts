@@ -49,7 +49,7 @@ import {
 } from '../contract/validation.js';
 import type { SqlExecutor, SqlValue } from './executor.js';
 import { idempotencyConflict, sameMessage, sameToolCall } from './idempotency.js';
-import { isRowId } from './ids.js';
+import { compareIds, isRowId } from './ids.js';
 import {
   type MigrationStatus,
   type MigratorConfig,
@@ -531,9 +531,11 @@ export class SqlAgentStorage implements AgentStorage {
     }
     if (fresh.length > 0) {
       const rows = fresh.map((i) => messages[i] as MessageRecord);
-      let inserted: { id: string }[];
+      const inserted: string[] = [];
       try {
-        inserted = await tx.all<{ id: string }>(this.#sql.insertMessages, this.#sql.messageBatchParams(rows));
+        for (const { sql, params } of this.#sql.insertMessages(rows)) {
+          for (const row of await tx.all<{ id: string }>(sql, params)) inserted.push(row.id);
+        }
       } catch (e) {
         if (!isCode(e, 'NOT_FOUND')) throw e;
         const sessions = [...new Set(rows.map((r) => r.sessionId))].map((s) => JSON.stringify(s)).join(', ');
@@ -543,9 +545,9 @@ export class SqlAgentStorage implements AgentStorage {
         });
       }
       // Ids grow in insertion order, which is input order; RETURNING itself promises no order.
-      const sorted = inserted.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      inserted.sort(compareIds);
       fresh.forEach((i, k) => {
-        ids[i] = sorted[k];
+        ids[i] = inserted[k];
       });
     }
     return ids as string[];

@@ -52,6 +52,9 @@ export function postgresDialect(schema = 'public'): SqlDialect {
   const toolCallColumns = `id::text AS id, session_id::text AS session_id, message_id::text AS message_id,
     tool_call_id, tool_name, request, response, status, execution_time_ms, created_at, completed_at, error_details`;
   const log = `${s}.${MIGRATION_LOG}`;
+  const insertMessages = `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+    RETURNING id::text AS id`;
   // Questions and settings: the parent session (and tool call, when named) is checked inside the INSERT.
   const insertChild = (table: string, columns: [string, string][]) => `INSERT INTO ${s}.${table}
       (session_id, tool_call_id, ${columns.map(([c]) => c).join(', ')})
@@ -95,16 +98,18 @@ export function postgresDialect(schema = 'public'): SqlDialect {
       listSessions: (shape) => listSessionsSql(syntax, shape),
       page: (table, direction) =>
         pageSql(syntax, table, table === 'agent_messages' ? messageColumns : toolCallColumns, direction),
-      // One array per column: five bound values for any batch size, far below the bind-parameter limit.
-      insertMessages: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
-        RETURNING id::text AS id`,
-      messageBatchParams: (rows) => [
-        rows.map((r) => r.sessionId),
-        rows.map((r) => r.role),
-        rows.map((r) => r.content),
-        rows.map((r) => r.createdAt),
-        rows.map((r) => r.clientKey),
+      // One array per column: one statement and five bound values for any batch size.
+      insertMessages: (rows) => [
+        {
+          sql: insertMessages,
+          params: [
+            rows.map((r) => r.sessionId),
+            rows.map((r) => r.role),
+            rows.map((r) => r.content),
+            rows.map((r) => r.createdAt),
+            rows.map((r) => r.clientKey),
+          ],
+        },
       ],
       insertQuestion: insertChild('project_requirements_qna', [
         ['question_id', 'text'],
