@@ -8,10 +8,18 @@
  * the same SQL. Kit and raw calls alternate in small rounds, so machine drift cancels out.
  * Postgres runs when `AGENT_STORAGE_BENCH_POSTGRES_URL` (default the local server) answers.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Budget, type Comparison, compare, fullGc, type HeapUse, heapUse } from './harness.js';
+import {
+  FLAT_LIMIT,
+  GROWTH_STEPS,
+  type GrowthResult,
+  type GrowthStores,
+  messageGrowth,
+  sessionGrowth,
+} from './memory.js';
 import { OPERATIONS, type Operation, SIZES, type Sizes, skipReason } from './operations.js';
 import { sqlDrift } from './raw/sql.js';
 import {
@@ -50,6 +58,13 @@ function parseArgs(argv: string[]): Args {
   }
   return args;
 }
+
+/** Memory-growth checks (bench/memory.ts), selectable with `--op` like operations. */
+const GROWTH_CHECKS = {
+  'memory-sessions': sessionGrowth,
+  'memory-messages': messageGrowth,
+} as const;
+type GrowthCheck = keyof typeof GROWTH_CHECKS;
 
 /** Quick: a smoke test for CI (well under a minute in all). Full: a few minutes, stable ratios. */
 const BUDGETS: Record<'quick' | 'full', Budget> = {
@@ -162,6 +177,61 @@ function heapTable(results: readonly Result[]): string {
   ]);
 }
 
+const fmtKb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function growthTable(growth: readonly GrowthResult[]): string {
+  return table([
+    ['adapter', 'list', 'rows', 'page', 'kit allocated', 'raw allocated'],
+    ...growth.flatMap((g) =>
+      g.points.map((p) => [
+        g.adapter,
+        g.list,
+        p.rows.toLocaleString('en-US'),
+        p.page,
+        fmtKb(p.kitBytes),
+        fmtKb(p.rawBytes),
+      ]),
+    ),
+  ]);
+}
+
+function growthVerdict(g: GrowthResult): string {
+  return `${g.adapter} ${g.list}: kit allocation per page ×${g.growth.toFixed(2)} over a ${
+    (g.points.at(-1)?.rows ?? 0) / (g.points[0]?.rows ?? 1)
+  }× longer list (${g.flat ? 'flat' : `NOT FLAT: limit ×${FLAT_LIMIT}`})`;
+}
+
+/** Grows a fresh pair of stores (in its own directory / schemas) and records a page call's heap at each size. */
+async function runGrowth(
+  target: Target,
+  dir: string,
+  checks: readonly GrowthCheck[],
+  mode: 'quick' | 'full',
+  growth: GrowthResult[],
+): Promise<void> {
+  if (checks.length === 0) return;
+  const sub = join(dir, `${target.name}-growth`);
+  mkdirSync(sub);
+  const opened = await target.open(sub);
+  interrupted = () => opened.close();
+  try {
+    const stores: GrowthStores = {
+      kit: opened.kit,
+      raw: opened.raw,
+      seed: { kit: opened.kitSeeder, raw: opened.raw },
+    };
+    for (const check of checks) {
+      const steps = GROWTH_STEPS[mode][check === 'memory-sessions' ? 'sessions' : 'messages'];
+      const g = await GROWTH_CHECKS[check](target.name, stores, steps);
+      growth.push(g);
+      console.log(`  memory: ${growthVerdict(g)}`);
+    }
+  } finally {
+    interrupted = undefined;
+    await opened.close();
+  }
+}
+
 async function runTarget(
   target: Target,
   dir: string,
@@ -266,6 +336,11 @@ async function main(): Promise<void> {
   }
 
   const ops = OPERATIONS.filter((o) => args.ops.length === 0 || args.ops.includes(o.id));
+  const checks = (Object.keys(GROWTH_CHECKS) as GrowthCheck[]).filter(
+    (id) => args.ops.length === 0 || args.ops.includes(id),
+  );
+  const unknown = args.ops.filter((id) => !ops.some((o) => o.id === id) && !(id in GROWTH_CHECKS));
+  if (unknown.length > 0) throw new Error(`unknown --op ${unknown.join(', ')}`);
   const wanted = (name: string) => args.adapters.length === 0 || args.adapters.includes(name);
   const targets: Target[] = [sqliteTarget, libsqlTarget].filter((t) => wanted(t.name));
   const skipped: Skipped[] = [];
@@ -294,8 +369,12 @@ async function main(): Promise<void> {
       });
   });
   const results: Result[] = [];
+  const growth: GrowthResult[] = [];
   try {
-    for (const target of targets) await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
+    for (const target of targets) {
+      await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
+      await runGrowth(target, dir, checks, mode, growth);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -314,11 +393,22 @@ async function main(): Promise<void> {
     console.log('\nHeap for one call (process.memoryUsage().heapUsed, after a full GC):\n');
     console.log(heapTable(results));
   }
+  if (growth.length > 0) {
+    console.log(
+      '\nMemory while the list grows (heap allocated by one call of a 50-row page, averaged over 25 calls, median of five runs):\n',
+    );
+    console.log(growthTable(growth));
+    for (const g of growth) console.log(`- ${growthVerdict(g)}`);
+  }
   const missed = results.filter((r) => !r.met);
+  const notFlat = growth.filter((g) => !g.flat);
   console.log(
-    missed.length === 0
+    missed.length === 0 && notFlat.length === 0
       ? '\nEvery measured operation meets its target.'
-      : `\nBelow target: ${missed.map((r) => `${r.adapter} ${r.operation} ${r.ratio.toFixed(2)}× < ${r.target}×`).join('; ')}`,
+      : `\nBelow target: ${[
+          ...missed.map((r) => `${r.adapter} ${r.operation} ${r.ratio.toFixed(2)}× < ${r.target}×`),
+          ...notFlat.map((g) => `${g.adapter} memory-${g.list} grows ×${g.growth.toFixed(2)}`),
+        ].join('; ')}`,
   );
   console.log(
     'kit/raw is kit ops/s ÷ raw ops/s; the 95% interval resamples rounds. "within noise": the interval contains the target.',
@@ -345,6 +435,7 @@ async function main(): Promise<void> {
       budget,
       sqlDrift: drift,
       results,
+      memoryGrowth: growth,
       skipped,
     };
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

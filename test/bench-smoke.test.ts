@@ -16,10 +16,11 @@ const pgUrl = await postgresUrl();
 interface BenchReport {
   sqlDrift: unknown[];
   results: { adapter: string; operation: string; ratio: number }[];
+  memoryGrowth: { adapter: string; list: string; points: { rows: number; kitBytes: number }[] }[];
 }
 
 describe('npm run bench -- --quick', () => {
-  it('runs every operation on every adapter, kit beside the raw driver running the same SQL', async () => {
+  it('runs every operation and memory check on every adapter, kit beside the raw driver running the same SQL', async () => {
     const json = join(dir, 'bench.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -49,5 +50,12 @@ describe('npm run bench -- --quick', () => {
     }
     for (const r of report.results)
       expect(Number.isFinite(r.ratio) && r.ratio > 0, `${r.adapter} ${r.operation}`).toBe(true);
+    // Memory while lists grow: three sizes, two pages each, per adapter and list (reported, not asserted).
+    expect(report.memoryGrowth.map((g) => [g.adapter, g.list, g.points.map((p) => p.rows)])).toEqual(
+      adapters.flatMap((adapter) => [
+        [adapter, 'sessions', [100, 100, 1_000, 1_000, 10_000, 10_000]],
+        [adapter, 'messages', [200, 200, 2_000, 2_000, 20_000, 20_000]],
+      ]),
+    );
   }, 240_000);
 });
