@@ -41,11 +41,11 @@ describe('npm run bench -- --quick', () => {
       expect(report.results.filter((r) => r.adapter === adapter).map((r) => r.operation)).toEqual([
         'append-message',
         'tool-call',
-        'read-session',
-        'append-batch-100',
         'messages-page-deep',
         'list-sessions-first',
         'list-sessions-deep',
+        'read-session',
+        'append-batch-100',
       ]);
     }
     for (const r of report.results)

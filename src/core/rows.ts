@@ -129,12 +129,22 @@ function textOrNull(w: Where, row: AnyRow, column: string): string | null {
   return row[column] === null ? null : text(w, row, column);
 }
 
-const DECIMAL = /^-?[0-9]+$/;
+/** `-?[0-9]+`, by char codes: two ids a row, so this runs 20,000 times in a 10,000-message read. */
+function isDecimal(v: string): boolean {
+  const end = v.length;
+  let i = v.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= end) return false;
+  for (; i < end; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 /** Ids are selected as text; a NULL or non-decimal foreign key is corrupt. */
 function id(w: Where, row: AnyRow, column: string): string {
   const v = row[column];
-  if (typeof v !== 'string' || !DECIMAL.test(v)) corrupt(w, row, column, `holds ${show(v)}, not an id`);
+  if (typeof v !== 'string' || !isDecimal(v)) corrupt(w, row, column, `holds ${show(v)}, not an id`);
   return v;
 }
 
@@ -173,9 +183,14 @@ function json(w: Where, row: AnyRow, column: string): JsonValue {
   }
 }
 
-/** One `Where` per adapter and table, made once: decoding a row allocates only its result. */
+/**
+ * One `Where` per adapter and table, made once: decoding a row allocates only its result.
+ * A process usually decodes for one adapter, so the last one is kept at hand.
+ */
 const wheres = new Map<string, Record<keyof typeof TABLES, Where>>();
+let last: { adapter: string; where: Record<keyof typeof TABLES, Where> } | undefined;
 function whereOf(adapter: string): Record<keyof typeof TABLES, Where> {
+  if (last?.adapter === adapter) return last.where;
   let w = wheres.get(adapter);
   if (w === undefined) {
     w = {
@@ -187,6 +202,7 @@ function whereOf(adapter: string): Record<keyof typeof TABLES, Where> {
     };
     wheres.set(adapter, w);
   }
+  last = { adapter, where: w };
   return w;
 }
 
