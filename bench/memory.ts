@@ -1,7 +1,7 @@
 import type { AgentStorage } from '../src/contract/storage.js';
 import { MESSAGE_CONTENT } from './fixtures.js';
 import { fullGc, type Op } from './harness.js';
-import { PAGE } from './operations.js';
+import { PAGE, walk } from './operations.js';
 import type { RawStore, Seeder } from './raw/types.js';
 
 /**
@@ -78,18 +78,6 @@ async function allocatedPerCall(op: Op): Promise<number> {
 /** Three quarters in, but always with a full page after it (the smallest lists are short). */
 const deepOffset = (rows: number) => Math.min((rows / 4) * 3, rows - PAGE);
 
-/** The kit cursor `depth` rows into a list, walking full pages (the kit's cursors are opaque). */
-async function cursorAt(
-  depth: number,
-  page: (limit: number, cursor: string | undefined) => Promise<{ nextCursor: string | null }>,
-): Promise<string | undefined> {
-  let cursor: string | undefined;
-  for (let read = 0; read < depth; read += 1000) {
-    cursor = (await page(Math.min(1000, depth - read), cursor)).nextCursor ?? undefined;
-  }
-  return cursor;
-}
-
 function result(adapter: string, list: GrowthResult['list'], points: GrowthPoint[]): GrowthResult {
   const sizes = points.map((p) => p.rows);
   const smallest = Math.min(...sizes);
@@ -121,7 +109,7 @@ export async function sessionGrowth(
     await seed.raw.seedSessions(rows - seeded, t0 + seeded);
     seeded = rows;
     const depth = deepOffset(rows);
-    const cursor = await cursorAt(depth, (limit, cursor) =>
+    const cursor = await walk(depth, (limit, cursor) =>
       kit.listSessions(cursor === undefined ? { limit } : { limit, cursor }),
     );
     const before = await seed.raw.sessionKeyAt(depth - 1);
@@ -158,7 +146,7 @@ export async function messageGrowth(
     await seed.raw.seedMessages(rawSid, rows - seeded, MESSAGE_CONTENT, t0 + seeded);
     seeded = rows;
     const depth = deepOffset(rows);
-    const after = await cursorAt(depth, (limit, after) =>
+    const after = await walk(depth, (limit, after) =>
       kit.getMessagesPage(kitSid, after === undefined ? { limit } : { limit, after }),
     );
     const rawFirst = await seed.raw.messageKeyAt(rawSid, 0);

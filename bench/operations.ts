@@ -277,8 +277,11 @@ export const OPERATIONS: readonly Operation[] = [
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** Reads `depth` rows through the kit's pages (at most 1000 a page); resolves to the cursor after them. */
-async function walk(
+/**
+ * Reads `depth` rows through the kit's pages (at most 1000 a page); resolves to the cursor
+ * after them. The kit's cursors are opaque: walking is the only way to get one.
+ */
+export async function walk(
   depth: number,
   page: (limit: number, cursor: string | undefined) => Promise<{ nextCursor: string | null }>,
 ): Promise<string | undefined> {
