@@ -287,7 +287,10 @@ export async function walk(
 ): Promise<string | undefined> {
   let cursor: string | undefined;
   for (let read = 0; read < depth; read += 1000) {
-    cursor = (await page(Math.min(1000, depth - read), cursor)).nextCursor ?? undefined;
+    const next = (await page(Math.min(1000, depth - read), cursor)).nextCursor;
+    // A list that ends early would otherwise restart from the front without a word.
+    if (next === null) throw new Error(`the list ended after ${read} + one page, before ${depth} rows`);
+    cursor = next;
   }
   return cursor;
 }

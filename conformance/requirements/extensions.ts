@@ -341,7 +341,8 @@ export const extensionRequirements: Requirement[] = [
         newMessage(i % 3 === 0 ? b : a, {
           content: `m${i}`,
           createdAt: T0 + (i % 7),
-          ...(i % 5 === 0 ? { clientKey: `k${i}` } : {}),
+          // Keys belong to the idempotency capability: only where the store declares it.
+          ...(i % 5 === 0 && ctx.store.capabilities.idempotency ? { clientKey: `k${i}` } : {}),
         }),
       );
       const { messageIds } = await ctx.store.appendBatch({ messages });

@@ -566,8 +566,8 @@ export type CursorScope = string;
 
 /**
  * Cursors are opaque to callers; inside they are `<scope>.<key>.<id>` in plain text, which
- * costs nanoseconds to write and read on every page call (base64url of JSON cost about a
- * microsecond each way; see docs/performance.md). Everything in one is checked on the way in.
+ * costs nanoseconds to write and read on every page call (base64url of JSON cost about
+ * half a microsecond each way; see docs/performance.md). Everything in one is checked on the way in.
  */
 export function encodeCursor(scope: CursorScope, position: CursorPosition): string {
   return `${scope}.${position.key}.${position.id}`;

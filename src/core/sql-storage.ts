@@ -513,7 +513,7 @@ export class SqlAgentStorage implements AgentStorage {
   /**
    * Batch messages: keyed ones already stored are matched first (so a retried batch writes
    * nothing and Postgres never aborts the transaction on a unique violation), the rest go
-   * in with one statement.
+   * in with the dialect's batch statements (SQLite: one per 100 messages; Postgres: one).
    */
   async #appendMessages(tx: SqlExecutor, messages: MessageRecord[]): Promise<string[]> {
     const ids: (string | undefined)[] = new Array(messages.length);
