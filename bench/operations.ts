@@ -249,9 +249,8 @@ export const OPERATIONS: readonly Operation[] = [
     // The target here is "batch append >= 10x single appends": the raw side appends
     // the same 100 messages one by one (autocommit) through the raw driver, so kit/raw is the
     // batch's speed-up over the fastest single appends, and its target is 10.
-    // Last on purpose: in equal time the kit side writes ten times the rows, and a table that
-    // much bigger on one side skewed the reads measured after it (SQLite's deep page read
-    // 0.93x alone, 0.76x after this operation).
+    // Last: it writes by far the most (on SQLite ≈ 900,000 rows a side in a full run), so the
+    // operations before it measure tables of the sizes they were written for.
     id: 'append-batch-100',
     title: () => 'batch append of 100 messages (raw: 100 single appends)',
     kind: 'write',
