@@ -25,6 +25,7 @@ import { sqlDrift } from './raw/sql.js';
 import {
   DEFAULT_POSTGRES_URL,
   libsqlTarget,
+  type OpenedTarget,
   postgresTarget,
   postgresUnavailable,
   sqliteTarget,
@@ -206,6 +207,20 @@ function growthVerdict(g: GrowthResult): string {
   );
 }
 
+/**
+ * `opened.close`, run once whether the work ends or Ctrl-C arrives while calls are in
+ * flight (the interrupt handler calls it too); the caller clears `interrupted` when done.
+ */
+function closeOnInterrupt(opened: OpenedTarget): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= opened.close();
+    return closing;
+  };
+  interrupted = close;
+  return close;
+}
+
 /** Grows a fresh pair of stores (in its own directory / schemas) and records a page call's heap at each size. */
 async function runGrowth(
   target: Target,
@@ -218,13 +233,7 @@ async function runGrowth(
   const sub = join(dir, `${target.name}-growth`);
   mkdirSync(sub);
   const opened = await target.open(sub);
-  // Closed once, whether the checks end or Ctrl-C arrives while calls are in flight.
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= opened.close();
-    return closing;
-  };
-  interrupted = close;
+  const close = closeOnInterrupt(opened);
   try {
     const stores: GrowthStores = {
       kit: opened.kit,
@@ -254,13 +263,7 @@ async function runTarget(
 ): Promise<void> {
   console.log(`\n${target.name}: ${target.note}\n  raw baseline: ${target.rawDriver}`);
   const opened = await target.open(dir);
-  // Closed once, whether the run ends or is interrupted while calls are in flight.
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= opened.close();
-    return closing;
-  };
-  interrupted = close;
+  const close = closeOnInterrupt(opened);
   try {
     for (const op of ops) {
       const title = op.title(sizes);
