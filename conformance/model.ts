@@ -763,15 +763,15 @@ export class ReferenceModel {
     answers.forEach((a, i) => {
       this.#onlyFields('answerQuestions', a, ANSWER_FIELDS, `answers[${i}].`);
     });
-    const targets = answers.map((a) => {
-      const question = this.questions.find((q) => q.sessionId === sessionId && q.questionId === a.questionId);
-      if (question === undefined)
-        throw notFound(
-          'answerQuestions',
-          `question ${JSON.stringify(a.questionId)} in session ${JSON.stringify(sessionId)}`,
-        );
-      return question;
-    });
+    const targets = byKeys(
+      'answerQuestions',
+      'question',
+      sessionId,
+      this.questions,
+      (q) => q.questionId,
+      answers,
+      (a) => a.questionId,
+    );
     answers.forEach((a, i) => {
       const question = targets[i] as ModelQuestion;
       question.answer = a.answer;
@@ -831,15 +831,15 @@ export class ReferenceModel {
     values.forEach((v, i) => {
       this.#onlyFields('setSettingValues', v, SETTING_VALUE_FIELDS, `values[${i}].`);
     });
-    const targets = values.map((v) => {
-      const setting = this.settings.find((s) => s.sessionId === sessionId && s.settingKey === v.settingKey);
-      if (setting === undefined)
-        throw notFound(
-          'setSettingValues',
-          `setting ${JSON.stringify(v.settingKey)} in session ${JSON.stringify(sessionId)}`,
-        );
-      return setting;
-    });
+    const targets = byKeys(
+      'setSettingValues',
+      'setting',
+      sessionId,
+      this.settings,
+      (s) => s.settingKey,
+      values,
+      (v) => v.settingKey,
+    );
     values.forEach((v, i) => {
       const setting = targets[i] as ModelSetting;
       setting.settingValue = v.value;
@@ -1082,6 +1082,25 @@ function remove<T>(rows: T[], gone: (row: T) => boolean): void {
 function conflict(op: string, what: string): AgentStorageError {
   return new AgentStorageError('CONFLICT', `${op}: ${what} already exists with a different payload`, {
     adapter: ADAPTER,
+  });
+}
+
+/** The session's row for each item's key, all found before anything changes; a missing one is NOT_FOUND. */
+function byKeys<R extends { sessionId: string }, I>(
+  op: string,
+  what: string,
+  sessionId: string,
+  rows: readonly R[],
+  rowKey: (row: R) => string,
+  items: readonly I[],
+  itemKey: (item: I) => string,
+): R[] {
+  return items.map((item) => {
+    const key = itemKey(item);
+    const row = rows.find((r) => r.sessionId === sessionId && rowKey(r) === key);
+    if (row === undefined)
+      throw notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
+    return row;
   });
 }
 

@@ -9,6 +9,7 @@ import {
   type RawToolCallInput,
   rawPage,
   SEED_ROLES,
+  sessionParams,
 } from './types.js';
 
 interface MessageRow {
@@ -98,19 +99,7 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
 
   return {
     async createSession(agentName) {
-      const row = insertSession.get(
-        agentName,
-        'anthropic',
-        'claude-sonnet-4-5',
-        null,
-        'benchmark',
-        null,
-        'running',
-        Date.now(),
-        null,
-        null,
-        null,
-      ) as { id: string };
+      const row = insertSession.get(...sessionParams(agentName)) as { id: string };
       return row.id;
     },
     async seedMessages(sessionId, count, content, firstCreatedAt) {

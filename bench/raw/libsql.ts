@@ -10,6 +10,7 @@ import {
   rawPage,
   SEED_CHUNK,
   SEED_ROLES,
+  sessionParams,
 } from './types.js';
 
 const message = (r: Row): RawMessage => ({
@@ -62,19 +63,7 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     async createSession(agentName) {
       const rs = await client.execute({
         sql: SQLITE_SQL.insertSession,
-        args: [
-          agentName,
-          'anthropic',
-          'claude-sonnet-4-5',
-          null,
-          'benchmark',
-          null,
-          'running',
-          Date.now(),
-          null,
-          null,
-          null,
-        ],
+        args: sessionParams(agentName),
       });
       return rs.rows[0]?.id as string;
     },

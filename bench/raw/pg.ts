@@ -7,6 +7,7 @@ import {
   type RawToolCallCompletion,
   type RawToolCallInput,
   rawPage,
+  sessionParams,
 } from './types.js';
 
 // int8 columns arrive as text and json as parsed values with pg's default type parsers.
@@ -75,19 +76,7 @@ export async function openRawPg(connectionString: string, schema: string): Promi
 
   return {
     async createSession(agentName) {
-      const { rows } = await pool.query<{ id: string }>(sql.insertSession, [
-        agentName,
-        'anthropic',
-        'claude-sonnet-4-5',
-        null,
-        'benchmark',
-        null,
-        'running',
-        Date.now(),
-        null,
-        null,
-        null,
-      ]);
+      const { rows } = await pool.query<{ id: string }>(sql.insertSession, sessionParams(agentName));
       return rows[0]?.id as string;
     },
     async seedMessages(sessionId, count, content, firstCreatedAt) {

@@ -91,3 +91,24 @@ export function rawPage<T>(rows: T[], limit: number, keyOf: (row: T) => RawKey):
 
 export const SEED_CHUNK = 5_000;
 export const SEED_ROLES = ['user', 'assistant', 'tool', 'system'] as const;
+
+/**
+ * The bound values of `insertSession` (the kit's column order: agent, provider, model,
+ * system prompt, user prompt, config, status, started, ended, result, error) for a
+ * benchmark session started now.
+ */
+export function sessionParams(agentName: string): (string | number | null)[] {
+  return [
+    agentName,
+    'anthropic',
+    'claude-sonnet-4-5',
+    null,
+    'benchmark',
+    null,
+    'running',
+    Date.now(),
+    null,
+    null,
+    null,
+  ];
+}

@@ -11,12 +11,10 @@ export function isRowId(id: string): boolean {
 }
 
 /**
- * Orders ids in the decimal form stores issue (no leading zeros) numerically, without the
- * two BigInt allocations per comparison that parsing would cost.
+ * Orders row ids as stores issue them (positive, no leading zeros: see `isRowId`)
+ * numerically: a longer id is larger. Without the two BigInt allocations per comparison
+ * that parsing would cost.
  */
 export function compareIds(a: string, b: string): number {
-  const negative = a.startsWith('-');
-  if (negative !== b.startsWith('-')) return negative ? -1 : 1;
-  const order = a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  return negative ? -order : order;
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

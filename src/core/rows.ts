@@ -104,29 +104,27 @@ export const COLUMN_OF: Readonly<Record<string, string>> = {
 };
 
 /**
- * Column readers, one call per cell, each raising `CORRUPT_DATA` that names table, row and
- * column. Free functions rather than a reader object per row: a 10,000-row read would
- * otherwise allocate 10,000 readers, which showed up as garbage-collection time in the
- * benchmark (docs/performance.md).
+ * Column readers, one call per cell, each raising `CORRUPT_DATA` that names adapter, table,
+ * row and column. Free functions taking those as arguments rather than a reader object per
+ * row: a 10,000-row read would otherwise allocate 10,000 readers, which showed up as
+ * garbage-collection time in the benchmark (docs/performance.md).
  */
 type AnyRow = { readonly id: string } & Readonly<Record<string, unknown>>;
-type Where = { readonly adapter: string; readonly table: TableName };
-
-function corrupt(where: Where, row: AnyRow, column: string, problem: string): never {
-  throw new AgentStorageError('CORRUPT_DATA', `${where.table} row ${row.id} column ${column} ${problem}`, {
-    adapter: where.adapter,
+function corrupt(adapter: string, table: TableName, row: AnyRow, column: string, problem: string): never {
+  throw new AgentStorageError('CORRUPT_DATA', `${table} row ${row.id} column ${column} ${problem}`, {
+    adapter,
     field: column,
   });
 }
 
-function text(w: Where, row: AnyRow, column: string): string {
+function text(adapter: string, table: TableName, row: AnyRow, column: string): string {
   const v = row[column];
-  if (typeof v !== 'string') corrupt(w, row, column, `holds ${show(v)}, not text`);
+  if (typeof v !== 'string') corrupt(adapter, table, row, column, `holds ${show(v)}, not text`);
   return v;
 }
 
-function textOrNull(w: Where, row: AnyRow, column: string): string | null {
-  return row[column] === null ? null : text(w, row, column);
+function textOrNull(adapter: string, table: TableName, row: AnyRow, column: string): string | null {
+  return row[column] === null ? null : text(adapter, table, row, column);
 }
 
 /** `-?[0-9]+`, by char codes: two ids a row, so this runs 20,000 times in a 10,000-message read. */
@@ -142,68 +140,52 @@ function isDecimal(v: string): boolean {
 }
 
 /** Ids are selected as text; a NULL or non-decimal foreign key is corrupt. */
-function id(w: Where, row: AnyRow, column: string): string {
+function id(adapter: string, table: TableName, row: AnyRow, column: string): string {
   const v = row[column];
-  if (typeof v !== 'string' || !isDecimal(v)) corrupt(w, row, column, `holds ${show(v)}, not an id`);
+  if (typeof v !== 'string' || !isDecimal(v))
+    corrupt(adapter, table, row, column, `holds ${show(v)}, not an id`);
   return v;
 }
 
-function idOrNull(w: Where, row: AnyRow, column: string): string | null {
-  return row[column] === null ? null : id(w, row, column);
+function idOrNull(adapter: string, table: TableName, row: AnyRow, column: string): string | null {
+  return row[column] === null ? null : id(adapter, table, row, column);
 }
 
-function integer(w: Where, row: AnyRow, column: string): number {
+function integer(adapter: string, table: TableName, row: AnyRow, column: string): number {
   const v = row[column];
   if (typeof v !== 'number' || !Number.isSafeInteger(v))
-    corrupt(w, row, column, `holds ${show(v)}, not a safe integer`);
+    corrupt(adapter, table, row, column, `holds ${show(v)}, not a safe integer`);
   return v;
 }
 
-function integerOrNull(w: Where, row: AnyRow, column: string): number | null {
-  return row[column] === null ? null : integer(w, row, column);
+function integerOrNull(adapter: string, table: TableName, row: AnyRow, column: string): number | null {
+  return row[column] === null ? null : integer(adapter, table, row, column);
 }
 
-function oneOf<T extends string>(w: Where, row: AnyRow, column: string, allowed: readonly T[]): T {
-  const v = text(w, row, column);
+function oneOf<T extends string>(
+  adapter: string,
+  table: TableName,
+  row: AnyRow,
+  column: string,
+  allowed: readonly T[],
+): T {
+  const v = text(adapter, table, row, column);
   if (!(allowed as readonly string[]).includes(v)) {
-    corrupt(w, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
+    corrupt(adapter, table, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
   }
   return v as T;
 }
 
 /** JSON text. SQL NULL reads as JSON `null` (nocodo leaves config NULL or writes 'null'). */
-function json(w: Where, row: AnyRow, column: string): JsonValue {
+function json(adapter: string, table: TableName, row: AnyRow, column: string): JsonValue {
   const v = row[column];
   if (v === null) return null;
-  if (typeof v !== 'string') corrupt(w, row, column, `holds ${show(v)}, not JSON text`);
+  if (typeof v !== 'string') corrupt(adapter, table, row, column, `holds ${show(v)}, not JSON text`);
   try {
     return JSON.parse(v) as JsonValue;
   } catch {
-    return corrupt(w, row, column, `holds ${show(v)}, which is not valid JSON`);
+    return corrupt(adapter, table, row, column, `holds ${show(v)}, which is not valid JSON`);
   }
-}
-
-/**
- * One `Where` per adapter and table, made once: decoding a row allocates only its result.
- * A process usually decodes for one adapter, so the last one is kept at hand.
- */
-const wheres = new Map<string, Record<keyof typeof TABLES, Where>>();
-let last: { adapter: string; where: Record<keyof typeof TABLES, Where> } | undefined;
-function whereOf(adapter: string): Record<keyof typeof TABLES, Where> {
-  if (last?.adapter === adapter) return last.where;
-  let w = wheres.get(adapter);
-  if (w === undefined) {
-    w = {
-      sessions: { adapter, table: TABLES.sessions },
-      messages: { adapter, table: TABLES.messages },
-      toolCalls: { adapter, table: TABLES.toolCalls },
-      questions: { adapter, table: TABLES.questions },
-      settings: { adapter, table: TABLES.settings },
-    };
-    wheres.set(adapter, w);
-  }
-  last = { adapter, where: w };
-  return w;
 }
 
 function show(v: unknown): string {
@@ -214,86 +196,86 @@ function show(v: unknown): string {
 }
 
 export function decodeSession(adapter: string, row: SessionRow): Session {
-  const w = whereOf(adapter).sessions;
+  const t = TABLES.sessions;
   const r = row as unknown as AnyRow;
   return {
-    id: id(w, r, 'id'),
-    agentName: text(w, r, 'agent_name'),
-    provider: text(w, r, 'provider'),
-    model: text(w, r, 'model'),
-    systemPrompt: textOrNull(w, r, 'system_prompt'),
-    userPrompt: text(w, r, 'user_prompt'),
-    config: json(w, r, 'config'),
-    status: oneOf(w, r, 'status', SESSION_STATUSES),
-    startedAt: integer(w, r, 'started_at'),
-    endedAt: integerOrNull(w, r, 'ended_at'),
-    result: textOrNull(w, r, 'result'),
-    error: textOrNull(w, r, 'error'),
+    id: id(adapter, t, r, 'id'),
+    agentName: text(adapter, t, r, 'agent_name'),
+    provider: text(adapter, t, r, 'provider'),
+    model: text(adapter, t, r, 'model'),
+    systemPrompt: textOrNull(adapter, t, r, 'system_prompt'),
+    userPrompt: text(adapter, t, r, 'user_prompt'),
+    config: json(adapter, t, r, 'config'),
+    status: oneOf(adapter, t, r, 'status', SESSION_STATUSES),
+    startedAt: integer(adapter, t, r, 'started_at'),
+    endedAt: integerOrNull(adapter, t, r, 'ended_at'),
+    result: textOrNull(adapter, t, r, 'result'),
+    error: textOrNull(adapter, t, r, 'error'),
   };
 }
 
 export function decodeMessage(adapter: string, row: MessageRow): Message {
-  const w = whereOf(adapter).messages;
+  const t = TABLES.messages;
   const r = row as unknown as AnyRow;
   return {
-    id: id(w, r, 'id'),
-    sessionId: id(w, r, 'session_id'),
-    role: oneOf(w, r, 'role', MESSAGE_ROLES),
-    content: text(w, r, 'content'),
-    createdAt: integer(w, r, 'created_at'),
-    clientKey: textOrNull(w, r, 'client_key'),
+    id: id(adapter, t, r, 'id'),
+    sessionId: id(adapter, t, r, 'session_id'),
+    role: oneOf(adapter, t, r, 'role', MESSAGE_ROLES),
+    content: text(adapter, t, r, 'content'),
+    createdAt: integer(adapter, t, r, 'created_at'),
+    clientKey: textOrNull(adapter, t, r, 'client_key'),
   };
 }
 
 export function decodeQuestion(adapter: string, row: QuestionRow): Question {
-  const w = whereOf(adapter).questions;
+  const t = TABLES.questions;
   const r = row as unknown as AnyRow;
   return {
-    id: id(w, r, 'id'),
-    sessionId: id(w, r, 'session_id'),
-    toolCallId: idOrNull(w, r, 'tool_call_id'),
-    questionId: text(w, r, 'question_id'),
-    question: text(w, r, 'question'),
-    description: textOrNull(w, r, 'description'),
-    responseType: text(w, r, 'response_type'),
-    answer: textOrNull(w, r, 'answer'),
-    createdAt: integer(w, r, 'created_at'),
-    answeredAt: integerOrNull(w, r, 'answered_at'),
+    id: id(adapter, t, r, 'id'),
+    sessionId: id(adapter, t, r, 'session_id'),
+    toolCallId: idOrNull(adapter, t, r, 'tool_call_id'),
+    questionId: text(adapter, t, r, 'question_id'),
+    question: text(adapter, t, r, 'question'),
+    description: textOrNull(adapter, t, r, 'description'),
+    responseType: text(adapter, t, r, 'response_type'),
+    answer: textOrNull(adapter, t, r, 'answer'),
+    createdAt: integer(adapter, t, r, 'created_at'),
+    answeredAt: integerOrNull(adapter, t, r, 'answered_at'),
   };
 }
 
 export function decodeSetting(adapter: string, row: SettingRow): Setting {
-  const w = whereOf(adapter).settings;
+  const t = TABLES.settings;
   const r = row as unknown as AnyRow;
   return {
-    id: id(w, r, 'id'),
-    sessionId: id(w, r, 'session_id'),
-    toolCallId: idOrNull(w, r, 'tool_call_id'),
-    settingKey: text(w, r, 'setting_key'),
-    settingName: text(w, r, 'setting_name'),
-    description: textOrNull(w, r, 'description'),
-    settingType: text(w, r, 'setting_type'),
-    settingValue: textOrNull(w, r, 'setting_value'),
-    createdAt: integer(w, r, 'created_at'),
-    updatedAt: integerOrNull(w, r, 'updated_at'),
+    id: id(adapter, t, r, 'id'),
+    sessionId: id(adapter, t, r, 'session_id'),
+    toolCallId: idOrNull(adapter, t, r, 'tool_call_id'),
+    settingKey: text(adapter, t, r, 'setting_key'),
+    settingName: text(adapter, t, r, 'setting_name'),
+    description: textOrNull(adapter, t, r, 'description'),
+    settingType: text(adapter, t, r, 'setting_type'),
+    settingValue: textOrNull(adapter, t, r, 'setting_value'),
+    createdAt: integer(adapter, t, r, 'created_at'),
+    updatedAt: integerOrNull(adapter, t, r, 'updated_at'),
   };
 }
 
 export function decodeToolCall(adapter: string, row: ToolCallRow): ToolCall {
-  const w = whereOf(adapter).toolCalls;
+  const t = TABLES.toolCalls;
   const r = row as unknown as AnyRow;
   return {
-    id: id(w, r, 'id'),
-    sessionId: id(w, r, 'session_id'),
-    messageId: idOrNull(w, r, 'message_id'),
-    toolCallId: text(w, r, 'tool_call_id'),
-    toolName: text(w, r, 'tool_name'),
-    request: json(w, r, 'request'),
-    response: json(w, r, 'response'),
-    status: oneOf(w, r, 'status', TOOL_CALL_STATUSES),
-    executionTimeMs: integerOrNull(w, r, 'execution_time_ms'),
-    createdAt: integer(w, r, 'created_at'),
-    completedAt: integerOrNull(w, r, 'completed_at'),
-    errorDetails: textOrNull(w, r, 'error_details'),
+    id: id(adapter, t, r, 'id'),
+    sessionId: id(adapter, t, r, 'session_id'),
+    messageId: idOrNull(adapter, t, r, 'message_id'),
+    toolCallId: text(adapter, t, r, 'tool_call_id'),
+    toolName: text(adapter, t, r, 'tool_name'),
+    request: json(adapter, t, r, 'request'),
+    response: json(adapter, t, r, 'response'),
+    status: oneOf(adapter, t, r, 'status', TOOL_CALL_STATUSES),
+    executionTimeMs: integerOrNull(adapter, t, r, 'execution_time_ms'),
+    createdAt: integer(adapter, t, r, 'created_at'),
+    completedAt: integerOrNull(adapter, t, r, 'completed_at'),
+    errorDetails: textOrNull(adapter, t, r, 'error_details'),
   };
 }
