@@ -381,6 +381,49 @@ export function acceptableCodes(error: { code: string }): readonly string[] {
   return [error.code, ...(alternativesOf.get(error) ?? [])];
 }
 
+/**
+ * The caller's input as the model reads it: a deep copy of its plain objects and arrays,
+ * each own property read exactly once, so that validating and storing see the same values
+ * whatever a getter would answer next. Everything else is kept as it is (class instances,
+ * functions, cycles as cycles, holes as holes, extra array properties as properties), so the
+ * checks that follow refuse what they would refuse in the original; a getter that throws
+ * becomes one that throws the same error, read at the same point.
+ */
+function readOnce<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value) && proto === Array.prototype;
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known as T;
+  const copy: Record<string, unknown> = isArray
+    ? new Array((value as unknown[]).length)
+    : Object.create(proto);
+  seen.set(value, copy);
+  for (const key of Object.keys(value)) {
+    let read: unknown;
+    try {
+      read = (value as Record<string, unknown>)[key];
+    } catch (e) {
+      Object.defineProperty(copy, key, {
+        enumerable: true,
+        get() {
+          throw e;
+        },
+      });
+      continue;
+    }
+    // defineProperty, not assignment: a `__proto__` key must stay a key.
+    Object.defineProperty(copy, key, {
+      value: readOnce(read, seen),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy as T;
+}
+
 /** Throws the first fault, listing the codes of the others as acceptable too. */
 function throwFirst(faults: AgentStorageError[]): void {
   const [first, ...rest] = faults;
@@ -434,6 +477,7 @@ export class ReferenceModel {
   // ------------------------------------------------------------ sessions
 
   createSession(input: NewSession): string {
+    input = readOnce(input);
     validateNewSession(this.#ctx, input);
     this.#onlyFields('createSession', input, SESSION_FIELDS);
     const session: ModelSession = {
@@ -462,6 +506,8 @@ export class ReferenceModel {
 
   /** With `options.expectedStatus` (capability `conditionalUpdate`): only from that status, else CONFLICT. */
   updateSession(id: string, update: SessionUpdate, options?: { expectedStatus?: unknown }): void {
+    update = readOnce(update);
+    options = readOnce(options);
     validateSessionUpdate(this.#ctx, id, update);
     let expected: SessionStatus[] | null = null;
     if (this.capabilities.conditionalUpdate) {
@@ -488,6 +534,7 @@ export class ReferenceModel {
 
   /** Newest first (startedAt descending, ties newest inserted first), filters ANDed, keyset pages. */
   listSessions(query?: SessionQuery): Page<ModelSession> {
+    query = readOnce(query);
     this.#need('listSessions', 'listSessions');
     const q = validateSessionQuery(this.#ctx, query);
     const after = q.cursor === null ? null : this.#position('listSessions', 'sessions', 'cursor', q.cursor);
@@ -531,6 +578,7 @@ export class ReferenceModel {
   // ------------------------------------------------------------ messages
 
   createMessage(input: NewMessage): string {
+    input = readOnce(input);
     validateNewMessage(this.#ctx, input);
     this.#onlyFields('createMessage', input, MESSAGE_RECORD_FIELDS);
     const m = this.#messageInput(input);
@@ -554,6 +602,7 @@ export class ReferenceModel {
   }
 
   getMessagesPage(sessionId: string, query?: PageQuery): Page<ModelMessage> {
+    query = readOnce(query);
     this.#need('getMessagesPage', 'paging');
     const page = this.#page('getMessagesPage', 'messages', sessionId, query, (id) => this.#messagesOf(id));
     return { items: page.items.map((m) => ({ ...m })), nextCursor: page.nextCursor };
@@ -568,6 +617,7 @@ export class ReferenceModel {
   // ------------------------------------------------------------ tool calls
 
   createToolCall(input: NewToolCall): string {
+    input = readOnce(input);
     validateNewToolCall(this.#ctx, input);
     this.#onlyFields('createToolCall', input, TOOL_CALL_FIELDS);
     const call = this.#toolCallInput(input);
@@ -587,6 +637,7 @@ export class ReferenceModel {
   }
 
   updateToolCall(id: string, update: ToolCallUpdate): void {
+    update = readOnce(update);
     validateToolCallUpdate(this.#ctx, id, update);
     this.#onlyFields('updateToolCall', update, TOOL_CALL_MUTABLE);
     const call = this.toolCalls.find((c) => c.id === id);
@@ -616,6 +667,7 @@ export class ReferenceModel {
   }
 
   getToolCallsPage(sessionId: string, query?: PageQuery): Page<ModelToolCall> {
+    query = readOnce(query);
     this.#need('getToolCallsPage', 'paging');
     const page = this.#page('getToolCallsPage', 'toolCalls', sessionId, query, (id) => this.#callsOf(id));
     return { items: page.items.map(copyCall), nextCursor: page.nextCursor };
@@ -637,6 +689,7 @@ export class ReferenceModel {
    * INVALID_INPUT, by the shared validator; were it not, the model would say CONFLICT.)
    */
   appendBatch(batch: Batch): BatchResult {
+    batch = readOnce(batch);
     this.#need('appendBatch', 'batch');
     validateBatch(this.#ctx, batch);
     const messageInputs = batch.messages ?? [];
@@ -712,6 +765,7 @@ export class ReferenceModel {
   // ------------------------------------------------------------ questions and settings
 
   createQuestions(sessionId: string, questions: NewQuestion[]): string[] {
+    questions = readOnce(questions);
     this.#need('createQuestions', 'requirements');
     validateQuestions(this.#ctx, sessionId, questions);
     questions.forEach((q, i) => {
@@ -758,6 +812,7 @@ export class ReferenceModel {
 
   /** By questionId, all or nothing; answering again replaces the answer. */
   answerQuestions(sessionId: string, answers: Answer[]): void {
+    answers = readOnce(answers);
     this.#need('answerQuestions', 'requirements');
     validateAnswers(this.#ctx, sessionId, answers);
     answers.forEach((a, i) => {
@@ -780,6 +835,7 @@ export class ReferenceModel {
   }
 
   createSettings(sessionId: string, settings: NewSetting[]): string[] {
+    settings = readOnce(settings);
     this.#need('createSettings', 'settings');
     validateSettings(this.#ctx, sessionId, settings);
     settings.forEach((s, i) => {
@@ -826,6 +882,7 @@ export class ReferenceModel {
 
   /** By settingKey, all or nothing. */
   setSettingValues(sessionId: string, values: SettingValue[]): void {
+    values = readOnce(values);
     this.#need('setSettingValues', 'settings');
     validateSettingValues(this.#ctx, sessionId, values);
     values.forEach((v, i) => {

@@ -286,6 +286,35 @@ export const mutants: Mutant[] = [
       },
     }),
   },
+  {
+    name: 'validates the input, then stores from it again (a getter is read twice)',
+    caughtBy: ['input.plain-data'],
+    break: (inner) => ({
+      async createMessage(input) {
+        // A pre-check that reads the caller's object, as a logging or metrics wrapper might.
+        if (typeof input?.content === 'string' && input.content.includes('\u0000')) {
+          throw new AgentStorageError('INVALID_INPUT', 'createMessage: content contains U+0000', {
+            adapter: 'memory',
+            field: 'content',
+          });
+        }
+        return inner.createMessage(input);
+      },
+    }),
+  },
+  {
+    name: 'a list with an extra property is taken without it',
+    caughtBy: ['input.plain-data'],
+    break: (inner) => ({
+      async appendBatch(batch) {
+        const b = batch as { messages?: unknown[]; toolCalls?: unknown[] };
+        return inner.appendBatch({
+          ...(b.messages ? { messages: [...b.messages] } : {}),
+          ...(b.toolCalls ? { toolCalls: [...b.toolCalls] } : {}),
+        } as never);
+      },
+    }),
+  },
 ];
 
 /** A conformance target whose stores are `mutant` applied to fresh memory stores. */

@@ -1,7 +1,7 @@
 import { MAX_JSON_DEPTH } from '../../src/contract/json.js';
 import type { JsonValue } from '../../src/contract/types.js';
 import { MAX_NAME_LENGTH } from '../../src/contract/validation.js';
-import { rejects, same } from '../expect.js';
+import { check, rejects, same } from '../expect.js';
 import { aSession, newMessage, newSession, newToolCall, writesNothing } from '../fixtures.js';
 import type { Requirement, RequirementContext } from '../types.js';
 
@@ -750,6 +750,100 @@ export const valueRequirements: Requirement[] = [
           visible,
         );
       }
+    },
+  },
+  {
+    id: 'input.plain-data',
+    title:
+      'Inputs are plain data, read once: a Date, Map or Promise as a record, batch, query or options, a list with an extra property, or a getter that throws rejects with INVALID_INPUT naming the field; a getter that changes its answer stores what was validated',
+    async run(ctx) {
+      const s = ctx.store;
+      const sessionId = await aSession(ctx);
+      const visible = async () => [await s.getSession(sessionId), await s.getMessages(sessionId)];
+      const refused = async (what: string, field: string, action: () => Promise<unknown>) =>
+        writesNothing(ctx, what, () => rejects(action, 'INVALID_INPUT', what, { field }), visible);
+      // Not plain objects: taking them as `{}` would be a guess.
+      for (const [kind, value] of [
+        ['a Date', new Date(0)],
+        ['a Map', new Map([['agentName', 'a']])],
+        ['a Promise', Promise.resolve(newSession())],
+      ] as const) {
+        await refused(`createSession(${kind})`, 'input', () => s.createSession(value as never));
+        if (s.capabilities.conditionalUpdate)
+          await refused(`updateSession options = ${kind}`, 'options', () =>
+            s.updateSession(sessionId, { status: 'failed' }, value as never),
+          );
+        if (s.capabilities.batch)
+          await refused(`appendBatch(${kind})`, 'batch', () => s.appendBatch(value as never));
+        if (s.capabilities.listSessions)
+          await refused(`listSessions(${kind})`, 'query', () => s.listSessions(value as never));
+        if (s.capabilities.paging)
+          await refused(`getMessagesPage query = ${kind}`, 'query', () =>
+            s.getMessagesPage(sessionId, value as never),
+          );
+      }
+      // A list with a property beside its elements: dropping it silently loses data.
+      if (s.capabilities.batch) {
+        const messages = Object.assign([newMessage(sessionId, { content: 'listed' })], { note: 'extra' });
+        await refused('appendBatch messages with an extra property', 'messages.note', () =>
+          s.appendBatch({ messages }),
+        );
+      }
+      if (s.capabilities.requirements) {
+        const questions = Object.assign([{ questionId: 'q1', question: 'Which?' }], { hidden: true });
+        await refused('createQuestions list with an extra property', 'questions.hidden', () =>
+          s.createQuestions(sessionId, questions),
+        );
+      }
+      // A getter that throws is the caller's bad input, not a crash: INVALID_INPUT, with its error as cause.
+      const thrown = new Error('getter exploded');
+      const exploding = newMessage(sessionId);
+      Object.defineProperty(exploding, 'content', {
+        enumerable: true,
+        get() {
+          throw thrown;
+        },
+      });
+      await writesNothing(
+        ctx,
+        'createMessage with a throwing getter',
+        async () => {
+          await rejects(() => s.createMessage(exploding), 'INVALID_INPUT', 'a getter that throws', {
+            field: 'content',
+          });
+          const cause = await s.createMessage(exploding).then(
+            () => undefined,
+            (e: { cause?: unknown }) => e?.cause,
+          );
+          check(cause === thrown, "a throwing getter's INVALID_INPUT carries the getter's error as cause");
+        },
+        visible,
+      );
+      // A getter read twice could be validated on one read and stored from the other: the
+      // first answer is valid, every later one is not (U+0000, a request turned undefined).
+      const fickle = <T>(first: T, later: T) => {
+        let reads = 0;
+        return () => (reads++ === 0 ? first : later);
+      };
+      const message = newMessage(sessionId);
+      Object.defineProperty(message, 'content', { enumerable: true, get: fickle('read once', 'bad\u0000') });
+      await s.createMessage(message);
+      same(
+        (await s.getMessages(sessionId)).map((m) => m.content),
+        ['read once'],
+        'content from a getter whose later answers are invalid',
+      );
+      const request = {};
+      Object.defineProperty(request, 'sql', {
+        enumerable: true,
+        get: fickle<unknown>('SELECT 1', undefined),
+      });
+      await s.createToolCall(newToolCall(sessionId, { request: request as JsonValue }));
+      same(
+        (await s.getToolCalls(sessionId)).map((c) => c.request),
+        [{ sql: 'SELECT 1' }],
+        'a JSON request whose getter turns undefined on the second read',
+      );
     },
   },
 ];

@@ -11,66 +11,110 @@ export class JsonEncodeError extends Error {
   constructor(
     readonly path: string,
     readonly problem: string,
+    options?: { cause: unknown },
   ) {
-    super(`${path} ${problem}`);
+    super(`${path} ${problem}`, options);
   }
 }
+
+/** Returned by the fast walk when the value needs the exact encoder. */
+const SLOW = Symbol('slow');
 
 /**
  * Serializes a JSON value so that `JSON.parse` gives back a deep-equal value,
  * key order and `-0` included, or throws `JsonEncodeError` naming the first
  * value that cannot round-trip (undefined, NaN, ±Infinity, BigInt, functions,
- * symbols, class instances, sparse arrays, cycles, nesting past `MAX_JSON_DEPTH`).
+ * symbols, class instances, sparse arrays, arrays with extra properties, cycles,
+ * nesting past `MAX_JSON_DEPTH`, a getter that throws).
+ *
+ * Every property is read once: what is checked is what is written, even when a getter
+ * would return something else the second time.
  *
  * Strings need no check: JSON escapes U+0000 and lone surrogates, so they
  * survive every backend's text type.
  */
 export function encodeJson(value: unknown): string {
-  // Fast path: a walk that builds nothing says whether JSON.stringify's text is exact. It
-  // is, unless a -0 occurs (written "0") or the value is not JSON at all; those cases take
-  // the exact encoder below, which also names the offending path.
-  return plainJson(value, 0, []) ? JSON.stringify(value) : exactJson(value);
+  // Fast path: one walk copies the value into fresh plain containers (each property read
+  // once) and says whether JSON.stringify's text of the copy is exact. It is, unless a -0
+  // occurs (written "0") or the value is not JSON at all; those take the exact encoder,
+  // which reads the caller's value in a single pass of its own and names the offending path.
+  const copy = plainCopy(value, 0, []);
+  return copy === SLOW ? exactJson(value) : JSON.stringify(copy);
 }
 
 /**
- * True when `v` is JSON that JSON.stringify writes exactly: finite numbers but no -0,
- * plain objects and dense arrays, no cycles, nesting within MAX_JSON_DEPTH.
+ * A copy of `v` made of fresh arrays and null-prototype objects, or `SLOW` when `v` is not
+ * JSON that JSON.stringify writes exactly: finite numbers but no -0, plain objects and
+ * dense arrays without extra properties, no cycles, nesting within MAX_JSON_DEPTH.
  * (A plain object cannot hold a toJSON function: functions fail the walk.)
  */
-function plainJson(v: unknown, depth: number, ancestors: object[]): boolean {
+function plainCopy(v: unknown, depth: number, ancestors: object[]): unknown {
   switch (typeof v) {
     case 'string':
     case 'boolean':
-      return true;
+      return v;
     case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0);
+      return Number.isFinite(v) && !Object.is(v, -0) ? v : SLOW;
     case 'object': {
-      if (v === null) return true;
-      if (depth >= MAX_JSON_DEPTH || ancestors.includes(v)) return false;
+      if (v === null) return null;
+      if (depth >= MAX_JSON_DEPTH || ancestors.includes(v)) return SLOW;
       ancestors.push(v);
-      let ok = true;
-      if (Array.isArray(v)) {
-        for (let i = 0; ok && i < v.length; i++) ok = i in v && plainJson(v[i], depth + 1, ancestors);
-      } else {
-        const proto = Object.getPrototypeOf(v);
-        ok = (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(v).length === 0;
-        for (const key in v) {
-          if (!ok) break;
-          // for..in also walks inherited keys; plain objects have none that are enumerable.
-          ok = Object.hasOwn(v, key) && plainJson((v as Record<string, unknown>)[key], depth + 1, ancestors);
+      let out: unknown = SLOW;
+      try {
+        if (Array.isArray(v)) {
+          if (Object.getPrototypeOf(v) === Array.prototype && Object.keys(v).length === v.length) {
+            const copy: unknown[] = new Array(v.length);
+            let i = 0;
+            for (; i < v.length; i++) {
+              const item = plainCopy(v[i], depth + 1, ancestors);
+              if (item === SLOW) break;
+              copy[i] = item;
+            }
+            if (i === v.length) out = copy;
+          }
+        } else {
+          const proto = Object.getPrototypeOf(v);
+          if (
+            (proto === Object.prototype || proto === null) &&
+            Object.getOwnPropertySymbols(v).length === 0
+          ) {
+            const copy: Record<string, unknown> = Object.create(null);
+            let ok = true;
+            for (const key of Object.keys(v)) {
+              const item = plainCopy((v as Record<string, unknown>)[key], depth + 1, ancestors);
+              if (item === SLOW) {
+                ok = false;
+                break;
+              }
+              copy[key] = item;
+            }
+            if (ok) out = copy;
+          }
         }
+      } catch {
+        out = SLOW; // a getter threw: the exact encoder reports it with its path
       }
       ancestors.pop();
-      return ok;
+      return out;
     }
     default:
-      return false;
+      return SLOW;
   }
 }
 
 /** The exact encoder: writes -0 as "-0" and throws `JsonEncodeError` with the path of a non-JSON value. */
 function exactJson(value: unknown): string {
   const ancestors = new Set<object>();
+
+  const read = (holder: object, key: string | number, path: string): unknown => {
+    try {
+      return (holder as Record<string | number, unknown>)[key];
+    } catch (e) {
+      throw new JsonEncodeError(path, `could not be read: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+  };
 
   const encode = (v: unknown, path: string, depth: number): string => {
     switch (typeof v) {
@@ -90,11 +134,18 @@ function exactJson(value: unknown): string {
         ancestors.add(v);
         let out: string;
         if (Array.isArray(v)) {
+          if (Object.getPrototypeOf(v) !== Array.prototype)
+            throw new JsonEncodeError(path, 'is an array subclass, not plain JSON');
           const parts: string[] = [];
-          for (let i = 0; i < v.length; i++) {
+          const length = v.length;
+          for (let i = 0; i < length; i++) {
             if (!(i in v)) throw new JsonEncodeError(`${path}[${i}]`, 'is a hole in a sparse array');
-            parts.push(encode(v[i], `${path}[${i}]`, depth + 1));
+            parts.push(encode(read(v, i, `${path}[${i}]`), `${path}[${i}]`, depth + 1));
           }
+          const extra = Object.keys(v).find((k) => !(/^(0|[1-9][0-9]*)$/.test(k) && Number(k) < length));
+          if (extra !== undefined)
+            throw new JsonEncodeError(`${path}.${extra}`, 'is a property of an array, which JSON drops');
+          if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
           out = `[${parts.join(',')}]`;
         } else {
           const proto = Object.getPrototypeOf(v);
@@ -108,9 +159,7 @@ function exactJson(value: unknown): string {
           const parts: string[] = [];
           for (const key of Object.keys(v)) {
             const child = `${path}.${key}`;
-            parts.push(
-              `${JSON.stringify(key)}:${encode((v as Record<string, unknown>)[key], child, depth + 1)}`,
-            );
+            parts.push(`${JSON.stringify(key)}:${encode(read(v, key, child), child, depth + 1)}`);
           }
           out = `{${parts.join(',')}}`;
         }

@@ -149,8 +149,12 @@ const TOOL_CALL_FIELDS: Record<string, FieldSpec> = {
 };
 const TOOL_CALL_MUTABLE = ['status', 'response', 'executionTimeMs', 'completedAt', 'errorDetails'];
 
-function invalid(ctx: ValidationContext, op: string, field: string, problem: string): never {
-  throw new AgentStorageError('INVALID_INPUT', `${op}: ${field} ${problem}`, { adapter: ctx.adapter, field });
+function invalid(ctx: ValidationContext, op: string, field: string, problem: string, cause?: unknown): never {
+  throw new AgentStorageError(
+    'INVALID_INPUT',
+    `${op}: ${field} ${problem}`,
+    cause === undefined ? { adapter: ctx.adapter, field } : { adapter: ctx.adapter, field, cause },
+  );
 }
 
 /**
@@ -182,7 +186,7 @@ function checkValue(
       return encodeJson(value);
     } catch (e) {
       if (e instanceof JsonEncodeError)
-        invalid(ctx, op, field, `is not JSON: ${field}${e.path.slice(1)} ${e.problem}`);
+        invalid(ctx, op, field, `is not JSON: ${field}${e.path.slice(1)} ${e.problem}`, e.cause);
       throw e;
     }
   }
@@ -221,31 +225,76 @@ function describe(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value);
   if (typeof value === 'bigint') return `bigint ${value}`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+    const name = proto?.constructor?.name;
+    return proto === null || proto === Object.prototype || typeof name !== 'string' ? 'object' : `a ${name}`;
+  }
   return typeof value;
 }
 
+/** Reads `holder[key]` once; a getter that throws is the caller's bad input, with its error as cause. */
+function readOnce(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  holder: object,
+  key: string | number,
+): unknown {
+  try {
+    return (holder as Record<string | number, unknown>)[key];
+  } catch (e) {
+    return invalid(ctx, op, field, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
+/**
+ * A snapshot of a caller's plain object: each own enumerable property read exactly once,
+ * so what is validated is what is stored even if a getter would answer differently the
+ * next time. Anything but a plain object (an array, a `Date`, a `Map`, a `Promise`, a
+ * class instance) is `INVALID_INPUT`: taking it as an empty record would be a guess.
+ * `path` prefixes the names of its fields in errors (`messages[3].`).
+ */
 function requireObject(
   ctx: ValidationContext,
   op: string,
   what: string,
   input: unknown,
+  path = '',
 ): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     invalid(ctx, op, what, `must be an object, got ${describe(input)}`);
   }
-  return input as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(input);
+  if (proto !== Object.prototype && proto !== null) {
+    invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
+  }
+  // Null prototype: a caller's own `__proto__` key stays a key (and is refused as unknown).
+  const snapshot: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(input)) snapshot[key] = readOnce(ctx, op, `${path}${key}`, input, key);
+  return snapshot;
 }
 
-/** `path` prefixes field names in errors for records inside lists (`messages[3].`). */
+/** A record's snapshot (see `requireObject`); `path` prefixes field names in errors (`messages[3].`). */
+function recordSnapshot(
+  ctx: ValidationContext,
+  op: string,
+  input: unknown,
+  path: string,
+): Record<string, unknown> {
+  return requireObject(ctx, op, path === '' ? 'input' : path.slice(0, -1), input, path);
+}
+
+/** Checks a record's snapshot against its fields; `extra` names keys the caller reads itself. */
 function checkRecord(
   ctx: ValidationContext,
   op: string,
   fields: Record<string, FieldSpec>,
-  input: unknown,
+  obj: Record<string, unknown>,
   path = '',
   extra: readonly string[] = [],
 ): Record<string, unknown> {
-  const obj = requireObject(ctx, op, path === '' ? 'input' : path.slice(0, -1), input);
   for (const key of Object.keys(obj)) {
     // Object.hasOwn, not `in`: `constructor` or `__proto__` must not pass as fields.
     if (!Object.hasOwn(fields, key) && !extra.includes(key)) {
@@ -262,6 +311,8 @@ function checkRecord(
     const spec = fields[field] as FieldSpec;
     const value = obj[field];
     const name = `${path}${field}`;
+    // Whether createdAt was given: an idempotent retry compares it only then.
+    if (field === 'createdAt') out.createdAtGiven = value !== undefined;
     if (value === undefined) {
       if (spec.default === undefined) invalid(ctx, op, name, 'is required');
       out[field] = spec.default === 'clock' ? clockNow(ctx, op, name) : spec.default;
@@ -274,6 +325,9 @@ function checkRecord(
   return out;
 }
 
+/** The index keys of an array, as `Object.keys` lists them. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
 function checkList<T>(
   ctx: ValidationContext,
   op: string,
@@ -282,9 +336,20 @@ function checkList<T>(
   item: (value: unknown, path: string) => T,
 ): T[] {
   if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
+  if (Object.getPrototypeOf(input) !== Array.prototype)
+    invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
+  // A property beside the elements would be dropped without a word: refuse it instead.
+  const length = input.length;
+  const keys = Object.keys(input);
+  if (keys.length !== length) {
+    const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+    if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
+  }
   // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
   const out: T[] = [];
-  for (let i = 0; i < input.length; i++) out.push(item(input[i], `${field}[${i}].`));
+  for (let i = 0; i < length; i++) {
+    out.push(item(readOnce(ctx, op, `${field}[${i}]`, input, i), `${field}[${i}].`));
+  }
   return out;
 }
 
@@ -334,7 +399,12 @@ function checkUpdate(
 }
 
 export function validateNewSession(ctx: ValidationContext, input: unknown): SessionRecord {
-  return checkRecord(ctx, 'createSession', SESSION_FIELDS, input) as unknown as SessionRecord;
+  return checkRecord(
+    ctx,
+    'createSession',
+    SESSION_FIELDS,
+    recordSnapshot(ctx, 'createSession', input, ''),
+  ) as unknown as SessionRecord;
 }
 
 export function validateSessionUpdate(ctx: ValidationContext, id: unknown, input: unknown): UpdateRecord {
@@ -347,20 +417,25 @@ export function validateNewMessage(
   op = 'createMessage',
   path = '',
 ): MessageRecord {
-  const record = checkRecord(ctx, op, MESSAGE_FIELDS, input, path) as unknown as MessageRecord;
-  record.createdAtGiven = (input as { createdAt?: unknown }).createdAt !== undefined;
+  const obj = recordSnapshot(ctx, op, input, path);
+  const record = checkRecord(ctx, op, MESSAGE_FIELDS, obj, path) as unknown as MessageRecord;
+  record.createdAtGiven = obj.createdAt !== undefined;
   return record;
 }
 
-export function validateNewToolCall(
+export function validateNewToolCall(ctx: ValidationContext, input: unknown): ToolCallRecord {
+  return toolCallRecord(ctx, 'createToolCall', recordSnapshot(ctx, 'createToolCall', input, ''), '');
+}
+
+function toolCallRecord(
   ctx: ValidationContext,
-  input: unknown,
-  op = 'createToolCall',
-  path = '',
+  op: string,
+  obj: Record<string, unknown>,
+  path: string,
   extra: readonly string[] = [],
 ): ToolCallRecord {
-  const record = checkRecord(ctx, op, TOOL_CALL_FIELDS, input, path, extra) as unknown as ToolCallRecord;
-  record.createdAtGiven = (input as { createdAt?: unknown }).createdAt !== undefined;
+  const record = checkRecord(ctx, op, TOOL_CALL_FIELDS, obj, path, extra) as unknown as ToolCallRecord;
+  record.createdAtGiven = obj.createdAt !== undefined;
   return record;
 }
 
@@ -432,7 +507,9 @@ function keyedList<T>(
   input: unknown,
 ): T[] {
   validateIdArgument(ctx, op, 'sessionId', sessionId);
-  const list = checkList(ctx, op, field, input, (v, path) => checkRecord(ctx, op, fields, v, path));
+  const list = checkList(ctx, op, field, input, (v, path) =>
+    checkRecord(ctx, op, fields, recordSnapshot(ctx, op, v, path), path),
+  );
   checkUnique(ctx, op, field, key, list);
   return list as unknown as T[];
 }
@@ -485,8 +562,9 @@ export function validateBatch(ctx: ValidationContext, input: unknown): BatchReco
     obj.toolCalls === undefined
       ? []
       : checkList(ctx, op, 'toolCalls', obj.toolCalls, (v, path) => {
-          const record = validateNewToolCall(ctx, v, op, path, ['messageIndex']);
-          const index = (v as { messageIndex?: unknown }).messageIndex;
+          const obj = recordSnapshot(ctx, op, v, path);
+          const record = toolCallRecord(ctx, op, obj, path, ['messageIndex']);
+          const index = obj.messageIndex;
           if (index === undefined) return { ...record, messageIndex: null };
           if (
             typeof index !== 'number' ||
@@ -537,7 +615,9 @@ export function validateExpectedStatus(ctx: ValidationContext, options: unknown)
     if (key !== 'expectedStatus') invalid(ctx, 'updateSession', key, 'is not an option of updateSession');
   }
   if (obj.expectedStatus === undefined) return null;
-  const list = Array.isArray(obj.expectedStatus) ? obj.expectedStatus : [obj.expectedStatus];
+  const list = Array.isArray(obj.expectedStatus)
+    ? checkList(ctx, 'updateSession', 'expectedStatus', obj.expectedStatus, (v) => v)
+    : [obj.expectedStatus];
   if (list.length === 0) invalid(ctx, 'updateSession', 'expectedStatus', 'must name at least one status');
   for (const s of list) {
     if (typeof s !== 'string' || !(SESSION_STATUSES as readonly string[]).includes(s)) {
@@ -631,7 +711,9 @@ export function validateSessionQuery(ctx: ValidationContext, input: unknown): Se
     if (!known.includes(key)) invalid(ctx, op, key, 'is not a filter of listSessions');
   let statuses: SessionStatus[] | null = null;
   if (obj.status !== undefined) {
-    const list = Array.isArray(obj.status) ? obj.status : [obj.status];
+    const list = Array.isArray(obj.status)
+      ? checkList(ctx, op, 'status', obj.status, (v) => v)
+      : [obj.status];
     if (list.length === 0) invalid(ctx, op, 'status', 'must name at least one status');
     statuses = list.map(
       (s) => checkValue(ctx, op, 'status', SESSION_FIELDS.status as FieldSpec, s) as SessionStatus,
