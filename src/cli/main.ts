@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { DEFAULT_CRASH_TRIALS } from '../../conformance/run.js';
 import { AgentStorageError } from '../contract/errors.js';
+import { redactSecrets } from '../contract/redact.js';
 import { DEFAULT_URL } from '../create-storage.js';
 import { findAdapter, isMigratable } from '../registry.js';
 import { verify } from './verify.js';
@@ -16,6 +18,9 @@ Commands:
     --grep TEXT        Only requirements whose id contains TEXT.
     --seed N           Seed of the property-based requirements (replays a reported failure).
     --runs N           How many random runs each property-based requirement makes.
+    --faults           Also run the fault tier: writers killed (30 crash trials), out of
+                       file space, four at once, locked out, cut off from the server.
+    --crash-trials N   Crash trials of the fault tier (default 30).
     --json FILE        Also write the reports as JSON (conformance/report.schema.json).
     --junit FILE       Also write the reports as JUnit XML.
   migrate            Apply pending migrations to the store at --url (default AGENT_STORAGE_URL).
@@ -69,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       junit: { type: 'string' },
       seed: { type: 'string' },
       runs: { type: 'string' },
+      faults: { type: 'boolean' },
+      'crash-trials': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,6 +93,10 @@ async function main(argv: string[]): Promise<number> {
       junit: values.junit,
       seed: integerOption('seed', values.seed),
       runs: integerOption('runs', values.runs),
+      faults:
+        values.faults || values['crash-trials'] !== undefined
+          ? { crashTrials: integerOption('crash-trials', values['crash-trials']) ?? DEFAULT_CRASH_TRIALS }
+          : false,
     });
   }
   if (command === 'migrate' || command === 'status')
@@ -99,7 +110,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`agent-storage: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Every message passes the redaction: a driver may quote a URL with its password.
+    process.stderr.write(`agent-storage: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
     process.exitCode = 1;
   },
 );

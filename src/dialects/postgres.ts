@@ -1,4 +1,5 @@
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
+import { redactError, redactSecrets } from '../contract/redact.js';
 import { MIGRATION_LOG } from '../core/migrator.js';
 import type { SqlDialect } from '../core/sql-dialect.js';
 import {
@@ -170,7 +171,8 @@ export function mapPgError(adapter: string, error: unknown): AgentStorageError {
   if (error instanceof AgentStorageError) return error;
   const code = (error as { code?: unknown })?.code;
   const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  redactError(error);
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   return new AgentStorageError(
     postgresErrorCode(sqlstate),
     `${typeof code === 'string' ? code : 'error'}: ${message}`,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { redactSecrets, redactUrl } from '../../src/contract/redact.js';
 
 export const DEFAULT_TEST_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -15,10 +16,13 @@ export async function postgresUrl(): Promise<string | undefined> {
     await client.query('SELECT 1');
     return url;
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    if (process.env.CI) throw new Error(`Postgres at ${url} does not answer (${why}); CI must test Postgres`);
+    // The URL may carry a password: only its redacted form is ever printed.
+    const why = redactSecrets(e instanceof Error ? e.message : String(e));
+    const shown = redactUrl(url);
+    if (process.env.CI)
+      throw new Error(`Postgres at ${shown} does not answer (${why}); CI must test Postgres`);
     console.warn(
-      `\n*** POSTGRES TESTS NOT RUN: no server at ${url} (${why}). Start one or set AGENT_STORAGE_TEST_POSTGRES_URL. ***\n`,
+      `\n*** POSTGRES TESTS NOT RUN: no server at ${shown} (${why}). Start one or set AGENT_STORAGE_TEST_POSTGRES_URL. ***\n`,
     );
     return undefined;
   } finally {

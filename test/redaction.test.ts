@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect, promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redactSecrets, redactUrl } from '../src/contract/redact.js';
+import { createStorage } from '../src/create-storage.js';
+
+// No message, CLI output or test output may show a password or token from a URL, whatever
+// form the URL takes: well formed, mistyped, unparseable, with the secret in userinfo or query.
+const PASSWORD = 'S3cr3tPw';
+const TOKEN = 'T0k3nValue';
+const secrets = [PASSWORD, TOKEN, encodeURIComponent(PASSWORD), encodeURIComponent(TOKEN)];
+
+/** Hosts that refuse at once (no DNS, no waiting), so a connecting adapter fails fast. */
+const CATALOGUE: readonly string[] = [
+  `postgress://app:${PASSWORD}@127.0.0.1:1/app`,
+  `postgres://app:${PASSWORD}@127.0.0.1:1/app?sslmode=disable&connect_timeout=2`,
+  `postgresql://app:${PASSWORD}@127.0.0.1:1/app?schema=s1`,
+  `postgres://app:${PASSWORD}@127.0.0.1:notaport/app`,
+  `postgres://app:${PASSWORD}@[::1/app`,
+  `postgres://app:p@ss:${PASSWORD}@127.0.0.1:1/app`,
+  `postgres://127.0.0.1:1/app?password=${PASSWORD}`,
+  `postgres:app:${PASSWORD}@127.0.0.1:1/app`,
+  `postgres://app:${PASSWORD}@127.0.0.1:1/app#${PASSWORD}`,
+  `mysql://root:${PASSWORD}@127.0.0.1:1/db`,
+  `libsql://app:${PASSWORD}@127.0.0.1:1`,
+  `libsql://127.0.0.1:1?authToken=${TOKEN}`,
+  `https://user:${PASSWORD}@127.0.0.1:1`,
+  `wss://127.0.0.1:1?authToken=${TOKEN}&tls=1`,
+  `http://127.0.0.1:1?authToken=${TOKEN}&tls=0`,
+  `sqlite:./nowhere.db?token=${TOKEN}`,
+  `libsql:./nowhere.db?authToken=${TOKEN}&mode=x`,
+  `file:./nowhere.db?authToken=${TOKEN}`,
+  `sqlite://app:${PASSWORD}@/tmp/x.db`,
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-redaction-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function leaks(text: string): string[] {
+  return secrets.filter((s) => text.includes(s));
+}
+
+/** Everything an app could print of an error: message, stack, every property, the cause chain. */
+function everything(error: unknown): string {
+  return `${String(error)}\n${(error as Error)?.stack ?? ''}\n${inspect(error, { depth: 8, showHidden: true })}`;
+}
+
+describe('secrets in URLs are never shown', () => {
+  it('redactUrl hides userinfo, tokens and unknown query values of every form, and keeps the rest', () => {
+    for (const url of CATALOGUE) expect(leaks(redactUrl(url)), url).toEqual([]);
+    expect(redactUrl('postgres://app:pw@db.example.com:5432/app?schema=s1&sslmode=require')).toBe(
+      'postgres://***@db.example.com:5432/app?schema=s1&sslmode=require',
+    );
+    expect(redactUrl('libsql://db.turso.io?authToken=abc')).toBe('libsql://db.turso.io?authToken=***');
+    expect(redactUrl('sqlite:./agent.db?durability=full')).toBe('sqlite:./agent.db?durability=full');
+    expect(redactUrl('sqlite::memory:')).toBe('sqlite::memory:');
+    expect(redactUrl('postgres://localhost/app')).toBe('postgres://localhost/app');
+    expect(redactSecrets(`connect to "https://u:${PASSWORD}@h/x" failed; authToken=${TOKEN}`)).not.toMatch(
+      /S3cr3t|T0k3n/,
+    );
+  });
+
+  it('createStorage rejects or fails on every URL of the catalogue without showing its secret', async () => {
+    for (const url of CATALOGUE) {
+      const error = await createStorage({ url: url.replace('./nowhere', join(dir, 'nowhere')) }).then(
+        async (store) => {
+          await store.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      // A local file may open (libsql takes an authToken for files too): then there is nothing to show.
+      if (error !== undefined)
+        expect(leaks(everything(error)), `error of ${url}: ${everything(error)}`).toEqual([]);
+    }
+  });
+
+  it('CLI commands never print a secret, from --url or AGENT_STORAGE_URL', { timeout: 0 }, async () => {
+    const run = promisify(execFile);
+    const cli = async (args: string[], env: Record<string, string> = {}) => {
+      try {
+        const { stdout, stderr } = await run(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/main.ts', ...args],
+          {
+            cwd: join(import.meta.dirname, '..'),
+            env: { ...process.env, ...env },
+          },
+        );
+        return `${stdout}${stderr}`;
+      } catch (e) {
+        const err = e as { stdout: string; stderr: string };
+        return `${err.stdout}${err.stderr}`;
+      }
+    };
+    // Every URL through `status`; the unparseable and mistyped ones through every command and the environment.
+    for (const url of CATALOGUE) expect(leaks(await cli(['status', '--url', url])), url).toEqual([]);
+    for (const url of CATALOGUE.slice(0, 4)) {
+      expect(leaks(await cli(['migrate', '--url', url])), `migrate ${url}`).toEqual([]);
+      expect(leaks(await cli(['verify', '--url', url, '--grep', 'session.create'])), `verify ${url}`).toEqual(
+        [],
+      );
+      expect(leaks(await cli(['status'], { AGENT_STORAGE_URL: url })), `AGENT_STORAGE_URL=${url}`).toEqual(
+        [],
+      );
+    }
+  });
+});
