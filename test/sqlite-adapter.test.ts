@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,10 +20,39 @@ describe('SqliteAgentStorage', () => {
     expect(await exec.get('PRAGMA foreign_keys', [])).toEqual({ foreign_keys: 1 });
     expect(await exec.get('PRAGMA busy_timeout', [])).toEqual({ timeout: 5000 });
     await store.close();
-    const full = new SqliteAgentStorage(join(dir, 'full.db'), { synchronous: 'FULL', busyTimeoutMs: 250 });
+    const full = new SqliteAgentStorage(join(dir, 'full.db'), { durability: 'full', busyTimeoutMs: 250 });
     expect(await full.executor.get('PRAGMA synchronous', [])).toEqual({ synchronous: 2 });
     expect(await full.executor.get('PRAGMA busy_timeout', [])).toEqual({ timeout: 250 });
     await full.close();
+    // The same through the URL.
+    const byUrl = (await createStorage(
+      `sqlite:${join(dir, 'url.db')}?durability=full&busyTimeoutMs=300`,
+    )) as SqliteAgentStorage;
+    expect(await byUrl.executor.get('PRAGMA synchronous', [])).toEqual({ synchronous: 2 });
+    expect(await byUrl.executor.get('PRAGMA busy_timeout', [])).toEqual({ timeout: 300 });
+    await byUrl.close();
+    await expect(createStorage(`sqlite:${join(dir, 'bad.db')}?durability=sometimes`)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'url',
+    });
+    await expect(createStorage(`sqlite:${join(dir, 'bad.db')}?journal=off`)).rejects.toThrow(/"journal"/);
+  });
+
+  it('keeps the WAL small: single appends step to completion, so the auto-checkpoint runs', async () => {
+    // A write stepped once leaves its commit to the statement reset, which skips the WAL
+    // hook: 20,000 appends then grew the WAL to 261 MB with the main file empty.
+    const path = join(dir, 'wal.db');
+    const store = await createStorage(`sqlite:${path}`);
+    const sessionId = await store.createSession({
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'u',
+    });
+    for (let i = 0; i < 20_000; i++) await store.createMessage({ sessionId, role: 'user', content: `m${i}` });
+    expect(statSync(`${path}-wal`).size).toBeLessThan(8 * 1024 * 1024);
+    expect(statSync(path).size).toBeGreaterThan(512 * 1024);
+    await store.close();
   });
 
   it('adopts an existing Database without closing it or changing its journal mode', async () => {

@@ -99,8 +99,10 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
 
   return {
     async createSession(agentName) {
-      const row = insertSession.get(...sessionParams(agentName)) as { id: string };
-      return row.id;
+      // Writes step to completion (.all), as the kit's do: .get() would leave the commit, and
+      // the WAL checkpoint it triggers, to the statement's reset and skip both.
+      const [row] = insertSession.all(...sessionParams(agentName)) as { id: string }[];
+      return (row as { id: string }).id;
     },
     async seedMessages(sessionId, count, content, firstCreatedAt) {
       seedMessages(sessionId, count, content, firstCreatedAt);
@@ -115,13 +117,17 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
       return keyAt(SQLITE_SQL.sessionKeyAt, offset);
     },
     createMessage(sessionId, role, content) {
-      return (insertMessage.get(sessionId, role, content, Date.now(), null) as { id: string }).id;
+      return (
+        (insertMessage.all(sessionId, role, content, Date.now(), null) as { id: string }[])[0] as {
+          id: string;
+        }
+      ).id;
     },
     getMessages(sessionId) {
       return (selectMessages.all(sessionId) as MessageRow[]).map(message);
     },
     createToolCall(t: RawToolCallInput) {
-      const row = insertToolCall.get(
+      const [row] = insertToolCall.all(
         t.sessionId,
         t.messageId,
         t.toolCallId,
@@ -133,8 +139,8 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
         Date.now(),
         null,
         null,
-      ) as { id: string };
-      return row.id;
+      ) as { id: string }[];
+      return (row as { id: string }).id;
     },
     completeToolCall(id: string, c: RawToolCallCompletion) {
       completeToolCall.run('completed', JSON.stringify(c.response), c.executionTimeMs, c.completedAt, id);

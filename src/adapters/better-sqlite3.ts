@@ -3,16 +3,25 @@ import Database from 'better-sqlite3';
 import type { StorageOptions } from '../contract/storage.js';
 import type { SqlExecutor, SqlValue } from '../core/executor.js';
 import { SqlAgentStorage } from '../core/sql-storage.js';
-import { mapSqliteError, sqliteDialect } from '../dialects/sqlite.js';
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_DURABILITY,
+  type Durability,
+  mapSqliteError,
+  SYNCHRONOUS,
+  sqliteDialect,
+} from '../dialects/sqlite.js';
 
 export interface SqliteOptions extends StorageOptions {
   /** How long a writer waits for another connection's lock before `UNAVAILABLE`. Default 5000 ms. */
-  busyTimeoutMs?: number;
+  busyTimeoutMs?: number | undefined;
   /**
-   * `NORMAL` (default): with WAL, a committed write survives a process crash; the last
-   * commits may be lost on power failure. `FULL`: also survives power failure, slower.
+   * What an acknowledged write survives (both SQLite adapters, same default; see
+   * docs/adapters/sqlite.md). `normal` (default: WAL, `synchronous=NORMAL`): a process
+   * crash; the last commits may be lost to an OS crash or power loss. `full`
+   * (`synchronous=FULL`): also those, at an fsync per commit. URL: `?durability=full`.
    */
-  synchronous?: 'NORMAL' | 'FULL';
+  durability?: Durability | undefined;
 }
 
 const ADAPTER = 'sqlite';
@@ -141,6 +150,10 @@ class BetterSqlite3Executor implements SqlExecutor {
 
   #get<Row>(sql: string, params: readonly SqlValue[]): Row | undefined {
     const stmt = this.#statement(sql);
+    // get() steps once and leaves the rest to the statement's reset, which ignores errors:
+    // a write (INSERT … RETURNING) would commit there, unreported, and skip the WAL
+    // auto-checkpoint. Writes are stepped to completion so their commit is reported.
+    if (!stmt.readonly) return this.#call(() => stmt.all(...params)[0] as Row | undefined);
     return this.#call(() => stmt.get(...params) as Row | undefined);
   }
 
@@ -167,12 +180,12 @@ function connect(database: string | Database.Database, options: SqliteOptions): 
   let db: Database.Database | undefined;
   try {
     db = typeof database === 'string' ? new Database(database) : database;
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-    if (typeof database === 'string') {
-      // A caller's own connection keeps the journal mode and sync level its owner chose.
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
-    }
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
+    // A caller's own connection keeps the journal mode and sync level its owner chose,
+    // unless durability is asked for explicitly.
+    if (typeof database === 'string') db.pragma('journal_mode = WAL');
+    if (typeof database === 'string' || options.durability !== undefined)
+      db.pragma(`synchronous = ${SYNCHRONOUS[options.durability ?? DEFAULT_DURABILITY]}`);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (e) {

@@ -3,13 +3,22 @@ import { type Client, createClient, type InValue, type ResultSet } from '@libsql
 import type { StorageOptions } from '../contract/storage.js';
 import type { SqlExecutor, SqlValue } from '../core/executor.js';
 import { SqlAgentStorage } from '../core/sql-storage.js';
-import { mapSqliteError, sqliteDialect } from '../dialects/sqlite.js';
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_DURABILITY,
+  type Durability,
+  mapSqliteError,
+  SYNCHRONOUS,
+  sqliteDialect,
+} from '../dialects/sqlite.js';
 
 export interface LibsqlOptions extends StorageOptions {
   /** Token for a remote libSQL server (`libsql://`, `https://`). */
   authToken?: string | undefined;
   /** How long a writer waits for a local file's lock before `UNAVAILABLE`. Default 5000 ms. */
   busyTimeoutMs?: number | undefined;
+  /** What an acknowledged write to a local file survives; as for `SqliteAgentStorage`. Default `normal`. */
+  durability?: Durability | undefined;
 }
 
 const ADAPTER = 'libsql';
@@ -63,22 +72,29 @@ function queueFor(clientUrl: string, local: boolean, memory: boolean): Queue {
 
 /**
  * A `SqlExecutor` over a libsql client. Every call of one store runs in turn, through one
- * queue chained synchronously at call time. The client pools connections, but a
- * transaction holds one across awaits: an in-memory database's only connection (other
- * calls would fail with TRANSACTION_ACTIVE), or a file's write lock (other connections
- * would spin on the busy timeout synchronously, freezing the event loop the transaction
- * needs to finish). SQLite serialises writers anyway.
+ * queue chained synchronously at call time. A transaction holds a connection across
+ * awaits: an in-memory database's only connection (other calls would fail with
+ * TRANSACTION_ACTIVE), or a file's write lock (other connections would spin on the busy
+ * timeout synchronously, freezing the event loop the transaction needs to finish). SQLite
+ * serialises writers anyway.
+ *
+ * Local files get one connection (`concurrency: 1`), so that the per-connection settings
+ * (`synchronous`) hold for every statement. After a statement fails with a locking or I/O
+ * error, the client is reconnected before anything else runs: @libsql/client 0.18 leaves
+ * such a statement unfinished, and every later autocommit write on that connection would
+ * resolve without ever being committed (libsql-js PR "Reset a statement when run() fails").
  */
 class LibsqlExecutor implements SqlExecutor {
   readonly #client: Client;
   readonly #shared: Queue;
-  /** Setup of this store (WAL on a local file); every call reports its failure. */
-  readonly #ready: Promise<void>;
+  /** Statements every (re)opened local connection runs first; none for remote databases. */
+  readonly #setup: readonly string[];
+  #configured = false;
 
-  constructor(client: Client, ready: Promise<void>, shared: Queue) {
+  constructor(client: Client, setup: readonly string[], shared: Queue) {
     this.#client = client;
     this.#shared = shared;
-    this.#ready = ready;
+    this.#setup = setup;
   }
 
   run = (sql: string, params: readonly SqlValue[]) =>
@@ -125,10 +141,29 @@ class LibsqlExecutor implements SqlExecutor {
 
   /** Chains `task` after every call made before it, synchronously: no call can slip in between. */
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#shared.tail.then(() => this.#ready).then(task);
+    const result = this.#shared.tail.then(() => this.#guarded(task));
     // then(noop, noop), not catch(): the queue must not keep the last result alive.
     this.#shared.tail = result.then(noop, noop);
     return result;
+  }
+
+  /** Runs `task` on a configured connection; after a locking or I/O failure, starts over on a fresh one. */
+  async #guarded<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.#configured) {
+      for (const sql of this.#setup) await this.#call(() => this.#client.execute(sql));
+      this.#configured = true;
+    }
+    try {
+      return await task();
+    } catch (e) {
+      // Constraint errors finish their statement; anything else (BUSY, LOCKED, IOERR, FULL)
+      // may leave it suspended, holding every later write of the connection uncommitted.
+      if (this.#setup.length > 0 && (e as { code?: unknown }).code === 'UNAVAILABLE') {
+        await this.#client.reconnect();
+        this.#configured = false;
+      }
+      throw e;
+    }
   }
 
   #execute(on: Target, sql: string, params: readonly SqlValue[]): Promise<ResultSet> {
@@ -155,9 +190,9 @@ export function libsqlClientUrl(url: string): string {
  * migrations with `SqliteAgentStorage`, so either can open the other's file) and remote
  * libSQL servers.
  *
- * Integers are read as bigint so none is ever rounded; local files are switched to WAL
- * (a setting the file keeps). Each pooled connection keeps libsql's default
- * `synchronous=FULL`: a PRAGMA sent through the client reaches one connection only.
+ * Integers are read as bigint so none is ever rounded. A local file gets one connection,
+ * set up as `SqliteAgentStorage`'s are: WAL, `synchronous` from `durability`, the busy
+ * timeout.
  */
 export class LibsqlAgentStorage extends SqlAgentStorage {
   constructor(url: string, options: LibsqlOptions = {}) {
@@ -169,23 +204,24 @@ export class LibsqlAgentStorage extends SqlAgentStorage {
       client = createClient({
         url: clientUrl,
         intMode: 'bigint',
-        timeout: options.busyTimeoutMs ?? 5000,
+        timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        // One connection: a PRAGMA sent through the client reaches the connection it ran on only.
+        concurrency: 1,
         ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
       });
     } catch (e) {
       throw mapSqliteError(ADAPTER, e);
     }
-    const ready =
+    const setup =
       local && !memory
-        ? client.execute('PRAGMA journal_mode = WAL').then(
-            () => undefined,
-            (e: unknown) => Promise.reject(mapSqliteError(ADAPTER, e)),
-          )
-        : Promise.resolve();
-    ready.catch(() => undefined); // reported by the first call that waits on it
+        ? [
+            'PRAGMA journal_mode = WAL',
+            `PRAGMA synchronous = ${SYNCHRONOUS[options.durability ?? DEFAULT_DURABILITY]}`,
+          ]
+        : [];
     super({
       adapter: ADAPTER,
-      executor: new LibsqlExecutor(client, ready, queueFor(clientUrl, local, memory)),
+      executor: new LibsqlExecutor(client, setup, queueFor(clientUrl, local, memory)),
       dialect: sqliteDialect,
       clock: options.clock,
       persistent: !memory,

@@ -60,6 +60,14 @@ class PgExecutor implements SqlExecutor {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect().catch((e: unknown) => Promise.reject(mapPgError(ADAPTER, e)));
+    // The pool's 'error' listener covers idle clients only: a checked-out client that loses
+    // its server emits 'error' on itself, which unheard would crash the process. The query
+    // in flight rejects on its own (UNAVAILABLE); the client is destroyed, not pooled.
+    let lost: unknown;
+    const onError = (e: unknown) => {
+      lost = e;
+    };
+    client.on('error', onError);
     const tx: SqlExecutor = {
       run: (sql, params) => this.#run(client, sql, params),
       get: (sql, params) => this.#get(client, sql, params),
@@ -80,7 +88,12 @@ class PgExecutor implements SqlExecutor {
       });
       throw e;
     } finally {
-      client.release(broken instanceof Error ? broken : undefined);
+      const reason = lost ?? broken;
+      // A destroyed client keeps the listener: its socket may still report the loss later.
+      if (reason === undefined) client.off('error', onError);
+      client.release(
+        reason === undefined ? undefined : reason instanceof Error ? reason : new Error(String(reason)),
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
+import { redactError, redactSecrets } from '../contract/redact.js';
 import type { SqlValue } from '../core/executor.js';
 import { MIGRATION_LOG } from '../core/migrator.js';
 import type { SqlDialect } from '../core/sql-dialect.js';
@@ -234,6 +235,19 @@ export const sqliteDialect: SqlDialect = {
 };
 
 /**
+ * What an acknowledged write survives, one setting for every SQLite adapter (WAL mode):
+ * `normal` — a process crash (kill -9): the commit is in the WAL before the call
+ * resolves; an OS crash or power loss may undo the last commits (`synchronous=NORMAL`).
+ * `full` — also an OS crash or power loss: every commit waits for an fsync
+ * (`synchronous=FULL`).
+ */
+export type Durability = 'normal' | 'full';
+export const DEFAULT_DURABILITY: Durability = 'normal';
+export const SYNCHRONOUS: Record<Durability, 'NORMAL' | 'FULL'> = { normal: 'NORMAL', full: 'FULL' };
+/** How long a writer waits for another connection's lock before `UNAVAILABLE`. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
  * Maps a SQLite result code (`SQLITE_CONSTRAINT_FOREIGNKEY`, `SQLITE_BUSY`, ...) to the
  * contract's error codes; every SQLite driver funnels its errors through here.
  */
@@ -254,7 +268,9 @@ export function mapSqliteError(adapter: string, error: unknown): AgentStorageErr
   // better-sqlite3 puts the extended code in `code`; libsql puts it in `extendedCode`.
   const { code, extendedCode } = (error ?? {}) as { code?: unknown; extendedCode?: unknown };
   const text = typeof extendedCode === 'string' ? extendedCode : typeof code === 'string' ? code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  // A driver's message may quote the URL it was given (libsql: `https://user:token@…`).
+  redactError(error);
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   return new AgentStorageError(sqliteErrorCode(text), `${text ?? 'error'}: ${message}`, {
     adapter,
     cause: error,
