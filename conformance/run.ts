@@ -1,6 +1,6 @@
-import type { AgentStorage } from '../src/contract/storage.js';
+import type { AgentStorage, Capabilities } from '../src/contract/storage.js';
 import { T0 } from './fixtures.js';
-import { requirements as allRequirements } from './requirements/index.js';
+import { requirements as allRequirements, faultRequirements } from './requirements/index.js';
 import type {
   ConformanceReport,
   ConformanceTarget,
@@ -24,6 +24,22 @@ export interface RunOptions {
   seed?: number | undefined;
   /** Random runs per property-based requirement. Default: `AGENT_STORAGE_RUNS`, else the requirement's own. */
   runs?: number | undefined;
+  /**
+   * Also run the fault tier (`faults.*`: killed writers, full disks, held locks, dropped
+   * connections) on a target with `faults` hooks. `true`, or the number of crash trials
+   * (default 30). Off by default: it spawns processes and takes tens of seconds.
+   */
+  faults?: boolean | { crashTrials?: number } | undefined;
+}
+
+/** Crash trials when the caller asks for the fault tier without saying how many. */
+export const DEFAULT_CRASH_TRIALS = 30;
+
+/** Settings that reach each requirement besides its store. */
+export interface RunSettings {
+  seed: number;
+  runs: number | undefined;
+  crashTrials: number;
 }
 
 function makeClock(): TestClock {
@@ -39,7 +55,14 @@ function missing(
   if (need === 'inspect' && !target.inspect)
     return { status: 'skipped', reason: 'the target has no inspect hooks' };
   if (need === 'reopen' && !target.reopen) return { status: 'skipped', reason: 'the target has no reopen()' };
-  if (need !== 'inspect' && need !== 'reopen' && store.capabilities[need] !== true) {
+  if (need.startsWith('faults.')) {
+    const hook = need.slice('faults.'.length) as keyof NonNullable<ConformanceTarget['faults']>;
+    // What the target does not offer is not applicable: a server has no files, a file no server.
+    if (target.faults === undefined) return { status: 'skipped', reason: 'the target has no faults hooks' };
+    if (!target.faults[hook]) return { status: 'not-applicable', reason: `the target has no faults.${hook}` };
+    return undefined;
+  }
+  if (need !== 'inspect' && need !== 'reopen' && store.capabilities[need as keyof Capabilities] !== true) {
     return { status: 'not-applicable', reason: `the adapter does not declare capabilities.${need}` };
   }
   return undefined;
@@ -61,19 +84,27 @@ export function resolveRuns(runs?: number): number | undefined {
   return process.env.AGENT_STORAGE_RUNS && Number.isSafeInteger(env) && env > 0 ? env : undefined;
 }
 
+/** The crash-trial count `faults` asks for; 0 when the fault tier is off. */
+export function resolveCrashTrials(faults: RunOptions['faults']): number {
+  if (faults === undefined || faults === false) return 0;
+  return faults === true ? DEFAULT_CRASH_TRIALS : (faults.crashTrials ?? DEFAULT_CRASH_TRIALS);
+}
+
 /** Runs one requirement against a fresh store of `target`; never throws. */
 export async function runRequirement(
   target: ConformanceTarget,
   requirement: Requirement,
-  random: { seed: number; runs: number | undefined } = { seed: resolveSeed(), runs: resolveRuns() },
+  settings: Partial<RunSettings> = {},
 ): Promise<RequirementResult> {
   const started = performance.now();
+  const details: Record<string, number> = {};
   const result = (status: RequirementResult['status'], message?: string): RequirementResult => ({
     id: requirement.id,
     title: requirement.title,
     status,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     ...(message === undefined ? {} : { message }),
+    ...(Object.keys(details).length === 0 ? {} : { details }),
   });
   const clock = makeClock();
   const opened: AgentStorage[] = [];
@@ -94,8 +125,12 @@ export async function runRequirement(
         opened.push(again);
         return again;
       },
-      seed: random.seed,
-      runs: random.runs,
+      seed: settings.seed ?? resolveSeed(),
+      runs: settings.runs ?? resolveRuns(),
+      crashTrials: settings.crashTrials || DEFAULT_CRASH_TRIALS,
+      tally(counts) {
+        for (const [key, n] of Object.entries(counts)) details[key] = (details[key] ?? 0) + n;
+      },
     });
     for (const s of opened.splice(0)) await s.close();
     return result('passed');
@@ -117,10 +152,16 @@ export async function runConformance(
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const grep = options.grep;
-  const selected = (options.requirements ?? allRequirements).filter((r) =>
+  const crashTrials = resolveCrashTrials(options.faults);
+  const pool = options.requirements ?? [...allRequirements, ...(crashTrials > 0 ? faultRequirements : [])];
+  const selected = pool.filter((r) =>
     grep === undefined ? true : typeof grep === 'string' ? r.id.includes(grep) : grep.test(r.id),
   );
-  const random = { seed: resolveSeed(options.seed), runs: resolveRuns(options.runs) };
+  const random: RunSettings = {
+    seed: resolveSeed(options.seed),
+    runs: resolveRuns(options.runs),
+    crashTrials,
+  };
   const results: RequirementResult[] = [];
   let capabilities: Record<string, unknown> = {};
   let adapter = target.name;

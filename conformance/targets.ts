@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AgentStorage } from '../src/contract/storage.js';
 import type { SqlAgentStorage } from '../src/core/sql-storage.js';
 import { createStorage } from '../src/create-storage.js';
@@ -10,6 +11,17 @@ import type { ConformanceTarget, InspectableTable } from './types.js';
  * Conformance targets for the built-in adapters, each on scratch storage it creates and
  * removes itself: the suite never touches a user's database.
  */
+
+/** The module the fault tier's writers open stores with (`createStorage({ url })`), as source or as built. */
+const CREATE_STORAGE = fileURLToPath(
+  new URL(`../src/create-storage${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
+
+/**
+ * Writers spawned by the fault tier give up on a held lock after this long: long enough for
+ * four writers to queue, short enough for `faults.lock-held` to see the lock.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 1000;
 
 export function memoryTarget(): ConformanceTarget {
   return {
@@ -91,8 +103,15 @@ const sqliteInspector = sqlInspector({
   tighten: 'PRAGMA ignore_check_constraints = OFF',
 });
 
-/** A SQLite adapter on files in a fresh temporary folder; `url` turns a file path into the adapter's URL. */
-function sqliteFileTarget(name: string, url: (path: string) => string): ConformanceTarget {
+/**
+ * A SQLite adapter on files in a fresh temporary folder; `url` turns a file path into the
+ * adapter's URL, `lock` takes a file's write lock from another connection (fault tier).
+ */
+function sqliteFileTarget(
+  name: string,
+  url: (path: string) => string,
+  lock: (path: string) => Promise<() => Promise<void>>,
+): ConformanceTarget {
   const dir = mkdtempSync(join(tmpdir(), `agent-storage-${name}-`));
   const paths = new WeakMap<AgentStorage, string>();
   let n = 0;
@@ -106,6 +125,19 @@ function sqliteFileTarget(name: string, url: (path: string) => string): Conforma
     create: ({ clock }) => open(join(dir, `store-${++n}.db`), clock),
     reopen: (store, { clock }) => open(paths.get(store) as string, clock),
     inspect: sqliteInspector,
+    faults: {
+      spawn: (store) => ({
+        module: CREATE_STORAGE,
+        export: 'createStorage',
+        options: { url: `${url(paths.get(store) as string)}?busyTimeoutMs=${WRITER_BUSY_TIMEOUT_MS}` },
+      }),
+      files: (store) => {
+        const path = paths.get(store) as string;
+        return [path, `${path}-wal`, `${path}-shm`];
+      },
+      multiProcess: true,
+      holdWriteLock: (store) => lock(paths.get(store) as string),
+    },
     async teardown() {
       rmSync(dir, { recursive: true, force: true });
     },
@@ -114,12 +146,36 @@ function sqliteFileTarget(name: string, url: (path: string) => string): Conforma
 
 /** better-sqlite3 on files in a fresh temporary folder. */
 export function sqliteTarget(): ConformanceTarget {
-  return sqliteFileTarget('sqlite', (path) => `sqlite:${path}`);
+  return sqliteFileTarget(
+    'sqlite',
+    (path) => `sqlite:${path}`,
+    async (path) => {
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path, { timeout: 10_000 });
+      db.exec('BEGIN IMMEDIATE');
+      return async () => {
+        db.exec('COMMIT');
+        db.close();
+      };
+    },
+  );
 }
 
 /** @libsql/client on local files in a fresh temporary folder. */
 export function libsqlTarget(): ConformanceTarget {
-  return sqliteFileTarget('libsql', (path) => `libsql:${path}`);
+  return sqliteFileTarget(
+    'libsql',
+    (path) => `libsql:${path}`,
+    async (path) => {
+      const { createClient } = await import('@libsql/client');
+      const client = createClient({ url: `file:${path}`, timeout: 10_000 });
+      const tx = await client.transaction('write');
+      return async () => {
+        await tx.commit();
+        client.close();
+      };
+    },
+  );
 }
 
 /**
@@ -130,12 +186,29 @@ export function postgresTarget(url: string): ConformanceTarget {
   const prefix = `agent_storage_test_${process.pid}_${Date.now().toString(36)}`;
   const schemas = new WeakMap<AgentStorage, string>();
   const created: string[] = [];
-  const open = async (schema: string, clock: () => number) => {
+  // The fault tier's writers connect under this name, so dropping "their" connections
+  // never touches another test's.
+  const writers = `${prefix}_writer`;
+  const urlFor = (schema: string, applicationName?: string) => {
     const withSchema = new URL(url);
     withSchema.searchParams.set('schema', schema);
-    const store = await createStorage({ url: withSchema.toString(), clock });
+    if (applicationName) withSchema.searchParams.set('application_name', applicationName);
+    return withSchema.toString();
+  };
+  const open = async (schema: string, clock: () => number) => {
+    const store = await createStorage({ url: urlFor(schema), clock });
     schemas.set(store, schema);
     return store;
+  };
+  const admin = async <T>(fn: (client: import('pg').Client) => Promise<T>): Promise<T> => {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
   };
   return {
     name: 'postgres',
@@ -145,6 +218,21 @@ export function postgresTarget(url: string): ConformanceTarget {
       return open(schema, clock);
     },
     reopen: (store, { clock }) => open(schemas.get(store) as string, clock),
+    faults: {
+      spawn: (store) => ({
+        module: CREATE_STORAGE,
+        export: 'createStorage',
+        options: { url: urlFor(schemas.get(store) as string, writers) },
+      }),
+      multiProcess: true,
+      dropConnections: () =>
+        admin(async (c) => {
+          await c.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+            [writers],
+          );
+        }),
+    },
     inspect: sqlInspector({
       table: (name, store) => `"${schemas.get(store)}".${name}`,
       update: (table, column) => `UPDATE ${table} SET ${column} = $1 WHERE id = $2::bigint`,
@@ -156,14 +244,9 @@ export function postgresTarget(url: string): ConformanceTarget {
       tighten: null,
     }),
     async teardown() {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
+      await admin(async (client) => {
         for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await client.end();
-      }
+      });
     },
   };
 }
@@ -204,6 +287,11 @@ export function postgresScratchTarget(url: string): ConformanceTarget {
       rowCounts: async (store) => (await ready()).inspect?.rowCounts(store) as never,
       writeRaw: async (store, table, id, column, value) =>
         (await ready()).inspect?.writeRaw(store, table, id, column, value),
+    },
+    faults: {
+      spawn: async (store) => (await ready()).faults?.spawn(store) as never,
+      multiProcess: true,
+      dropConnections: async (store) => (await ready()).faults?.dropConnections?.(store),
     },
     async teardown() {
       if (!inner) return;

@@ -1,4 +1,5 @@
 import type { AgentStorage, Capabilities } from '../src/contract/storage.js';
+import type { JsonValue } from '../src/contract/types.js';
 
 /** Tables the suite may count or damage through `ConformanceTarget.inspect`. */
 export type InspectableTable = 'agent_sessions' | 'agent_messages' | 'agent_tool_calls';
@@ -38,8 +39,51 @@ export interface ConformanceTarget {
       value: string | null,
     ): Promise<void>;
   };
+  /**
+   * Optional, for persistent adapters: what the fault tier (`faults.*`, run with
+   * `faults: true`) needs to put the adapter's writers in other processes and to fault them.
+   */
+  faults?: FaultHooks;
   /** Called once after the whole run (drop scratch databases, remove files). */
   teardown?(): Promise<void>;
+}
+
+/**
+ * How a child process opens a store over the same data as a store of the suite: the child
+ * imports `module` and calls its export with `options`, which must resolve to an
+ * `AgentStorage`. A `.ts` module is loaded through tsx.
+ */
+export interface SpawnSpec {
+  /** Absolute path or `file:` URL of an ES module. */
+  module: string;
+  /** The export to call. Default `open`. */
+  export?: string;
+  /** Passed to that function; must survive JSON. */
+  options: JsonValue;
+}
+
+/** What the fault tier may do to a target's stores. Each hook enables the requirements that need it. */
+export interface FaultHooks {
+  /** How a writer in another process opens `store`'s data (`faults.*` need it). */
+  spawn(store: AgentStorage): SpawnSpec | Promise<SpawnSpec>;
+  /**
+   * The files `store` keeps its data in (database, journal): a file-backed store. Enables
+   * `faults.commit-failure`, which runs writers under a file-size limit just above them.
+   */
+  files?(store: AgentStorage): string[] | Promise<string[]>;
+  /** Several processes may write one store at once (`faults.multi-process`). */
+  multiProcess?: boolean;
+  /**
+   * Takes the store's write lock from outside the writers and holds it until the returned
+   * function is called (`faults.lock-held`). Writers spawned with `spawn` must give up on
+   * a held lock within a second or two.
+   */
+  holdWriteLock?(store: AgentStorage): Promise<() => Promise<void>>;
+  /**
+   * Cuts every connection the writers spawned for `store` have to its server, as a server
+   * restart or a network fault would (`faults.connection-loss`). Server targets only.
+   */
+  dropConnections?(store: AgentStorage): Promise<void>;
 }
 
 /** A controllable clock handed to each store. */
@@ -59,10 +103,22 @@ export interface RequirementContext {
   seed: number;
   /** Random runs a randomised requirement should make; `undefined`: its own default. */
   runs: number | undefined;
+  /** Crash trials per fault requirement that kills writers (`faults.crash`). */
+  crashTrials: number;
+  /** Adds counts to the result (`trials`, `acknowledged`, `lost`, ...), for reports. */
+  tally(counts: Record<string, number>): void;
 }
 
-/** A hook of the target, or a capability flag the adapter must declare. */
-export type Need = 'inspect' | 'reopen' | keyof Capabilities;
+/** A hook of the target (`faults.*` ones from `target.faults`), or a capability flag the adapter must declare. */
+export type Need =
+  | 'inspect'
+  | 'reopen'
+  | 'faults.spawn'
+  | 'faults.files'
+  | 'faults.multiProcess'
+  | 'faults.holdWriteLock'
+  | 'faults.dropConnections'
+  | keyof Capabilities;
 
 export interface Requirement {
   /** Stable id, e.g. `session.update-unknown`. */
@@ -84,6 +140,8 @@ export interface RequirementResult {
   durationMs: number;
   /** For failures: what went wrong. Otherwise: which capability or hook was missing. */
   message?: string;
+  /** Counts a requirement reports (the fault tier: `trials`, `acknowledged`, `lost`, ...). */
+  details?: Record<string, number>;
 }
 
 export interface ConformanceReport {

@@ -1,6 +1,6 @@
 import { afterAll, describe, it } from 'vitest';
-import { requirements as allRequirements } from './requirements/index.js';
-import { runRequirement } from './run.js';
+import { requirements as allRequirements, faultRequirements } from './requirements/index.js';
+import { type RunOptions, resolveCrashTrials, runRequirement } from './run.js';
 import type { ConformanceTarget, Requirement } from './types.js';
 
 /**
@@ -16,15 +16,22 @@ import type { ConformanceTarget, Requirement } from './types.js';
  */
 export function describeConformance(
   target: ConformanceTarget,
-  options: { requirements?: readonly Requirement[] } = {},
+  options: Pick<RunOptions, 'faults'> & { requirements?: readonly Requirement[] } = {},
 ): void {
+  const crashTrials = resolveCrashTrials(options.faults);
+  const selected = options.requirements ?? [
+    ...allRequirements,
+    ...(crashTrials > 0 ? faultRequirements : []),
+  ];
   describe(`AgentStorage conformance: ${target.name}`, () => {
     afterAll(async () => {
       await target.teardown?.();
     });
-    for (const requirement of options.requirements ?? allRequirements) {
-      it(`${requirement.id}: ${requirement.title}`, async (t) => {
-        const result = await runRequirement(target, requirement);
+    for (const requirement of selected) {
+      // The fault tier spawns processes and waits for them: no time limit a busy machine could break.
+      const limit = requirement.id.startsWith('faults.') ? { timeout: 0 } : {};
+      it(`${requirement.id}: ${requirement.title}`, limit, async (t) => {
+        const result = await runRequirement(target, requirement, { crashTrials });
         if (result.status === 'skipped') t.skip(result.message);
         if (result.status === 'failed') throw new Error(`${requirement.id} failed: ${result.message}`);
       });

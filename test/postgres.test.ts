@@ -7,7 +7,8 @@ import { postgresUrl } from './helpers/postgres.js';
 const url = await postgresUrl();
 
 if (url) {
-  describeConformance(postgresTarget(url));
+  // With the fault tier: writers killed, four at once, connections dropped mid-transaction.
+  describeConformance(postgresTarget(url), { faults: { crashTrials: 6 } });
 } else {
   describe.skip('postgres conformance: NO SERVER ANSWERED, NOT RUN', () => {
     it('runs the whole suite against Postgres');

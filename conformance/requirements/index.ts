@@ -1,5 +1,6 @@
 import type { Requirement } from '../types.js';
 import { extensionRequirements } from './extensions.js';
+import { faultRequirements } from './faults.js';
 import { lifecycleRequirements } from './lifecycle.js';
 import { messageRequirements } from './messages.js';
 import { modelRequirements } from './model.js';
@@ -17,3 +18,9 @@ export const requirements: readonly Requirement[] = [
   ...extensionRequirements,
   ...modelRequirements,
 ];
+
+/**
+ * The fault tier (`faults.*`): writers in child processes, killed, starved of disk, locked
+ * out and cut off. Run only when asked (`faults: true`, `agent-storage verify --faults`).
+ */
+export { faultRequirements };

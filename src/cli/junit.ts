@@ -31,9 +31,15 @@ export function toJUnit(reports: readonly ConformanceReport[]): string {
   const suites = reports.map((r) => {
     const cases = r.results.map((x) => {
       const open = `    <testcase classname="${xml(`agent-storage.${r.target}`)}" name="${xml(`${x.id}: ${x.title}`)}" time="${(x.durationMs / 1000).toFixed(3)}"`;
-      if (x.status === 'passed') return `${open}/>`;
+      const counts =
+        x.details === undefined
+          ? ''
+          : `\n      <properties>${Object.entries(x.details)
+              .map(([k, v]) => `<property name="${xml(k)}" value="${v}"/>`)
+              .join('')}</properties>`;
+      if (x.status === 'passed') return counts === '' ? `${open}/>` : `${open}>${counts}\n    </testcase>`;
       if (x.status === 'failed') {
-        return `${open}>\n      <failure message="${xml((x.message ?? '').slice(0, 500))}">${xml(x.message ?? '')}</failure>\n    </testcase>`;
+        return `${open}>${counts}\n      <failure message="${xml((x.message ?? '').slice(0, 500))}">${xml(x.message ?? '')}</failure>\n    </testcase>`;
       }
       return `${open}>\n      <skipped message="${xml(`${x.status}: ${x.message ?? ''}`)}"/>\n    </testcase>`;
     });

@@ -34,6 +34,18 @@ export function formatTable(reports: readonly ConformanceReport[]): string {
   const failures = reports.flatMap((r) =>
     r.results.filter((x) => x.status === 'failed').map((x) => `  ${r.target} ${x.id}: ${x.message}`),
   );
+  // Requirements that count what they did (the fault tier): the counts, so "0 lost" is visible, not implied.
+  const counted = reports.flatMap((r) =>
+    r.results
+      .filter((x) => x.details !== undefined)
+      .map(
+        (x) =>
+          `  ${r.target} ${x.id}: ${Object.entries(x.details ?? {})
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+      ),
+  );
+  if (counted.length > 0) lines.push('', 'Counts:', ...counted);
   if (failures.length > 0) lines.push('', 'Failures:', ...failures);
   return lines.join('\n');
 }

@@ -24,6 +24,8 @@ export interface VerifyOptions {
   junit: string | undefined;
   seed: number | undefined;
   runs: number | undefined;
+  /** The fault tier, with its crash-trial count; `false`: not run. */
+  faults: false | { crashTrials: number };
 }
 
 const PROGRESS = { passed: '.', failed: 'F', skipped: 's', 'not-applicable': '-' } as const;
@@ -80,6 +82,7 @@ export async function verify(options: VerifyOptions): Promise<number> {
       grep: options.grep,
       seed: options.seed,
       runs: options.runs,
+      faults: options.faults,
       onResult: (r) => process.stderr.write(PROGRESS[r.status]),
     });
     process.stderr.write(

@@ -1,0 +1,149 @@
+/**
+ * Deliberately broken adapters for the fault tier, as modules a writer process opens
+ * (`SpawnSpec`): each breaks "acknowledged means stored" the way real adapters have.
+ * The self-test (test/fault-mutants.test.ts) expects the tier to catch each one.
+ */
+import Database from 'better-sqlite3';
+import { SqliteAgentStorage } from '../../src/adapters/better-sqlite3.js';
+import { AgentStorageError } from '../../src/contract/errors.js';
+import type { AgentStorage } from '../../src/contract/storage.js';
+import { createStorage } from '../../src/create-storage.js';
+
+/** Overrides some methods of `inner`; the rest pass through. */
+function wrap(inner: AgentStorage, patch: Partial<AgentStorage>): AgentStorage {
+  return new Proxy(inner, {
+    get(target, key) {
+      if (key in patch) return patch[key as keyof AgentStorage];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Group commit done wrong: writes run inside a transaction that commits every 200 ms, and
+ * each call resolves as soon as its statement ran. A writer killed between two commits
+ * loses writes it acknowledged. (Batches, which need their own transaction, fail.)
+ */
+export async function acknowledgesBeforeCommit(options: { path: string }): Promise<AgentStorage> {
+  const db = new Database(options.path, { timeout: 1000 });
+  db.pragma('journal_mode = WAL');
+  const store = new SqliteAgentStorage(db);
+  db.exec('BEGIN IMMEDIATE');
+  const timer = setInterval(() => {
+    db.exec('COMMIT');
+    db.exec('BEGIN IMMEDIATE');
+  }, 200);
+  return wrap(store, {
+    async close() {
+      clearInterval(timer);
+      if (db.inTransaction) db.exec('COMMIT');
+      await store.close();
+      db.close();
+    },
+  });
+}
+
+/**
+ * Reports success when a write could not be committed: a create that fails with
+ * UNAVAILABLE (disk full, I/O error) resolves with an id anyway.
+ */
+export async function swallowsCommitErrors(options: { url: string }): Promise<AgentStorage> {
+  const store = await createStorage(options.url);
+  let fake = 1_000_000_000;
+  const swallow =
+    <A extends unknown[]>(fn: (...args: A) => Promise<string>) =>
+    async (...args: A): Promise<string> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        if (e instanceof AgentStorageError && e.code === 'UNAVAILABLE') return String(fake++);
+        throw e;
+      }
+    };
+  return wrap(store, {
+    createSession: swallow((s) => store.createSession(s)),
+    createMessage: swallow((m) => store.createMessage(m)),
+    createToolCall: swallow((t) => store.createToolCall(t)),
+  });
+}
+
+/**
+ * Deaf to a checked-out connection's errors: the pool's clients never get the kit's
+ * `error` listener, so a server that drops a connection inside a transaction crashes
+ * the process instead of failing one call with UNAVAILABLE.
+ */
+export async function deafToLostConnections(options: {
+  connectionString: string;
+  schema: string;
+}): Promise<AgentStorage> {
+  const { default: pg } = await import('pg');
+  const { PostgresAgentStorage } = await import('../../src/adapters/postgres.js');
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
+  pool.on('error', () => undefined);
+  // Only the promise form, which the kit's transactions use; pool.query passes a callback.
+  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<import('pg').PoolClient>;
+  (pool as unknown as { connect: (callback?: unknown) => unknown }).connect = (callback?: unknown) =>
+    callback === undefined ? deaf() : connect(callback);
+  const deaf = async () => {
+    const client = await connect();
+    const on = client.on.bind(client) as (event: string, listener: (...args: unknown[]) => void) => unknown;
+    client.on = ((event: string, listener: (...args: unknown[]) => void) =>
+      event === 'error' ? client : on(event, listener)) as typeof client.on;
+    return client;
+  };
+  const store = new PostgresAgentStorage(pool, { schema: options.schema });
+  await store.migrate();
+  return wrap(store, {
+    async close() {
+      await store.close();
+      await pool.end();
+    },
+  });
+}
+
+/**
+ * Keeps using a connection after a failed statement: the libsql adapter without its
+ * reconnect. @libsql/client leaves a statement that hit SQLITE_BUSY unfinished, and every
+ * later write on that connection resolves without being committed.
+ */
+export async function reusesBrokenConnection(options: { url: string }): Promise<AgentStorage> {
+  const { createClient } = await import('@libsql/client');
+  const { SqlAgentStorage } = await import('../../src/core/sql-storage.js');
+  const { mapSqliteError, sqliteDialect } = await import('../../src/dialects/sqlite.js');
+  const [path, query] = options.url.slice('libsql:'.length).split('?') as [string, string | undefined];
+  const timeout = Number(new URLSearchParams(query ?? '').get('busyTimeoutMs') ?? 5000);
+  const client = createClient({ url: `file:${path}`, intMode: 'number', timeout, concurrency: 1 });
+  const call = async <T>(fn: () => Promise<T>) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapSqliteError('libsql', e);
+    }
+  };
+  type Executor = import('../../src/core/executor.js').SqlExecutor;
+  const on = (target: Pick<import('@libsql/client').Client, 'execute' | 'executeMultiple'>): Executor => ({
+    run: async (sql, args) => (await call(() => target.execute({ sql, args: args as never }))).rowsAffected,
+    get: async (sql, args) =>
+      (await call(() => target.execute({ sql, args: args as never }))).rows[0] as never,
+    all: async (sql, args) => (await call(() => target.execute({ sql, args: args as never }))).rows as never,
+    exec: async (sql) => call(() => target.executeMultiple(sql)),
+    transaction: async (fn) => {
+      const tx = await call(() => client.transaction('write'));
+      try {
+        const result = await fn(on(tx));
+        await call(() => tx.commit());
+        return result;
+      } finally {
+        tx.close();
+      }
+    },
+    close: async () => client.close(),
+  });
+  return new SqlAgentStorage({
+    adapter: 'libsql',
+    executor: on(client),
+    dialect: sqliteDialect,
+    persistent: true,
+  });
+}
