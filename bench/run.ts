@@ -11,6 +11,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type DurabilityResult, durabilityCost } from './durability.js';
 import { type Budget, type Comparison, compare, fullGc, type HeapUse, heapUse } from './harness.js';
 import {
   FLAT_LIMIT,
@@ -20,7 +21,7 @@ import {
   messageGrowth,
   sessionGrowth,
 } from './memory.js';
-import { OPERATIONS, type Operation, SIZES, type Sizes, skipReason } from './operations.js';
+import { OPERATIONS, type Operation, SIZES, type Sizes, skipReason, targetOf } from './operations.js';
 import { sqlDrift } from './raw/sql.js';
 import {
   DEFAULT_POSTGRES_URL,
@@ -207,6 +208,14 @@ function growthVerdict(g: GrowthResult): string {
   );
 }
 
+function durabilityLine(d: DurabilityResult): string {
+  return (
+    `${d.adapter}: durability=full appends at ${d.ratio.toFixed(2)}× the rate of normal ` +
+    `[${d.ratioInterval[0].toFixed(2)}–${d.ratioInterval[1].toFixed(2)}] ` +
+    `(${fmtOps(d.full.opsPerSec)} vs ${fmtOps(d.normal.opsPerSec)} appends/s)`
+  );
+}
+
 /**
  * `opened.close`, run once whether the work ends or Ctrl-C arrives while calls are in
  * flight (the interrupt handler calls it too); the caller clears `interrupted` when done.
@@ -285,18 +294,19 @@ async function runTarget(
         : undefined;
       fullGc();
       const c = await compare(prepared.kit, prepared.raw, budget);
+      const goal = targetOf(op, target.name);
       const result: Result = {
         adapter: target.name,
         operation: op.id,
         title,
         kind: op.kind,
-        target: op.target,
+        target: goal,
         kit: c.kit,
         raw: c.raw,
         ratio: c.ratio,
         ratioInterval: [c.ratioLow, c.ratioHigh],
-        met: c.ratio >= op.target,
-        verdict: c.ratioLow >= op.target ? 'met' : c.ratioHigh < op.target ? 'missed' : 'within noise',
+        met: c.ratio >= goal,
+        verdict: c.ratioLow >= goal ? 'met' : c.ratioHigh < goal ? 'missed' : 'within noise',
         rounds: c.rounds,
         perRound: c.perRound,
         ...(heap === undefined ? {} : { heap }),
@@ -305,7 +315,7 @@ async function runTarget(
       console.log(
         `  ${title}: kit ${fmtOps(c.kit.opsPerSec)} ops/s, raw ${fmtOps(c.raw.opsPerSec)} ops/s, ` +
           `kit/raw ${c.ratio.toFixed(2)}× [${c.ratioLow.toFixed(2)}–${c.ratioHigh.toFixed(2)}] ` +
-          `(target ≥ ${op.target}×: ${verdictText(result)}); ` +
+          `(target ≥ ${goal}×: ${verdictText(result)}); ` +
           `${c.kit.ops} calls per side in ${c.rounds} rounds`,
       );
       if (heap) {
@@ -353,7 +363,10 @@ async function main(): Promise<void> {
   const checks = (Object.keys(GROWTH_CHECKS) as GrowthCheck[]).filter(
     (id) => args.ops.length === 0 || args.ops.includes(id),
   );
-  const unknown = args.ops.filter((id) => !ops.some((o) => o.id === id) && !(id in GROWTH_CHECKS));
+  const durability = args.ops.length === 0 || args.ops.includes('durability');
+  const unknown = args.ops.filter(
+    (id) => !ops.some((o) => o.id === id) && !(id in GROWTH_CHECKS) && id !== 'durability',
+  );
   if (unknown.length > 0) throw new Error(`unknown --op ${unknown.join(', ')}`);
   const wanted = (name: string) => args.adapters.length === 0 || args.adapters.includes(name);
   const targets: Target[] = [sqliteTarget, libsqlTarget].filter((t) => wanted(t.name));
@@ -384,10 +397,16 @@ async function main(): Promise<void> {
   });
   const results: Result[] = [];
   const growth: GrowthResult[] = [];
+  const durabilities: DurabilityResult[] = [];
   try {
     for (const target of targets) {
       await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
       await runGrowth(target, dir, checks, mode, growth);
+      if (durability && (target.name === 'sqlite' || target.name === 'libsql')) {
+        const d = await durabilityCost(target.name, dir, budget);
+        durabilities.push(d);
+        console.log(`  durability: ${durabilityLine(d)}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -413,6 +432,19 @@ async function main(): Promise<void> {
     );
     console.log(growthTable(growth));
     for (const g of growth) console.log(`- ${growthVerdict(g)}`);
+  }
+  if (durabilities.length > 0) {
+    console.log('\nWhat durability=full costs (single appends, one at a time, alternating with normal):\n');
+    console.log(
+      table([
+        ['adapter', 'setting', 'appends/s', 'p50 ms', 'p99 ms'],
+        ...durabilities.flatMap((d) => [
+          [d.adapter, 'normal', fmtOps(d.normal.opsPerSec), fmtMs(d.normal.p50Ms), fmtMs(d.normal.p99Ms)],
+          [d.adapter, 'full', fmtOps(d.full.opsPerSec), fmtMs(d.full.p50Ms), fmtMs(d.full.p99Ms)],
+        ]),
+      ]),
+    );
+    for (const d of durabilities) console.log(`- ${durabilityLine(d)}`);
   }
   const missed = results.filter((r) => !r.met);
   const notFlat = growth.filter((g) => !g.flat);
@@ -450,6 +482,7 @@ async function main(): Promise<void> {
       sqlDrift: drift,
       results,
       memoryGrowth: growth,
+      durability: durabilities,
       skipped,
     };
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

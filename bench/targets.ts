@@ -51,8 +51,8 @@ export const sqliteTarget: Target = {
 
 export const libsqlTarget: Target = {
   name: 'libsql',
-  note: '@libsql/client on a local file: async client, synchronous=FULL per connection; or a libSQL server',
-  rawDriver: '@libsql/client execute (default intMode, WAL)',
+  note: '@libsql/client on a local file: async client, one connection, WAL, synchronous=NORMAL; or a libSQL server',
+  rawDriver: '@libsql/client execute (default intMode, one connection, WAL, synchronous=NORMAL)',
   async open(dir) {
     const { openRawLibsql } = await import('./raw/libsql.js');
     const kitPath = join(dir, 'kit-libsql.db');

@@ -39,12 +39,15 @@ const session = (r: Row): RawSession => ({
 
 /**
  * @libsql/client used directly on a local file: `client.execute` with the kit's SQL, the
- * client's default `intMode` ('number'), WAL as the kit sets it, rows mapped by hand.
+ * client's default `intMode` ('number'), one connection in WAL with synchronous=NORMAL as the
+ * kit sets it, rows mapped by hand.
  */
 export async function openRawLibsql(path: string): Promise<RawStore> {
   const { createClient } = await import('@libsql/client');
-  const client = createClient({ url: `file:${path}`, timeout: 5000 });
+  // Set up as the kit sets up a local file: one connection, WAL, synchronous=NORMAL.
+  const client = createClient({ url: `file:${path}`, timeout: 5000, concurrency: 1 });
   await client.execute('PRAGMA journal_mode = WAL');
+  await client.execute('PRAGMA synchronous = NORMAL');
 
   const bulk = async (count: number, statement: (i: number) => InStatement) => {
     for (let start = 0; start < count; start += SEED_CHUNK) {

@@ -43,7 +43,7 @@ export function encodeJson(value: unknown): string {
 }
 
 /**
- * A copy of `v` made of fresh arrays and null-prototype objects, or `SLOW` when `v` is not
+ * A copy of `v` made of fresh arrays and plain objects, or `SLOW` when `v` is not
  * JSON that JSON.stringify writes exactly: finite numbers but no -0, plain objects and
  * dense arrays without extra properties, no cycles, nesting within MAX_JSON_DEPTH.
  * (A plain object cannot hold a toJSON function: functions fail the walk.)
@@ -78,7 +78,9 @@ function plainCopy(v: unknown, depth: number, ancestors: object[]): unknown {
             (proto === Object.prototype || proto === null) &&
             Object.getOwnPropertySymbols(v).length === 0
           ) {
-            const copy: Record<string, unknown> = Object.create(null);
+            // A literal, not Object.create(null): V8 keeps it in fast mode, which JSON.stringify
+            // reads several times faster. Only a `__proto__` key needs defining, not assigning.
+            const copy: Record<string, unknown> = {};
             let ok = true;
             for (const key of Object.keys(v)) {
               const item = plainCopy((v as Record<string, unknown>)[key], depth + 1, ancestors);
@@ -86,7 +88,8 @@ function plainCopy(v: unknown, depth: number, ancestors: object[]): unknown {
                 ok = false;
                 break;
               }
-              copy[key] = item;
+              if (key === '__proto__') define(copy, key, item);
+              else copy[key] = item;
             }
             if (ok) out = copy;
           }
@@ -100,6 +103,10 @@ function plainCopy(v: unknown, depth: number, ancestors: object[]): unknown {
     default:
       return SLOW;
   }
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The exact encoder: writes -0 as "-0" and throws `JsonEncodeError` with the path of a non-JSON value. */

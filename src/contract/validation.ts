@@ -270,9 +270,15 @@ function requireObject(
   if (proto !== Object.prototype && proto !== null) {
     invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
   }
-  // Null prototype: a caller's own `__proto__` key stays a key (and is refused as unknown).
-  const snapshot: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(input)) snapshot[key] = readOnce(ctx, op, `${path}${key}`, input, key);
+  // A literal keeps V8's fast properties; a caller's own `__proto__` key is defined, not
+  // assigned, so it stays a key (and is refused as unknown) instead of setting the prototype.
+  const snapshot: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    const value = readOnce(ctx, op, `${path}${key}`, input, key);
+    if (key === '__proto__')
+      Object.defineProperty(snapshot, key, { value, enumerable: true, writable: true, configurable: true });
+    else snapshot[key] = value;
+  }
   return snapshot;
 }
 
