@@ -34,7 +34,7 @@ export interface ArbitraryOptions {
    */
   negativeZeroTimestamps?: boolean | undefined;
   /**
-   * The adapter declares capability `idempotency`: messages take a `clientKey`.
+   * The adapter declares capability `idempotency`: messages and tool calls take a `clientKey`.
    * (`checkModelBased` sets it from the adapter's capabilities.) Wins over
    * `capabilities.idempotency` when set.
    */
@@ -637,9 +637,12 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
       createdAt: timestampField(options, false),
       completedAt: timestampField(options, true),
       errorDetails: textField({ nullable: true }),
+      ...(options.idempotency
+        ? { clientKey: textField({ nonEmpty: true, nullable: true, fewKeys: true }) }
+        : {}),
     },
     required: ['sessionId', 'toolCallId', 'toolName', 'request'],
-    unknownKeys: ['tool_call_id', 'id', 'arguments', 'message_id', ...proto],
+    unknownKeys: ['tool_call_id', 'id', 'arguments', 'message_id', 'client_key', ...proto],
   };
   const newToolCall = inputArb(newToolCallShape);
 
@@ -770,7 +773,7 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
                 options.batchGuessedIds !== false,
               ),
             ),
-            'toolCallId',
+            'clientKey',
           );
           const list = (items: InputSpec[]): ListSpec | undefined =>
             items.length === 0 && omitEmpty ? undefined : { kind: 'list', items };

@@ -96,11 +96,25 @@ export type Step =
       clientKey: string | null;
       createdAt: number | null;
     }
-  | { op: 'createToolCall'; session: Which; toolCallId: string; request: number; linked: boolean }
+  | {
+      op: 'createToolCall';
+      session: Which;
+      toolCallId: string;
+      clientKey: string | null;
+      request: number;
+      linked: boolean;
+    }
   | { op: 'updateSession'; session: Which; status: SessionStatus }
   | { op: 'finish'; session: Which; from: SessionStatus; to: SessionStatus }
   | { op: 'updateToolCall'; status: ToolCallStatus }
-  | { op: 'appendBatch'; session: Which; keys: (string | null)[]; call: string | null }
+  | {
+      op: 'appendBatch';
+      session: Which;
+      keys: (string | null)[];
+      call: string | null;
+      /** The batch's tool call's clientKey (with idempotency). */
+      callKey: string | null;
+    }
   | { op: 'deleteSession'; session: Which }
   | { op: 'createQuestion'; session: Which; questionId: string }
   | { op: 'answer'; answer: string }
@@ -143,7 +157,7 @@ export function showStep(s: Step): string {
     case 'createMessage':
       return `createMessage(S${s.session}, ${JSON.stringify(s.content)}${s.clientKey === null ? '' : `, clientKey ${JSON.stringify(s.clientKey)}`}${s.createdAt === null ? '' : `, createdAt ${s.createdAt}`})`;
     case 'createToolCall':
-      return `createToolCall(S${s.session}, ${JSON.stringify(s.toolCallId)}, request ${s.request}${s.linked ? ', messageId M0' : ''})`;
+      return `createToolCall(S${s.session}, ${JSON.stringify(s.toolCallId)}${s.clientKey === null ? '' : `, clientKey ${JSON.stringify(s.clientKey)}`}, request ${s.request}${s.linked ? ', messageId M0' : ''})`;
     case 'updateSession':
       return `updateSession(S${s.session}, { status: ${s.status} })`;
     case 'finish':
@@ -151,7 +165,7 @@ export function showStep(s: Step): string {
     case 'updateToolCall':
       return `updateToolCall(C0, { status: ${s.status} })`;
     case 'appendBatch':
-      return `appendBatch(S${s.session}, messages ${render(s.keys)}${s.call === null ? '' : `, tool call ${JSON.stringify(s.call)} of messages[0]`})`;
+      return `appendBatch(S${s.session}, messages ${render(s.keys)}${s.call === null ? '' : `, tool call ${JSON.stringify(s.call)}${s.callKey === null ? '' : ` (clientKey ${JSON.stringify(s.callKey)})`} of messages[0]`})`;
     case 'deleteSession':
       return `deleteSession(S${s.session})`;
     case 'createQuestion':
@@ -194,6 +208,7 @@ function stepsArb(caps: ModelCapabilities): fc.Arbitrary<Step> {
         .record({
           session,
           toolCallId: fc.constantFrom('c1', 'c2'),
+          clientKey: key,
           request: fc.constantFrom(1, 2),
           linked: fc.boolean(),
         })
@@ -245,6 +260,7 @@ function stepsArb(caps: ModelCapabilities): fc.Arbitrary<Step> {
           session,
           keys: fc.uniqueArray(key, { minLength: 1, maxLength: 2, selector: (k) => k ?? Symbol() }),
           call: fc.option(fc.constantFrom('c1', 'c3'), { nil: null }),
+          callKey: key,
         })
         .map((r): Step => ({ op: 'appendBatch', ...r })),
     });
@@ -306,6 +322,7 @@ function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
       return api.createToolCall({
         sessionId,
         toolCallId: step.toolCallId,
+        ...(step.clientKey === null ? {} : { clientKey: step.clientKey }),
         toolName: 'tool',
         request: step.request,
         ...(step.linked && step.session === 0 ? { messageId: setup.message } : {}),
@@ -328,7 +345,14 @@ function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
           ? {}
           : {
               toolCalls: [
-                { sessionId, toolCallId: step.call, toolName: 'tool', request: 0, messageIndex: 0 },
+                {
+                  sessionId,
+                  toolCallId: step.call,
+                  ...(step.callKey === null ? {} : { clientKey: step.callKey }),
+                  toolName: 'tool',
+                  request: 0,
+                  messageIndex: 0,
+                },
               ],
             }),
       });

@@ -120,6 +120,8 @@ export interface ModelToolCall {
   createdAt: number;
   completedAt: number | null;
   errorDetails: string | null;
+  /** The caller's idempotency key, unique within the session, or `null`. */
+  clientKey: string | null;
 }
 
 export interface ModelQuestion {
@@ -176,6 +178,7 @@ export const TOOL_CALL_FIELDS = [
   'createdAt',
   'completedAt',
   'errorDetails',
+  'clientKey',
 ] as const;
 export const SESSION_MUTABLE = ['status', 'endedAt', 'result', 'error'] as const;
 export const TOOL_CALL_MUTABLE = [
@@ -323,8 +326,8 @@ export interface ModelOptions {
   capabilities?: 'all' | Partial<ModelCapabilities> | undefined;
   /**
    * Shorthand for `capabilities.idempotency` (wins over it when set): a create that repeats
-   * a message's `clientKey` (or a tool call's `toolCallId`) within its session returns the
-   * first id and writes nothing when the payload is the same, else rejects with CONFLICT.
+   * a message's or a tool call's `clientKey` within its session returns the first id and
+   * writes nothing when the payload is the same, else rejects with CONFLICT.
    * Without it, a `clientKey` is NOT_SUPPORTED (where the contract has them at all:
    * `CONTRACT_HAS_CLIENT_KEYS`).
    */
@@ -420,6 +423,10 @@ function readOnce<T>(value: T, seen = new Map<object, unknown>()): T {
       writable: true,
       configurable: true,
     });
+  }
+  // Symbol keys are kept (not read through): the checks refuse them where JSON is expected.
+  for (const symbol of Object.getOwnPropertySymbols(value)) {
+    Object.defineProperty(copy, symbol, Object.getOwnPropertyDescriptor(value, symbol) as PropertyDescriptor);
   }
   return copy as T;
 }
@@ -627,10 +634,12 @@ export class ReferenceModel {
     if (call.messageId !== null && !this.#isMessageOf(call.messageId, call.sessionId)) {
       throw notFound('createToolCall', `message ${JSON.stringify(call.messageId)} in that session`);
     }
-    const first = this.#sameKeyCall(call.sessionId, call.toolCallId);
+    if (call.clientKey !== null && !this.idempotency)
+      throw notSupported('createToolCall: clientKey', 'idempotency');
+    const first = this.#sameKeyCall(call.sessionId, call.clientKey);
     if (first !== undefined) {
       if (!sameCallPayload(first, call, call.messageId))
-        throw conflict('createToolCall', `a tool call with toolCallId ${JSON.stringify(call.toolCallId)}`);
+        throw conflict('createToolCall', `a tool call with clientKey ${JSON.stringify(call.clientKey)}`);
       return first.id;
     }
     return this.#insertToolCall(call, call.messageId);
@@ -705,7 +714,7 @@ export class ReferenceModel {
       ...this.#toolCallInput(c),
       messageIndex: (c as { messageIndex?: number }).messageIndex ?? null,
     }));
-    if (!this.idempotency && messages.some((m) => m.clientKey !== null)) {
+    if (!this.idempotency && [...messages, ...calls].some((x) => x.clientKey !== null)) {
       throw notSupported('appendBatch: clientKey', 'idempotency');
     }
 
@@ -738,16 +747,16 @@ export class ReferenceModel {
         faults.push(notFound('appendBatch', `message ${JSON.stringify(c.messageId)} in that session`));
         return;
       }
-      if (!this.idempotency) return;
-      const key = JSON.stringify([c.sessionId, c.toolCallId]);
-      const first = this.#sameKeyCall(c.sessionId, c.toolCallId);
+      if (!this.idempotency || c.clientKey === null) return;
+      const key = JSON.stringify([c.sessionId, c.clientKey]);
+      const first = this.#sameKeyCall(c.sessionId, c.clientKey);
       // A call pointing at a new message of this batch cannot be the stored one.
       const messageId = c.messageIndex === null ? c.messageId : (reused[c.messageIndex] ?? '<new message>');
       if (first === undefined && callKeys.has(key)) {
         // Two new calls with one key: the batch contradicts itself.
-        faults.push(conflict('appendBatch', `toolCalls[${i}].toolCallId, repeated in the batch,`));
+        faults.push(conflict('appendBatch', `toolCalls[${i}].clientKey, repeated in the batch,`));
       } else if (first !== undefined && !sameCallPayload(first, c, messageId)) {
-        faults.push(conflict('appendBatch', `a tool call with toolCallId ${JSON.stringify(c.toolCallId)}`));
+        faults.push(conflict('appendBatch', `a tool call with clientKey ${JSON.stringify(c.clientKey)}`));
       }
       callKeys.add(key);
     });
@@ -756,7 +765,7 @@ export class ReferenceModel {
     const messageIds = messages.map((m, i) => reused[i] ?? this.#insertMessage(m));
     const toolCallIds = calls.map((c) => {
       const messageId = c.messageIndex === null ? c.messageId : (messageIds[c.messageIndex] as string);
-      const first = this.#sameKeyCall(c.sessionId, c.toolCallId);
+      const first = this.#sameKeyCall(c.sessionId, c.clientKey);
       return first?.id ?? this.#insertToolCall(c, messageId);
     });
     return { messageIds, toolCallIds };
@@ -774,9 +783,7 @@ export class ReferenceModel {
     this.#checkChildren(
       'createQuestions',
       sessionId,
-      questions.map((q) => ({ toolCallId: orNull(q.toolCallId), key: q.questionId })),
-      this.questions.filter((q) => q.sessionId === sessionId).map((q) => q.questionId),
-      'question',
+      questions.map((q) => orNull(q.toolCallId)),
     );
     return questions.map((q) => {
       const question: ModelQuestion = {
@@ -810,7 +817,10 @@ export class ReferenceModel {
     );
   }
 
-  /** By questionId, all or nothing; answering again replaces the answer. */
+  /**
+   * By questionId, all or nothing: to the session's unanswered questions with that id, or,
+   * when none is unanswered, to the latest one (answering again replaces the last answer).
+   */
   answerQuestions(sessionId: string, answers: Answer[]): void {
     answers = readOnce(answers);
     this.#need('answerQuestions', 'requirements');
@@ -828,9 +838,11 @@ export class ReferenceModel {
       (a) => a.questionId,
     );
     answers.forEach((a, i) => {
-      const question = targets[i] as ModelQuestion;
-      question.answer = a.answer;
-      question.answeredAt = integer(a.answeredAt ?? this.#clock());
+      const at = integer(a.answeredAt ?? this.#clock());
+      for (const question of pendingOrLatest(targets[i] as ModelQuestion[], (q) => q.answer === null)) {
+        question.answer = a.answer;
+        question.answeredAt = at;
+      }
     });
   }
 
@@ -844,9 +856,7 @@ export class ReferenceModel {
     this.#checkChildren(
       'createSettings',
       sessionId,
-      settings.map((s) => ({ toolCallId: orNull(s.toolCallId), key: s.settingKey })),
-      this.settings.filter((s) => s.sessionId === sessionId).map((s) => s.settingKey),
-      'setting',
+      settings.map((s) => orNull(s.toolCallId)),
     );
     return settings.map((s) => {
       const setting: ModelSetting = {
@@ -880,7 +890,7 @@ export class ReferenceModel {
     );
   }
 
-  /** By settingKey, all or nothing. */
+  /** By settingKey, all or nothing, as answers: the pending settings with that key, else the latest. */
   setSettingValues(sessionId: string, values: SettingValue[]): void {
     values = readOnce(values);
     this.#need('setSettingValues', 'settings');
@@ -898,9 +908,11 @@ export class ReferenceModel {
       (v) => v.settingKey,
     );
     values.forEach((v, i) => {
-      const setting = targets[i] as ModelSetting;
-      setting.settingValue = v.value;
-      setting.updatedAt = integer(v.updatedAt ?? this.#clock());
+      const at = integer(v.updatedAt ?? this.#clock());
+      for (const setting of pendingOrLatest(targets[i] as ModelSetting[], (s) => s.settingValue === null)) {
+        setting.settingValue = v.value;
+        setting.updatedAt = at;
+      }
     });
   }
 
@@ -947,7 +959,7 @@ export class ReferenceModel {
   }
 
   #toolCallInput(input: NewToolCall): ToolCallInput {
-    return { ...input, messageId: orNull(input.messageId) };
+    return { ...input, messageId: orNull(input.messageId), clientKey: orNull(input.clientKey) };
   }
 
   #sameKeyMessage(m: MessageInput): ModelMessage | undefined {
@@ -955,9 +967,9 @@ export class ReferenceModel {
     return this.messages.find((x) => x.sessionId === m.sessionId && x.clientKey === m.clientKey);
   }
 
-  #sameKeyCall(sessionId: string, toolCallId: string): ModelToolCall | undefined {
-    if (!this.idempotency) return undefined;
-    return this.toolCalls.find((c) => c.sessionId === sessionId && c.toolCallId === toolCallId);
+  #sameKeyCall(sessionId: string, clientKey: string | null): ModelToolCall | undefined {
+    if (!this.idempotency || clientKey === null) return undefined;
+    return this.toolCalls.find((c) => c.sessionId === sessionId && c.clientKey === clientKey);
   }
 
   #insertMessage(m: MessageInput): string {
@@ -987,6 +999,7 @@ export class ReferenceModel {
       createdAt: integer(input.createdAt ?? this.#clock()),
       completedAt: input.completedAt == null ? null : integer(input.completedAt),
       errorDetails: orNull(input.errorDetails),
+      clientKey: orNull(input.clientKey),
     };
     this.toolCalls.push(call);
     return call.id;
@@ -994,30 +1007,18 @@ export class ReferenceModel {
 
   /**
    * Questions and settings: nothing to write is never a fault; otherwise the session must
-   * exist, a toolCallId must be one of its tool calls, and no key may be taken.
+   * exist and a toolCallId must be one of its tool calls. Keys may repeat.
    */
-  #checkChildren(
-    op: string,
-    sessionId: string,
-    items: { toolCallId: string | null; key: string }[],
-    taken: string[],
-    what: string,
-  ): void {
-    if (items.length === 0) return;
+  #checkChildren(op: string, sessionId: string, toolCallIds: (string | null)[]): void {
+    if (toolCallIds.length === 0) return;
     if (this.#session(sessionId) === undefined) throw notFound(op, `session ${JSON.stringify(sessionId)}`);
     const faults: AgentStorageError[] = [];
-    for (const item of items) {
+    for (const toolCallId of toolCallIds) {
       if (
-        item.toolCallId !== null &&
-        !this.toolCalls.some((c) => c.id === item.toolCallId && c.sessionId === sessionId)
+        toolCallId !== null &&
+        !this.toolCalls.some((c) => c.id === toolCallId && c.sessionId === sessionId)
       ) {
-        faults.push(notFound(op, `tool call ${JSON.stringify(item.toolCallId)} in that session`));
-      } else if (taken.includes(item.key)) {
-        faults.push(
-          new AgentStorageError('CONFLICT', `${op}: ${what} ${JSON.stringify(item.key)} already exists`, {
-            adapter: ADAPTER,
-          }),
-        );
+        faults.push(notFound(op, `tool call ${JSON.stringify(toolCallId)} in that session`));
       }
     }
     throwFirst(faults);
@@ -1103,7 +1104,7 @@ interface MessageInput {
   clientKey: string | null;
 }
 
-type ToolCallInput = NewToolCall & { messageId: string | null };
+type ToolCallInput = NewToolCall & { messageId: string | null; clientKey: string | null };
 
 /** A retry is the same write when what the caller fixed at creation matches. */
 function sameMessagePayload(stored: ModelMessage, m: MessageInput): boolean {
@@ -1118,6 +1119,7 @@ function sameMessagePayload(stored: ModelMessage, m: MessageInput): boolean {
 function sameCallPayload(stored: ModelToolCall, input: NewToolCall, messageId: string | null): boolean {
   return (
     stored.messageId === messageId &&
+    stored.toolCallId === input.toolCallId &&
     stored.toolName === input.toolName &&
     sameJson(stored.request, input.request) &&
     (input.createdAt === undefined || stored.createdAt === integer(input.createdAt))
@@ -1143,7 +1145,8 @@ function conflict(op: string, what: string): AgentStorageError {
 }
 
 /** The session's row for each item's key, all found before anything changes; a missing one is NOT_FOUND. */
-function byKeys<R extends { sessionId: string }, I>(
+/** For each item, every row of the session with its key (in contract order); NOT_FOUND when there is none. */
+function byKeys<R extends { sessionId: string; createdAt: number; id: string }, I>(
   op: string,
   what: string,
   sessionId: string,
@@ -1151,14 +1154,20 @@ function byKeys<R extends { sessionId: string }, I>(
   rowKey: (row: R) => string,
   items: readonly I[],
   itemKey: (item: I) => string,
-): R[] {
+): R[][] {
   return items.map((item) => {
     const key = itemKey(item);
-    const row = rows.find((r) => r.sessionId === sessionId && rowKey(r) === key);
-    if (row === undefined)
+    const found = byCreatedAt(rows.filter((r) => r.sessionId === sessionId && rowKey(r) === key));
+    if (found.length === 0)
       throw notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
-    return row;
+    return found;
   });
+}
+
+/** The rows a value goes to: those still pending, else the latest one. */
+function pendingOrLatest<R>(rows: readonly R[], pending: (row: R) => boolean): R[] {
+  const waiting = rows.filter(pending);
+  return waiting.length > 0 ? waiting : [rows[rows.length - 1] as R];
 }
 
 function notFound(op: string, what: string): AgentStorageError {

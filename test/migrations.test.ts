@@ -187,6 +187,7 @@ for (const setup of setups) {
           down: null,
           check: null,
           checksum: 'b',
+          previousChecksums: [],
         },
       ];
       await expect(

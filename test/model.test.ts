@@ -199,7 +199,13 @@ describe('reference model', () => {
     const model = new ReferenceModel(() => clock.now, { idempotency: true });
     const s = model.createSession(session);
     const other = model.createSession(session);
-    const call = { sessionId: s, toolCallId: 'call_1', toolName: 't', request: { a: 1, b: -0 } };
+    const call = {
+      sessionId: s,
+      toolCallId: 'call_1',
+      toolName: 't',
+      request: { a: 1, b: -0 },
+      clientKey: 'k',
+    };
     const first = model.createToolCall(call);
     model.updateToolCall(first, { status: 'completed' });
     clock.now = T0 + 5;
@@ -212,13 +218,19 @@ describe('reference model', () => {
     expect(codeOf(() => model.createToolCall({ ...call, request: { b: -0, a: 1 } }))).toBe('CONFLICT');
     expect(codeOf(() => model.createToolCall({ ...call, request: { a: 1, b: 0 } }))).toBe('CONFLICT');
     expect(codeOf(() => model.createToolCall({ ...call, toolName: 'u' }))).toBe('CONFLICT');
+    expect(codeOf(() => model.createToolCall({ ...call, toolCallId: 'call_2' }))).toBe('CONFLICT');
     expect(codeOf(() => model.createToolCall({ ...call, createdAt: T0 + 1 }))).toBe('CONFLICT');
-    // The key is per session; without the capability there is no deduplication at all.
+    // The key is per session; a repeated toolCallId without a key is another call.
     expect(model.createToolCall({ ...call, sessionId: other })).not.toBe(first);
+    const { clientKey: _k, ...unkeyed } = call;
+    expect(model.createToolCall(unkeyed)).not.toBe(first);
+    expect(model.getToolCalls(s)).toHaveLength(2);
+    // Without the capability a key is NOT_SUPPORTED, and nothing is deduplicated.
     const plain = fresh().model;
     const p = plain.createSession(session);
-    plain.createToolCall({ ...call, sessionId: p });
-    plain.createToolCall({ ...call, sessionId: p, toolName: 'u' });
+    expect(codeOf(() => plain.createToolCall({ ...call, sessionId: p }))).toBe('NOT_SUPPORTED');
+    plain.createToolCall({ ...unkeyed, sessionId: p });
+    plain.createToolCall({ ...unkeyed, sessionId: p });
     expect(plain.getToolCalls(p)).toHaveLength(2);
   });
 
@@ -359,7 +371,9 @@ describe('reference model: the optional capabilities', () => {
         { sessionId: s, role: 'user' as const, content: 'a', clientKey: 'k1' },
         { sessionId: s, role: 'assistant' as const, content: '', clientKey: 'k2' },
       ],
-      toolCalls: [{ sessionId: s, toolCallId: 'c1', toolName: 't', request: {}, messageIndex: 1 }],
+      toolCalls: [
+        { sessionId: s, toolCallId: 'c1', toolName: 't', request: {}, messageIndex: 1, clientKey: 'tk1' },
+      ],
     };
     const first = model.appendBatch(batch);
     expect(model.getToolCalls(s)[0]?.messageId).toBe(first.messageIds[1]);
@@ -421,7 +435,7 @@ describe('reference model: the optional capabilities', () => {
     );
   });
 
-  it('stores questions and settings by key: a taken key is CONFLICT, an unknown one NOT_FOUND, all or nothing', () => {
+  it('stores questions and settings with repeatable keys: values go to the pending ones, else the latest; an unknown key is NOT_FOUND; all or nothing', () => {
     const { model } = full();
     const s = model.createSession(session);
     const other = model.createSession(session);
@@ -431,9 +445,6 @@ describe('reference model: the optional capabilities', () => {
       { questionId: 'q2', question: 'Two?', createdAt: 3 },
     ]);
     expect(model.getQuestions(s).map((q) => q.questionId)).toEqual(['q2', 'q1']);
-    expect(codeOf(() => model.createQuestions(s, [{ questionId: 'q1', question: 'Again?' }]))).toBe(
-      'CONFLICT',
-    );
     expect(
       codeOf(() => model.createQuestions(s, [{ questionId: 'q3', question: '?', toolCallId: foreign }])),
     ).toBe('NOT_FOUND');
@@ -448,6 +459,15 @@ describe('reference model: the optional capabilities', () => {
     expect(model.getPendingQuestions(s)).toHaveLength(2);
     model.answerQuestions(s, [{ questionId: 'q1', answer: 'yes', answeredAt: 9 }]);
     expect(model.getPendingQuestions(s).map((q) => q.questionId)).toEqual(['q2']);
+    // Asked again: a new pending q1; its answer leaves the first round's alone; again: the latest only.
+    model.createQuestions(s, [{ questionId: 'q1', question: 'Again?', createdAt: 10 }]);
+    model.answerQuestions(s, [{ questionId: 'q1', answer: 'no', answeredAt: 11 }]);
+    model.answerQuestions(s, [{ questionId: 'q1', answer: 'maybe', answeredAt: 12 }]);
+    expect(model.getQuestions(s).map((q) => [q.questionId, q.answer, q.answeredAt])).toEqual([
+      ['q2', null, null],
+      ['q1', 'yes', 9],
+      ['q1', 'maybe', 12],
+    ]);
     expect(model.createQuestions('nope', [])).toEqual([]);
 
     model.createSettings(s, [

@@ -287,6 +287,78 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    name: 'tool calls deduplicated by toolCallId (providers reuse ids)',
+    caughtBy: ['idempotency.toolcall', 'batch.append'],
+    break: (inner) => {
+      const dedupe = async (sessionId: string, toolCallId: string) =>
+        (await inner.getToolCalls(sessionId)).find((c) => c.toolCallId === toolCallId)?.id;
+      return {
+        async createToolCall(call) {
+          return (await dedupe(call.sessionId, call.toolCallId)) ?? inner.createToolCall(call);
+        },
+        async appendBatch(batch) {
+          const calls = batch.toolCalls ?? [];
+          const seen = new Set<string>();
+          for (const c of calls) {
+            if (seen.has(c.toolCallId) || (await dedupe(c.sessionId, c.toolCallId)) !== undefined) {
+              throw new AgentStorageError('CONFLICT', 'appendBatch: toolCallId taken', { adapter: 'memory' });
+            }
+            seen.add(c.toolCallId);
+          }
+          return inner.appendBatch(batch);
+        },
+      };
+    },
+  },
+  {
+    name: 'a repeated questionId refused with CONFLICT',
+    caughtBy: ['requirements.qna'],
+    break: (inner) => ({
+      async createQuestions(sessionId, questions) {
+        const taken = new Set((await inner.getQuestions(sessionId)).map((q) => q.questionId));
+        if (questions.some((q) => taken.has(q.questionId))) {
+          throw new AgentStorageError('CONFLICT', 'createQuestions: questionId taken', { adapter: 'memory' });
+        }
+        return inner.createQuestions(sessionId, questions);
+      },
+    }),
+  },
+  {
+    name: "an answer overwrites every question with its id, earlier rounds' included (nocodo's UPDATE)",
+    caughtBy: ['requirements.qna'],
+    break: (inner) => ({
+      async answerQuestions(sessionId, answers) {
+        await inner.answerQuestions(sessionId, answers);
+        const rows = memoryTables(inner as never).project_requirements_qna;
+        for (const a of answers) {
+          for (const row of rows.values()) {
+            if (row.session_id === sessionId && row.question_id === a.questionId) {
+              Object.assign(row, { answer: a.answer, answered_at: a.answeredAt ?? row.answered_at });
+            }
+          }
+        }
+      },
+    }),
+  },
+  {
+    name: 'a value for a repeated settingKey goes to the first setting with that key',
+    caughtBy: ['settings.values'],
+    break: (inner) => ({
+      async setSettingValues(sessionId, values) {
+        await inner.getSettings(sessionId); // validates the session as the real call would
+        const rows = [...memoryTables(inner as never).project_settings.values()];
+        for (const v of values) {
+          const first = rows.find((r) => r.session_id === sessionId && r.setting_key === v.settingKey);
+          if (first === undefined) return inner.setSettingValues(sessionId, values);
+        }
+        for (const v of values) {
+          const first = rows.find((r) => r.session_id === sessionId && r.setting_key === v.settingKey);
+          Object.assign(first as object, { setting_value: v.value, updated_at: v.updatedAt ?? 0 });
+        }
+      },
+    }),
+  },
+  {
     name: 'validates the input, then stores from it again (a getter is read twice)',
     caughtBy: ['input.plain-data'],
     break: (inner) => ({

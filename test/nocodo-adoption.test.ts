@@ -1,16 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../src/core/migrator.js';
 import { createStorage } from '../src/create-storage.js';
+import { NOCODO_MIGRATIONS, Nocodo, REFINERY_CHECKSUMS } from './helpers/nocodo.js';
 
-// Databases that nocodo-agents created: adopted (migrations recorded as applied, never
+// Databases that nocodo created: adopted (migrations recorded as applied, never
 // re-run, no row rewritten) or, when they are only partly there, refused with the reason.
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-nocodo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const NOCODO_DDL = readFileSync(join(import.meta.dirname, 'fixtures', 'nocodo-v1-v5.sql'), 'utf8');
+// nocodo's own V1-V5, as refinery runs them (test/fixtures/nocodo/).
+const NOCODO_DDL = NOCODO_MIGRATIONS.map((m) => m.sql).join('');
 const TABLES = [
   'agent_sessions',
   'agent_messages',
@@ -30,11 +32,12 @@ function nocodoDatabase(options: { history?: number[]; ddl?: string; rows?: bool
       'CREATE TABLE refinery_schema_history (version INTEGER PRIMARY KEY, name VARCHAR(255), applied_on VARCHAR(255), checksum VARCHAR(255))',
     );
     for (const v of options.history) {
+      // As refinery records them: the migration's name and its checksum.
       db.prepare('INSERT INTO refinery_schema_history VALUES (?, ?, ?, ?)').run(
         v,
-        `V${v}`,
+        NOCODO_MIGRATIONS[v - 1]?.name,
         '2026-02-03T10:00:00+00:00',
-        '123',
+        REFINERY_CHECKSUMS[v],
       );
     }
   }
@@ -146,6 +149,7 @@ for (const scheme of ['sqlite', 'libsql'] as const) {
             createdAt: 1770112800,
             completedAt: 1770112801,
             errorDetails: null,
+            clientKey: null,
           },
           {
             id: '2',
@@ -160,6 +164,7 @@ for (const scheme of ['sqlite', 'libsql'] as const) {
             createdAt: 1770112800,
             completedAt: null,
             errorDetails: null,
+            clientKey: null,
           },
         ]);
         expect((await store.getPendingToolCalls('1')).map((c) => c.id)).toEqual(['2']);
@@ -193,28 +198,36 @@ for (const scheme of ['sqlite', 'libsql'] as const) {
       await store.close();
     });
 
-    it('stops at migration 0006 when rows would break its unique keys, listing them, and loses nothing', async () => {
+    it("adopts a database holding nocodo's repeated tool-call ids, question ids and setting keys, and nocodo keeps writing them", async () => {
       const path = nocodoDatabase({ history: [1, 2, 3, 4, 5] });
       const db = new Database(path);
       db.exec(`INSERT INTO agent_tool_calls (session_id, tool_call_id, tool_name, request, created_at)
-        VALUES (1, 'call_1', 'retry', '{}', 1770112802), (1, 'call_1', 'retry', '{}', 1770112803)`);
+        VALUES (1, 'call_1', 'retry', '{}', 1770112802), (1, 'call_1', 'retry', '{}', 1770112803);
+        INSERT INTO project_requirements_qna (session_id, question_id, question, created_at)
+        VALUES (1, 'q1', 'Which database, again?', 1770112803);
+        INSERT INTO project_settings (session_id, setting_key, setting_name, created_at)
+        VALUES (1, 'db_path', 'Database path, again', 1770112803);`);
       db.close();
       const before = dump(path);
-      await expect(createStorage(`${scheme}:${path}`)).rejects.toMatchObject({
-        code: 'MIGRATION',
-        message: expect.stringMatching(
-          /0006_keys_and_listing_indexes cannot be applied.*"agent_tool_calls".*"call_1".*"copies":3/,
-        ),
-      });
+      const store = await createStorage(`${scheme}:${path}`);
       expect(dump(path)).toEqual(before);
+      expect((await store.getToolCalls('1')).filter((c) => c.toolCallId === 'call_1')).toHaveLength(3);
+      // nocodo's own writes after adoption: the same ids again, without error.
       const again = new Database(path);
-      // The whole run rolled back: not even the adoption of 0001-0005 was recorded.
-      expect(
-        again.prepare("SELECT name FROM sqlite_master WHERE name = 'agent_storage_migrations'").all(),
-      ).toEqual([]);
-      again.exec("DELETE FROM agent_tool_calls WHERE tool_name = 'retry'");
+      const nocodo = new Nocodo(again);
+      nocodo.createToolCall({
+        sessionId: 1,
+        messageId: null,
+        toolCallId: 'call_1',
+        toolName: 'retry',
+        request: {},
+      });
+      nocodo.createQuestion(1, { toolCallId: null, questionId: 'q1', question: 'Once more?' });
+      nocodo.createSetting(1, { toolCallId: null, settingKey: 'db_path', settingName: 'Once more' });
       again.close();
-      await (await createStorage(`${scheme}:${path}`)).close();
+      expect((await store.getQuestions('1')).filter((q) => q.questionId === 'q1')).toHaveLength(3);
+      expect((await store.getSettings('1')).filter((x) => x.settingKey === 'db_path')).toHaveLength(3);
+      await store.close();
     });
 
     const refusals: [string, () => string, RegExp][] = [
@@ -223,7 +236,7 @@ for (const scheme of ['sqlite', 'libsql'] as const) {
         () =>
           nocodoDatabase({
             rows: false,
-            ddl: NOCODO_DDL.replace(/CREATE TABLE agent_messages[\s\S]*?\);\nCREATE INDEX[^;]*;/, ''),
+            ddl: NOCODO_DDL.replace(/CREATE TABLE agent_messages[\s\S]*?\);\s*CREATE INDEX[^;]*;/, ''),
           }),
         /table agent_messages is missing while agent_tool_calls, project_requirements_qna, project_settings exist/,
       ],

@@ -53,7 +53,14 @@ async function retriedBatchLeavesOneCopy(store: SqlAgentStorage, sessionId: stri
       { sessionId, role: 'assistant' as const, content: '', clientKey: 'step-42' },
     ],
     toolCalls: [
-      { sessionId, toolCallId: 'toolu_42', toolName: 'q', request: { sql: 'SELECT 1' }, messageIndex: 1 },
+      {
+        sessionId,
+        toolCallId: 'toolu_42',
+        clientKey: 'step-42.call',
+        toolName: 'q',
+        request: { sql: 'SELECT 1' },
+        messageIndex: 1,
+      },
     ],
   };
   const first = await store.appendBatch(batch);

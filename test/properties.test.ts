@@ -210,15 +210,14 @@ const CAPABILITY_MUTANTS: [string, (inner: AgentStorage) => Partial<AgentStorage
     }),
   ],
   [
-    'a retried createQuestions with a taken questionId is silently ignored',
+    'a repeated questionId refused with CONFLICT (nocodo stores repeats)',
     (inner) => ({
       async createQuestions(sessionId, questions) {
-        try {
-          return await inner.createQuestions(sessionId, questions);
-        } catch (e) {
-          if (e instanceof AgentStorageError && e.code === 'CONFLICT') return [];
-          throw e;
+        const taken = new Set((await inner.getQuestions(sessionId)).map((q) => q.questionId));
+        if (questions.some((q) => taken.has(q.questionId))) {
+          throw new AgentStorageError('CONFLICT', 'createQuestions: questionId taken', { adapter: 'memory' });
         }
+        return inner.createQuestions(sessionId, questions);
       },
     }),
   ],

@@ -118,7 +118,9 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
     },
     createMessage(sessionId, role, content) {
       return (
-        (insertMessage.all(sessionId, role, content, Date.now(), null) as { id: string }[])[0] as {
+        (
+          insertMessage.all(sessionId, role, content, Math.floor(Date.now() / 1000), null) as { id: string }[]
+        )[0] as {
           id: string;
         }
       ).id;
@@ -136,7 +138,8 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
         null,
         'pending',
         null,
-        Date.now(),
+        Math.floor(Date.now() / 1000),
+        null,
         null,
         null,
       ) as { id: string }[];

@@ -91,7 +91,7 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     async createMessage(sessionId, role, content) {
       const rs = await client.execute({
         sql: SQLITE_SQL.insertMessage,
-        args: [sessionId, role, content, Date.now(), null],
+        args: [sessionId, role, content, Math.floor(Date.now() / 1000), null],
       });
       return rs.rows[0]?.id as string;
     },
@@ -111,7 +111,8 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
           null,
           'pending',
           null,
-          Date.now(),
+          Math.floor(Date.now() / 1000),
+          null,
           null,
           null,
         ],

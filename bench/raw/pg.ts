@@ -99,7 +99,7 @@ export async function openRawPg(connectionString: string, schema: string): Promi
         sessionId,
         role,
         content,
-        Date.now(),
+        Math.floor(Date.now() / 1000),
         null,
       ]);
       return rows[0]?.id as string;
@@ -118,7 +118,8 @@ export async function openRawPg(connectionString: string, schema: string): Promi
         null,
         'pending',
         null,
-        Date.now(),
+        Math.floor(Date.now() / 1000),
+        null,
         null,
         null,
       ]);

@@ -22,12 +22,12 @@ export const SQLITE_SQL = {
       RETURNING CAST(id AS TEXT) AS id`,
   selectMessages: `SELECT ${SQLITE_MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? ORDER BY x.created_at, x.id`,
   insertToolCall: `WITH p(session_id, message_id, tool_call_id, tool_name, request, response, status,
-        execution_time_ms, created_at, completed_at, error_details)
-        AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+        execution_time_ms, created_at, completed_at, error_details, client_key)
+        AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
       INSERT INTO agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
-        response, status, execution_time_ms, created_at, completed_at, error_details)
+        response, status, execution_time_ms, created_at, completed_at, error_details, client_key)
       SELECT s.id, m.id, p.tool_call_id, p.tool_name, p.request, p.response, p.status,
-        p.execution_time_ms, p.created_at, p.completed_at, p.error_details
+        p.execution_time_ms, p.created_at, p.completed_at, p.error_details, p.client_key
       FROM p JOIN agent_sessions s ON s.id = p.session_id
       LEFT JOIN agent_messages m ON m.id = p.message_id AND m.session_id = s.id
       WHERE p.message_id IS NULL OR m.id IS NOT NULL
@@ -74,9 +74,9 @@ export function postgresSql(schema: string) {
     selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
         ORDER BY x.created_at, x.id`,
     insertToolCall: `INSERT INTO ${s}.agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
-          response, status, execution_time_ms, created_at, completed_at, error_details)
+          response, status, execution_time_ms, created_at, completed_at, error_details, client_key)
         SELECT p.id, $2::bigint, $3::text, $4::text, $5::json, $6::json, $7::text, $8::bigint, $9::bigint,
-          $10::bigint, $11::text
+          $10::bigint, $11::text, $12::text
         FROM ${s}.agent_sessions p
         WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
           SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $2::bigint AND m.session_id = p.id))

@@ -106,7 +106,7 @@ export function sessionParams(agentName: string): (string | number | null)[] {
     'benchmark',
     null,
     'running',
-    Date.now(),
+    Math.floor(Date.now() / 1000),
     null,
     null,
     null,

@@ -1,5 +1,11 @@
 import { type AgentStorage, ALL_CAPABILITIES, type OptionalCapability } from '../../src/contract/storage.js';
-import { PAGE_LIMIT, type Page, type PageQuery, type SessionStatus } from '../../src/contract/types.js';
+import {
+  type NewToolCall,
+  PAGE_LIMIT,
+  type Page,
+  type PageQuery,
+  type SessionStatus,
+} from '../../src/contract/types.js';
 import { check, rejects, same } from '../expect.js';
 import { aSession, newMessage, newSession, newToolCall, T0, writesNothing } from '../fixtures.js';
 import type { Requirement, RequirementContext } from '../types.js';
@@ -529,40 +535,17 @@ export const extensionRequirements: Requirement[] = [
           ),
         visible,
       );
-      await writesNothing(
-        ctx,
-        'a toolCallId twice in one batch',
-        () =>
-          rejects(
-            () =>
-              ctx.store.appendBatch({
-                toolCalls: [
-                  newToolCall(sessionId, { toolCallId: 'dup' }),
-                  newToolCall(sessionId, { toolCallId: 'dup' }),
-                ],
-              }),
-            'INVALID_INPUT',
-            'the same toolCallId twice in one batch',
-            { field: 'toolCalls[1]' },
-          ),
-        visible,
-      );
-      await writesNothing(
-        ctx,
-        'a new message whose linked call exists',
-        () =>
-          rejects(
-            () =>
-              ctx.store.appendBatch({
-                messages: [newMessage(sessionId, { content: 'new turn' })],
-                toolCalls: [
-                  { ...newToolCall(sessionId, { toolCallId: 't1', createdAt: 5 }), messageIndex: 0 },
-                ],
-              }),
-            'CONFLICT',
-            'a call linked to a new message, but toolCallId t1 exists on another message',
-          ),
-        visible,
+      // Providers reuse tool-call ids (`call_0`) across turns, and nocodo stores each call.
+      const reused = await ctx.store.appendBatch({
+        toolCalls: [
+          newToolCall(sessionId, { toolCallId: 'call_0', createdAt: 6 }),
+          newToolCall(sessionId, { toolCallId: 'call_0', toolName: 'other_tool', createdAt: 6 }),
+        ],
+      });
+      same(
+        (await ctx.store.getToolCalls(sessionId)).filter((c) => c.toolCallId === 'call_0').map((c) => c.id),
+        reused.toolCallIds,
+        'a toolCallId twice in one batch: two calls',
       );
     },
   },
@@ -650,12 +633,16 @@ export const extensionRequirements: Requirement[] = [
   {
     id: 'idempotency.toolcall',
     title:
-      'A tool call repeated with the same toolCallId in its session returns the first id (even after updates) when messageId, toolName and request match; otherwise CONFLICT',
+      'A tool call repeated with the same clientKey in its session returns the first id (even after updates) when messageId, toolCallId, toolName and request match; otherwise CONFLICT; a repeated toolCallId without a key is a new call',
     needs: ['idempotency'],
     async run(ctx) {
       const sessionId = await aSession(ctx);
       const other = await aSession(ctx);
-      const input = newToolCall(sessionId, { toolCallId: 'toolu_1', request: { b: 1, a: [-0] } });
+      const input = newToolCall(sessionId, {
+        toolCallId: 'toolu_1',
+        request: { b: 1, a: [-0] },
+        clientKey: 'turn-3.call-0',
+      });
       const id = await ctx.store.createToolCall(input);
       await ctx.store.updateToolCall(id, { status: 'completed', response: { ok: true } });
       same(
@@ -665,47 +652,43 @@ export const extensionRequirements: Requirement[] = [
       );
       const visible = () => ctx.store.getToolCalls(sessionId);
       same(
-        (await visible()).map((c) => [c.id, c.status]),
-        [[id, 'completed']],
-        'one copy, its updates kept',
+        (await visible()).map((c) => [c.id, c.status, c.clientKey]),
+        [[id, 'completed', 'turn-3.call-0']],
+        'one copy, its updates kept, its key returned',
       );
-      await writesNothing(
-        ctx,
-        'other request',
-        () =>
-          rejects(
-            () => ctx.store.createToolCall({ ...input, request: { b: 1, a: [0] } }),
-            'CONFLICT',
-            'same toolCallId, request with 0 for -0',
-          ),
-        visible,
-      );
-      await writesNothing(
-        ctx,
-        'other key order',
-        () =>
-          rejects(
-            () => ctx.store.createToolCall({ ...input, request: { a: [-0], b: 1 } }),
-            'CONFLICT',
-            'same toolCallId, request with other key order',
-          ),
-        visible,
-      );
-      await writesNothing(
-        ctx,
-        'other tool',
-        () =>
-          rejects(
-            () => ctx.store.createToolCall({ ...input, toolName: 'other' }),
-            'CONFLICT',
-            'same toolCallId, other toolName',
-          ),
-        visible,
-      );
+      for (const [what, change] of [
+        ['a request with 0 for -0', { request: { b: 1, a: [0] } }],
+        ['a request with other key order', { request: { a: [-0], b: 1 } }],
+        ['another toolName', { toolName: 'other' }],
+        ['another toolCallId', { toolCallId: 'toolu_2' }],
+      ] as const) {
+        await writesNothing(
+          ctx,
+          what,
+          () =>
+            rejects(
+              () => ctx.store.createToolCall({ ...input, ...(change as Partial<NewToolCall>) }),
+              'CONFLICT',
+              `same clientKey, ${what}`,
+            ),
+          visible,
+        );
+      }
       check(
         (await ctx.store.createToolCall({ ...input, sessionId: other })) !== id,
-        'the same toolCallId in another session is another call',
+        'the same clientKey in another session is another call',
       );
+      // Without a key nothing is deduplicated: a provider's toolCallId may repeat, as nocodo stores it.
+      const { clientKey: _none, ...unkeyed } = input;
+      const again = await ctx.store.createToolCall(unkeyed);
+      const twice = await ctx.store.createToolCall(unkeyed);
+      same(
+        (await visible()).map((c) => c.id),
+        [id, again, twice],
+        'the same toolCallId without a clientKey, twice: two more calls',
+      );
+      const explicitNull = await ctx.store.createToolCall({ ...unkeyed, clientKey: null });
+      check(explicitNull !== twice, 'clientKey: null is no key: another call');
     },
   },
   {
@@ -720,7 +703,7 @@ export const extensionRequirements: Requirement[] = [
           newMessage(sessionId, { clientKey: 'k1', content: 'one' }),
           newMessage(sessionId, { clientKey: 'k2', role: 'assistant', content: '' }),
         ],
-        toolCalls: [{ ...newToolCall(sessionId, { toolCallId: 'c1' }), messageIndex: 1 }],
+        toolCalls: [{ ...newToolCall(sessionId, { toolCallId: 'c1', clientKey: 'tk1' }), messageIndex: 1 }],
       };
       const first = await ctx.store.appendBatch(batch);
       const snapshot = [await ctx.store.getMessages(sessionId), await ctx.store.getToolCalls(sessionId)];
@@ -752,6 +735,45 @@ export const extensionRequirements: Requirement[] = [
             'a batch whose second message reuses k1 with other content',
           ),
         () => ctx.store.getMessages(sessionId),
+      );
+      const visible = async () => [
+        await ctx.store.getMessages(sessionId),
+        await ctx.store.getToolCalls(sessionId),
+      ];
+      await writesNothing(
+        ctx,
+        'a new message whose keyed call exists',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                messages: [newMessage(sessionId, { content: 'new turn' })],
+                toolCalls: [
+                  { ...newToolCall(sessionId, { toolCallId: 'c1', clientKey: 'tk1' }), messageIndex: 0 },
+                ],
+              }),
+            'CONFLICT',
+            'a call linked to a new message, but clientKey tk1 is stored on another message',
+          ),
+        visible,
+      );
+      await writesNothing(
+        ctx,
+        'a clientKey twice in one batch',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                toolCalls: [
+                  newToolCall(sessionId, { toolCallId: 'x1', clientKey: 'dup' }),
+                  newToolCall(sessionId, { toolCallId: 'x2', clientKey: 'dup' }),
+                ],
+              }),
+            'INVALID_INPUT',
+            'the same tool-call clientKey twice in one batch',
+            { field: 'toolCalls[1]' },
+          ),
+        visible,
       );
     },
   },
@@ -803,7 +825,7 @@ export const extensionRequirements: Requirement[] = [
   {
     id: 'requirements.qna',
     title:
-      'Questions are stored per session (optionally tied to its tool call), listed in order, pending until answered; answers go by questionId, all or nothing',
+      'Questions are stored per session (optionally tied to its tool call), listed in order, pending until answered; a questionId may repeat; an answer goes to the pending questions with its id, else replaces the latest answer; all or nothing',
     needs: ['requirements'],
     async run(ctx) {
       const sessionId = await aSession(ctx);
@@ -872,18 +894,72 @@ export const extensionRequirements: Requirement[] = [
           ),
         visible,
       );
+      // A later round asks `db` again: nocodo keeps both rows, and so does every adapter.
+      const [again] = await ctx.store.createQuestions(sessionId, [
+        { questionId: 'db', question: 'Which version?', createdAt: 10 },
+      ]);
+      same(
+        (await ctx.store.getPendingQuestions(sessionId)).map((q) => [q.questionId, q.id]),
+        [
+          ['name', ids[1]],
+          ['db', again],
+          ['size', ids[2]],
+        ],
+        'a repeated questionId is a new, pending question (in createdAt order)',
+      );
+      // Its answer belongs to the question still waiting for it, not to the first round's.
+      await ctx.store.answerQuestions(sessionId, [{ questionId: 'db', answer: '3.45', answeredAt: 11 }]);
+      const answers = async () =>
+        (await ctx.store.getQuestions(sessionId))
+          .filter((q) => q.questionId === 'db')
+          .map((q) => [q.id, q.answer, q.answeredAt]);
+      same(
+        await answers(),
+        [
+          [ids[0], 'SQLite', 9],
+          [again, '3.45', 11],
+        ],
+        'the answer went to the pending db only',
+      );
+      // With none pending, answering again replaces the latest answer only.
+      await ctx.store.answerQuestions(sessionId, [{ questionId: 'db', answer: '3.46', answeredAt: 12 }]);
+      same(
+        await answers(),
+        [
+          [ids[0], 'SQLite', 9],
+          [again, '3.46', 12],
+        ],
+        'answering again changed the latest db only',
+      );
+      // Two pending questions with one id (asked twice before an answer) take the one answer.
+      const twins = await ctx.store.createQuestions(sessionId, [
+        { questionId: 'twin', question: 'Ready?', createdAt: 13 },
+        { questionId: 'twin', question: 'Ready?', createdAt: 13 },
+      ]);
+      await ctx.store.answerQuestions(sessionId, [{ questionId: 'twin', answer: 'yes', answeredAt: 14 }]);
+      same(
+        (await ctx.store.getQuestions(sessionId))
+          .filter((q) => q.questionId === 'twin')
+          .map((q) => [q.id, q.answer]),
+        [
+          [twins[0], 'yes'],
+          [twins[1], 'yes'],
+        ],
+        'both pending twins answered',
+      );
       await writesNothing(
         ctx,
-        'a repeated questionId',
+        'a questionId twice in one answer call',
         () =>
           rejects(
             () =>
-              ctx.store.createQuestions(sessionId, [
-                { questionId: 'new', question: 'q' },
-                { questionId: 'db', question: 'again?' },
+              ctx.store.answerQuestions(sessionId, [
+                { questionId: 'name', answer: 'a' },
+                { questionId: 'name', answer: 'b' },
               ]),
-            'CONFLICT',
-            'a questionId the session has',
+            'INVALID_INPUT',
+            'the same questionId twice in one call',
+            { field: 'answers[1].questionId' },
           ),
         visible,
       );
@@ -924,7 +1000,7 @@ export const extensionRequirements: Requirement[] = [
   {
     id: 'settings.values',
     title:
-      'Settings are stored per session, listed in order, pending while their value is null; values go by settingKey, all or nothing',
+      'Settings are stored per session, listed in order, pending while their value is null; a settingKey may repeat; a value goes to the pending settings with its key, else replaces the latest value; all or nothing',
     needs: ['settings'],
     async run(ctx) {
       const sessionId = await aSession(ctx);
@@ -1004,34 +1080,60 @@ export const extensionRequirements: Requirement[] = [
           ),
         visible,
       );
-      await writesNothing(
-        ctx,
-        'a repeated settingKey',
-        () =>
-          rejects(
-            () =>
-              ctx.store.createSettings(sessionId, [
-                { settingKey: 'fresh', settingName: 'F' },
-                { settingKey: 'region', settingName: 'R' },
-              ]),
-            'CONFLICT',
-            'a settingKey the session has',
-          ),
-        visible,
+      // The agent asks for `region` again: a new, pending row; its value does not touch the first.
+      const [again] = await ctx.store.createSettings(sessionId, [
+        { settingKey: 'region', settingName: 'Region (again)', createdAt: 9 },
+      ]);
+      same(
+        (await ctx.store.getPendingSettings(sessionId)).map((s) => s.id),
+        [again],
+        'a repeated settingKey is a new, pending setting',
+      );
+      await ctx.store.setSettingValues(sessionId, [{ settingKey: 'region', value: 'eu', updatedAt: 10 }]);
+      const regions = async () =>
+        (await ctx.store.getSettings(sessionId))
+          .filter((x) => x.settingKey === 'region')
+          .map((x) => [x.settingValue, x.updatedAt]);
+      same(
+        await regions(),
+        [
+          ['', T0],
+          ['eu', 10],
+        ],
+        'the value went to the pending region only',
+      );
+      await ctx.store.setSettingValues(sessionId, [{ settingKey: 'region', value: 'us', updatedAt: 11 }]);
+      same(
+        await regions(),
+        [
+          ['', T0],
+          ['us', 11],
+        ],
+        'setting again changed the latest region only',
+      );
+      same(
+        (
+          await ctx.store.createSettings(other, [
+            { settingKey: 'a', settingName: 'A' },
+            { settingKey: 'a', settingName: 'B' },
+          ])
+        ).length,
+        2,
+        'the same settingKey twice in one call: two settings',
       );
       await writesNothing(
         ctx,
-        'a key repeated in one call',
+        'a settingKey twice in one values call',
         () =>
           rejects(
             () =>
-              ctx.store.createSettings(other, [
-                { settingKey: 'a', settingName: 'A' },
-                { settingKey: 'a', settingName: 'B' },
+              ctx.store.setSettingValues(sessionId, [
+                { settingKey: 'api_key', value: 'x' },
+                { settingKey: 'api_key', value: 'y' },
               ]),
             'INVALID_INPUT',
             'the same settingKey twice in one call',
-            { field: 'settings[1].settingKey' },
+            { field: 'values[1].settingKey' },
           ),
         visible,
       );
@@ -1094,7 +1196,10 @@ export const extensionRequirements: Requirement[] = [
             newMessage(sessionId, { clientKey: `r${round}-m`, content: `turn ${round}`, createdAt: round }),
           ],
           toolCalls: [
-            { ...newToolCall(sessionId, { toolCallId: `r${round}-c`, createdAt: round }), messageIndex: 0 },
+            {
+              ...newToolCall(sessionId, { toolCallId: 'call_0', clientKey: `r${round}-c`, createdAt: round }),
+              messageIndex: 0,
+            },
           ],
         };
         const [a, b] = await Promise.allSettled([ctx.store.appendBatch(batch), ctx.store.appendBatch(batch)]);

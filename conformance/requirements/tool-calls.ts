@@ -33,7 +33,7 @@ export const toolCallRequirements: Requirement[] = [
       same(
         await ctx.store.getToolCalls(sessionId),
         [
-          { id: id2, sessionId, ...full },
+          { id: id2, sessionId, ...full, clientKey: null },
           {
             id,
             sessionId,
@@ -47,6 +47,7 @@ export const toolCallRequirements: Requirement[] = [
             createdAt: T0,
             completedAt: null,
             errorDetails: null,
+            clientKey: null,
           },
         ],
         'getToolCalls',

@@ -1,4 +1,4 @@
--- nocodo-agents V1: one row per agent run.
+
 CREATE TABLE agent_sessions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     agent_name TEXT NOT NULL,

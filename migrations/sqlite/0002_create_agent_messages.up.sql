@@ -1,4 +1,4 @@
--- nocodo-agents V2: the conversation of a session.
+
 CREATE TABLE agent_messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id INTEGER NOT NULL,

@@ -1,4 +1,4 @@
--- nocodo-agents V3: tool invocations requested by the model.
+
 CREATE TABLE agent_tool_calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id INTEGER NOT NULL,
@@ -8,9 +8,9 @@ CREATE TABLE agent_tool_calls (
     request TEXT NOT NULL,
     response TEXT,
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'executing', 'completed', 'failed')),
-    execution_time_ms INTEGER,
     created_at INTEGER NOT NULL,
     completed_at INTEGER,
+    execution_time_ms INTEGER,
     error_details TEXT,
     FOREIGN KEY (session_id) REFERENCES agent_sessions (id) ON DELETE CASCADE,
     FOREIGN KEY (message_id) REFERENCES agent_messages (id) ON DELETE SET NULL

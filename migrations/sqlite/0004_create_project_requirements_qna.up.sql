@@ -1,4 +1,4 @@
--- nocodo-agents V4: questions the requirements-gathering agent asks, and their answers.
+
 CREATE TABLE project_requirements_qna (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id INTEGER NOT NULL,

@@ -1,4 +1,4 @@
--- nocodo-agents V5: settings the settings-management agent collects.
+
 CREATE TABLE project_settings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id INTEGER NOT NULL,

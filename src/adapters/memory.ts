@@ -1,3 +1,4 @@
+import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
 import {
   type AgentStorage,
@@ -121,7 +122,7 @@ export class MemoryAgentStorage implements AgentStorage {
   #closed = false;
 
   constructor(options: StorageOptions = {}) {
-    this.#ctx = { adapter: ADAPTER, clock: options.clock ?? Date.now };
+    this.#ctx = { adapter: ADAPTER, clock: options.clock ?? unixSeconds };
     tablesOf.set(this, this.#tables);
   }
 
@@ -293,11 +294,11 @@ export class MemoryAgentStorage implements AgentStorage {
       // an existing one too (a new message has an id no stored call can name).
       const linked = reuse[t.messageIndex] ?? null;
       if (linked === null) {
-        if (this.#callRow(t.sessionId, t.toolCallId) !== undefined) {
+        if (t.clientKey !== null && this.#callRow(t.sessionId, t.clientKey) !== undefined) {
           throw idempotencyConflict(
             ADAPTER,
             'appendBatch',
-            `a tool call with toolCallId ${JSON.stringify(t.toolCallId)} in this session`,
+            `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
           );
         }
         return undefined;
@@ -316,15 +317,7 @@ export class MemoryAgentStorage implements AgentStorage {
   async createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]> {
     this.#assertOpen();
     const list = validateQuestions(this.#ctx, sessionId, questions);
-    this.#checkChildren(
-      'createQuestions',
-      sessionId,
-      list,
-      generic(this.#tables.project_requirements_qna),
-      'question_id',
-      (q) => q.questionId,
-      'question',
-    );
+    this.#checkChildren('createQuestions', sessionId, list);
     return list.map((q) => {
       const id = this.#nextId();
       this.#tables.project_requirements_qna.set(id, {
@@ -373,26 +366,20 @@ export class MemoryAgentStorage implements AgentStorage {
         sessionId,
         'question_id',
         a.questionId,
+        'answer',
         'question',
       ),
     );
     list.forEach((a, i) => {
-      Object.assign(rows[i] as AnyRow, { answer: a.answer, answered_at: a.answeredAt });
+      for (const row of rows[i] as AnyRow[])
+        Object.assign(row, { answer: a.answer, answered_at: a.answeredAt });
     });
   }
 
   async createSettings(sessionId: string, settings: NewSetting[]): Promise<string[]> {
     this.#assertOpen();
     const list = validateSettings(this.#ctx, sessionId, settings);
-    this.#checkChildren(
-      'createSettings',
-      sessionId,
-      list,
-      generic(this.#tables.project_settings),
-      'setting_key',
-      (s) => s.settingKey,
-      'setting',
-    );
+    this.#checkChildren('createSettings', sessionId, list);
     return list.map((s) => {
       const id = this.#nextId();
       this.#tables.project_settings.set(id, {
@@ -435,11 +422,13 @@ export class MemoryAgentStorage implements AgentStorage {
         sessionId,
         'setting_key',
         v.settingKey,
+        'setting_value',
         'setting',
       ),
     );
     list.forEach((v, i) => {
-      Object.assign(rows[i] as AnyRow, { setting_value: v.value, updated_at: v.updatedAt });
+      for (const row of rows[i] as AnyRow[])
+        Object.assign(row, { setting_value: v.value, updated_at: v.updatedAt });
     });
   }
 
@@ -553,22 +542,22 @@ export class MemoryAgentStorage implements AgentStorage {
     }
   }
 
-  #callRow(sessionId: string, toolCallId: string): ToolCallRow | undefined {
+  #callRow(sessionId: string, clientKey: string): ToolCallRow | undefined {
     for (const row of this.#tables.agent_tool_calls.values()) {
-      if (row.session_id === sessionId && row.tool_call_id === toolCallId) return row;
+      if (row.session_id === sessionId && row.client_key === clientKey) return row;
     }
     return undefined;
   }
 
   #existingToolCall(op: string, t: ToolCallRecord): string | undefined {
-    const row = this.#callRow(t.sessionId, t.toolCallId);
+    const row = t.clientKey === null ? undefined : this.#callRow(t.sessionId, t.clientKey);
     if (row === undefined) return undefined;
     const stored = decodeToolCall(ADAPTER, row);
     if (!sameToolCall(stored, t)) {
       throw idempotencyConflict(
         ADAPTER,
         op,
-        `a tool call with toolCallId ${JSON.stringify(t.toolCallId)} in this session`,
+        `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
       );
     }
     return stored.id;
@@ -589,20 +578,13 @@ export class MemoryAgentStorage implements AgentStorage {
       created_at: t.createdAt,
       completed_at: t.completedAt,
       error_details: t.errorDetails,
+      client_key: t.clientKey,
     });
     return id;
   }
 
-  /** Questions and settings: the session and named tool calls exist, and no key is taken. */
-  #checkChildren<T extends { toolCallId: string | null }>(
-    op: string,
-    sessionId: string,
-    items: T[],
-    table: Map<string, AnyRow>,
-    keyColumn: string,
-    keyOf: (item: T) => string,
-    what: string,
-  ): void {
+  /** Questions and settings: the session and the tool calls they name exist. Keys may repeat, as nocodo stores them. */
+  #checkChildren(op: string, sessionId: string, items: readonly { toolCallId: string | null }[]): void {
     if (items.length === 0) return;
     if (!this.#tables.agent_sessions.has(sessionId))
       throw this.#notFound(op, `session ${JSON.stringify(sessionId)}`);
@@ -614,30 +596,26 @@ export class MemoryAgentStorage implements AgentStorage {
           `session ${JSON.stringify(sessionId)} with tool call ${JSON.stringify(item.toolCallId)}`,
         );
       }
-      for (const row of table.values()) {
-        if (row.session_id === sessionId && row[keyColumn] === keyOf(item)) {
-          throw new AgentStorageError(
-            'CONFLICT',
-            `${op}: ${what} ${JSON.stringify(keyOf(item))} already exists in session ${JSON.stringify(sessionId)}`,
-            {
-              adapter: ADAPTER,
-            },
-          );
-        }
-      }
     }
   }
 
+  /** The rows a value for `key` goes to: the pending ones, else the latest one; NOT_FOUND when the session has none. */
   #byKey<Row extends AnyRow>(
     op: string,
     table: Map<string, Row>,
     sessionId: string,
     keyColumn: string,
     key: string,
+    valueColumn: string,
     what: string,
-  ): Row {
-    for (const row of table.values()) if (row.session_id === sessionId && row[keyColumn] === key) return row;
-    throw this.#notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
+  ): Row[] {
+    const rows = [...table.values()]
+      .filter((row) => row.session_id === sessionId && row[keyColumn] === key)
+      .sort((a, b) => byPosition(a as never, b as never));
+    if (rows.length === 0)
+      throw this.#notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
+    const pending = rows.filter((row) => row[valueColumn] === null);
+    return pending.length > 0 ? pending : [rows[rows.length - 1] as Row];
   }
 
   #update(op: string, table: TableName, what: string, id: string, record: UpdateRecord): void {

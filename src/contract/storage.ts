@@ -36,7 +36,7 @@ export interface Capabilities {
   readonly deleteSession: boolean;
   /** `appendBatch`. */
   readonly batch: boolean;
-  /** `clientKey` on messages; tool calls deduplicated by `toolCallId` within a session. */
+  /** `clientKey` on messages and tool calls: a retried create returns the first id. */
   readonly idempotency: boolean;
   /** The `expectedStatus` option of `updateSession`. */
   readonly conditionalUpdate: boolean;
@@ -173,9 +173,10 @@ export interface AgentStorage {
    * Throws `NOT_FOUND` when the session does not exist, or when `messageId` is set and
    * does not name a message of that session. Throws `INVALID_INPUT` for an empty
    * `toolCallId` or `toolName`, a non-JSON request or response, or any other bad field.
-   * With `idempotency`, `toolCallId` identifies the call within its session: repeating the
-   * create with the same messageId, toolName and request (and createdAt, when given)
-   * returns the first id and writes nothing; a different payload is `CONFLICT`.
+   * `toolCallId` may repeat within a session (providers reuse ids; nocodo stores each).
+   * With `idempotency`, a `clientKey` identifies the call within its session: repeating the
+   * create with the same messageId, toolCallId, toolName and request (and createdAt, when
+   * given) returns the first id and writes nothing; a different payload is `CONFLICT`.
    */
   createToolCall(toolCall: NewToolCall): Promise<string>;
 
@@ -213,8 +214,9 @@ export interface AgentStorage {
 
   /**
    * Stores questions for a session, optionally tied to one of its tool calls; resolves to
-   * their ids. `questionId` is unique within the session: a repeat is `CONFLICT` and nothing
-   * is written. `NOT_FOUND` for an unknown session or tool call. Capability `requirements`.
+   * their ids, one new row per question. A `questionId` may repeat (an agent asks `q1` again
+   * in a later round), as nocodo stores it. `NOT_FOUND` for an unknown session or tool call.
+   * Capability `requirements`.
    */
   createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]>;
 
@@ -225,14 +227,17 @@ export interface AgentStorage {
   getPendingQuestions(sessionId: string): Promise<Question[]>;
 
   /**
-   * Stores answers by `questionId`, all or nothing; answering again replaces the answer.
-   * `NOT_FOUND` when the session has no such question. Capability `requirements`.
+   * Stores answers by `questionId`, all or nothing. An answer goes to every still-unanswered
+   * question of the session with that id; when none is unanswered, it replaces the answer of
+   * the latest one (answering again). Earlier rounds' answers are never overwritten by a
+   * later round's. `NOT_FOUND` when the session has no question with that id; a `questionId`
+   * repeated within one call is `INVALID_INPUT`. Capability `requirements`.
    */
   answerQuestions(sessionId: string, answers: Answer[]): Promise<void>;
 
   /**
    * Stores settings for a session (value `null` = still to collect); resolves to their
-   * ids. `settingKey` is unique within the session: a repeat is `CONFLICT`.
+   * ids, one new row per setting. A `settingKey` may repeat, as nocodo stores it.
    * Capability `settings`.
    */
   createSettings(sessionId: string, settings: NewSetting[]): Promise<string[]>;
@@ -244,8 +249,9 @@ export interface AgentStorage {
   getPendingSettings(sessionId: string): Promise<Setting[]>;
 
   /**
-   * Stores values by `settingKey`, all or nothing; `NOT_FOUND` when the session has no
-   * such setting. Capability `settings`.
+   * Stores values by `settingKey`, all or nothing, as `answerQuestions` stores answers: to
+   * every setting of the session with that key whose value is still `null`, else to the
+   * latest one. `NOT_FOUND` when the session has no such setting. Capability `settings`.
    */
   setSettingValues(sessionId: string, values: SettingValue[]): Promise<void>;
 
@@ -260,6 +266,6 @@ export interface AgentStorage {
 
 /** Options every adapter accepts. */
 export interface StorageOptions {
-  /** Source of `startedAt` / `createdAt` when the caller omits them. Default `Date.now`. */
+  /** Source of `startedAt` / `createdAt` when the caller omits them: Unix seconds. Default `Math.floor(Date.now() / 1000)`. */
   clock?: (() => number) | undefined;
 }

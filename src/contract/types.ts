@@ -2,9 +2,9 @@
  * The records an agent run leaves behind. Field names are camelCase; the SQL
  * columns they map to are snake_case (see `docs/contract.md`).
  *
- * Timestamps are integers in whatever unit the application chose (nocodo writes
- * Unix seconds; the default clock writes Unix milliseconds). The kit never
- * converts them; it only requires them to be safe integers.
+ * Timestamps (`startedAt`, `createdAt`, ...) are Unix **seconds**, integers, as nocodo
+ * writes them; the default clock writes seconds too. Durations (`executionTimeMs`) are
+ * milliseconds. Ties in a second are the norm; order within one is insertion order.
  */
 
 /** A JSON value exactly as `JSON.parse` could return it (plus `-0`, which round-trips). */
@@ -64,6 +64,8 @@ export interface ToolCall {
   createdAt: number;
   completedAt: number | null;
   errorDetails: string | null;
+  /** The caller's idempotency key, unique within the session; `null` when none was given. */
+  clientKey: string | null;
 }
 
 /** Input of `createSession`. Omitted optional fields take the defaults shown. */
@@ -116,6 +118,10 @@ export interface NewToolCall {
   sessionId: string;
   /** Default `null`. When set, must name a message of the same session. */
   messageId?: string | null;
+  /**
+   * The provider's id for the call. Not unique: providers reuse ids (`call_0`) across turns,
+   * and nocodo stores every one.
+   */
   toolCallId: string;
   toolName: string;
   request: JsonValue;
@@ -131,6 +137,13 @@ export interface NewToolCall {
   completedAt?: number | null;
   /** Default `null`. */
   errorDetails?: string | null;
+  /**
+   * Idempotency key, unique within the session. Repeating a create with the same key and the
+   * same messageId, toolCallId, toolName and request (and createdAt, when given) returns the
+   * first id and writes nothing; with a different payload it rejects with `CONFLICT`.
+   * Default `null`.
+   */
+  clientKey?: string | null;
 }
 
 /** Input of `updateToolCall`: the mutable fields. Omitted fields keep their value; `null` clears. */
@@ -213,7 +226,10 @@ export interface Question {
   sessionId: string;
   /** The tool call that asked it, if recorded. */
   toolCallId: string | null;
-  /** The agent's own id for the question, unique within the session. */
+  /**
+   * The agent's own id for the question. Not unique: an agent may ask `q1` again in a later
+   * round, and both rows are kept (as nocodo keeps them).
+   */
   questionId: string;
   question: string;
   description: string | null;
@@ -249,7 +265,7 @@ export interface Setting {
   id: string;
   sessionId: string;
   toolCallId: string | null;
-  /** Unique within the session. */
+  /** Not unique: a key asked for again is a new row, as nocodo stores it. */
   settingKey: string;
   settingName: string;
   description: string | null;

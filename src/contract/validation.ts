@@ -57,6 +57,7 @@ export interface ToolCallRecord {
   createdAt: number;
   completedAt: number | null;
   errorDetails: string | null;
+  clientKey: string | null;
 }
 
 /** A validated update: the columns to set, in a fixed order, and their values. */
@@ -146,6 +147,7 @@ const TOOL_CALL_FIELDS: Record<string, FieldSpec> = {
   createdAt: { kind: 'timestamp', default: 'clock' },
   completedAt: { kind: 'timestamp', nullable: true, default: null },
   errorDetails: { kind: 'text', nullable: true, default: null },
+  clientKey: { kind: 'name', nullable: true, default: null },
 };
 const TOOL_CALL_MUTABLE = ['status', 'response', 'executionTimeMs', 'completedAt', 'errorDetails'];
 
@@ -502,21 +504,25 @@ function checkUnique(
   });
 }
 
-/** A list of keyed records for one session (questions, answers, settings, values), keys unique within the call. */
+/**
+ * A list of records for one session (questions, answers, settings, values). With `key`, the
+ * key must be unique within the call: answering `q1` twice in one call has no one answer.
+ * Questions and settings themselves may repeat a key, as nocodo stores them.
+ */
 function keyedList<T>(
   ctx: ValidationContext,
   op: string,
   sessionId: unknown,
   field: string,
   fields: Record<string, FieldSpec>,
-  key: string,
+  key: string | null,
   input: unknown,
 ): T[] {
   validateIdArgument(ctx, op, 'sessionId', sessionId);
   const list = checkList(ctx, op, field, input, (v, path) =>
     checkRecord(ctx, op, fields, recordSnapshot(ctx, op, v, path), path),
   );
-  checkUnique(ctx, op, field, key, list);
+  if (key !== null) checkUnique(ctx, op, field, key, list);
   return list as unknown as T[];
 }
 
@@ -525,7 +531,7 @@ export function validateQuestions(
   sessionId: unknown,
   input: unknown,
 ): QuestionRecord[] {
-  return keyedList(ctx, 'createQuestions', sessionId, 'questions', QUESTION_FIELDS, 'questionId', input);
+  return keyedList(ctx, 'createQuestions', sessionId, 'questions', QUESTION_FIELDS, null, input);
 }
 
 export function validateAnswers(ctx: ValidationContext, sessionId: unknown, input: unknown): AnswerRecord[] {
@@ -537,7 +543,7 @@ export function validateSettings(
   sessionId: unknown,
   input: unknown,
 ): SettingRecord[] {
-  return keyedList(ctx, 'createSettings', sessionId, 'settings', SETTING_FIELDS, 'settingKey', input);
+  return keyedList(ctx, 'createSettings', sessionId, 'settings', SETTING_FIELDS, null, input);
 }
 
 export function validateSettingValues(
@@ -609,7 +615,7 @@ export function validateBatch(ctx: ValidationContext, input: unknown): BatchReco
     });
   };
   repeated(messages, 'messages', (m: MessageRecord) => m.clientKey);
-  repeated(toolCalls, 'toolCalls', (t: ToolCallRecord) => t.toolCallId);
+  repeated(toolCalls, 'toolCalls', (t: ToolCallRecord) => t.clientKey);
   return { messages, toolCalls };
 }
 

@@ -19,6 +19,7 @@ export function sameMessage(stored: Message, retry: MessageRecord): boolean {
 export function sameToolCall(stored: ToolCall, retry: ToolCallRecord): boolean {
   return (
     stored.messageId === retry.messageId &&
+    stored.toolCallId === retry.toolCallId &&
     stored.toolName === retry.toolName &&
     encodeJson(stored.request) === retry.request &&
     (!retry.createdAtGiven || stored.createdAt === retry.createdAt)

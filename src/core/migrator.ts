@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Umzug } from 'umzug';
+import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
 import type { SqlExecutor } from './executor.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -23,6 +24,14 @@ export interface MigrationFile {
   check: string | null;
   /** sha256 of the up file with line endings normalised to LF. */
   checksum: string;
+  /**
+   * Optional `NNNN_name.previous-checksums`: checksums an earlier release's version of the
+   * up file had (one per line; `#` comments). A database that recorded one is accepted, and
+   * the next migration run records the current checksum. A file is only ever replaced this
+   * way together with a later migration that brings databases migrated with the old version
+   * to the same schema.
+   */
+  previousChecksums: readonly string[];
 }
 
 export interface MigratorConfig {
@@ -31,13 +40,15 @@ export interface MigratorConfig {
   dialect: SqlDialect;
   /** Default: the files in `migrations/<dialect.name>/`. */
   migrations?: readonly MigrationFile[];
-  /** Source of `applied_at`. Default `Date.now`. */
+  /** Source of `applied_at` (Unix seconds). Default: the store's clock, else `Math.floor(Date.now() / 1000)`. */
   clock?: () => number;
 }
 
 export interface MigrationStatus {
   applied: string[];
   pending: string[];
+  /** Applied migrations whose recorded checksum is a previous one of the file (updated on the next run). */
+  outdated?: string[];
 }
 
 /** Finds `migrations/` at the package root, whether running from `src/` or from `dist/src/`. */
@@ -73,7 +84,19 @@ export function loadMigrations(dialect: string): MigrationFile[] {
         const path = join(dir, `${name}.${suffix}.sql`);
         return existsSync(path) ? readFileSync(path, 'utf8') : null;
       };
-      return { name, up, down: optional('down'), check: optional('check'), checksum: checksumOf(up) };
+      const previousFile = join(dir, `${name}.previous-checksums`);
+      const previous = (existsSync(previousFile) ? readFileSync(previousFile, 'utf8') : '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      return {
+        name,
+        up,
+        down: optional('down'),
+        check: optional('check'),
+        checksum: checksumOf(up),
+        previousChecksums: previous,
+      };
     });
   cache.set(dialect, files);
   return files;
@@ -112,7 +135,7 @@ async function check(
         `the database has migration ${row.name}, which this release does not know: it was written by a newer release of agent-storage-kit; upgrade before opening it`,
       );
     }
-    if (file.checksum !== row.checksum) {
+    if (file.checksum !== row.checksum && !file.previousChecksums.includes(row.checksum)) {
       fail(
         config,
         `migration file migrations/${config.dialect.name}/${row.name}.up.sql changed after it was applied (checksum ${row.checksum.slice(0, 12)}… recorded, ${file.checksum.slice(0, 12)}… now); restore it and add a new migration instead`,
@@ -120,10 +143,58 @@ async function check(
     }
   }
   const applied = new Set(logged.map((r) => r.name));
+  const outdated = logged.filter((r) => byName.get(r.name)?.checksum !== r.checksum).map((r) => r.name);
   return {
     applied: files.filter((f) => applied.has(f.name)).map((f) => f.name),
     pending: files.filter((f) => !applied.has(f.name)).map((f) => f.name),
+    ...(outdated.length > 0 ? { outdated } : {}),
   };
+}
+
+/**
+ * Keeps the origin's own history (refinery's, for nocodo) in step with ours: each of its
+ * migrations our log holds is recorded there as the origin would record it, unless a row
+ * for that version is there already (never rewritten: it is the origin's); after reverting
+ * ones, their rows are removed. Nothing is written for a database without any of them.
+ */
+async function syncOriginHistory(
+  config: MigratorConfig,
+  tx: SqlExecutor,
+  files: readonly MigrationFile[],
+  direction: 'up' | 'down',
+): Promise<void> {
+  const spec = config.dialect.adoption;
+  if (spec === undefined) return;
+  const logged = new Set(
+    (await tx.all<{ name: string }>(config.dialect.migrationSql.selectLog, [])).map((r) => r.name),
+  );
+  const theirs = files.filter((f) => spec.migrations[f.name] !== undefined);
+  const exists = (await tx.get(spec.hasHistory, [])) !== undefined;
+  const recorded = exists
+    ? new Set((await tx.all<{ version: number | bigint }>(spec.history, [])).map((r) => Number(r.version)))
+    : new Set<number>();
+  if (direction === 'down') {
+    for (const f of theirs) {
+      const { version } = spec.migrations[f.name] as { version: number };
+      if (!logged.has(f.name) && recorded.has(version)) {
+        await tx.run(spec.deleteHistory, [version]);
+        recorded.delete(version);
+      }
+    }
+    // An empty history says nothing; the origin creates the table again when it needs it.
+    if (exists && recorded.size === 0) await tx.exec(spec.dropHistory);
+    return;
+  }
+  const applied = theirs.filter((f) => logged.has(f.name));
+  if (applied.length === 0) return;
+  if (!exists) await tx.exec(spec.createHistory);
+  const now = new Date();
+  for (const f of applied) {
+    const { version, name } = spec.migrations[f.name] as { version: number; name: string };
+    if (recorded.has(version)) continue;
+    const { checksum, appliedOn } = spec.record(name, version, f.up.replace(/\r\n?/g, '\n'), now);
+    await tx.run(spec.insertHistory, [version, name, appliedOn, checksum]);
+  }
 }
 
 /**
@@ -206,28 +277,32 @@ export async function migrateUp(config: MigratorConfig): Promise<string[]> {
   // work, or a newer or edited migration, goes on to (or fails in) the locked path.
   const files = config.migrations ?? loadMigrations(config.dialect.name);
   const status = await check(config, config.executor, files);
-  if (status.pending.length === 0) return [];
-  return run(config, async (umzug) => (await umzug.up()).map((m) => m.name));
+  if (status.pending.length === 0 && status.outdated === undefined) return [];
+  return run(config, 'up', async (umzug) => (await umzug.up()).map((m) => m.name));
 }
 
 /** Reverts applied migrations down to and including `to` (default: all of them), newest first. */
 export async function migrateDown(config: MigratorConfig, to: string | 0 = 0): Promise<string[]> {
-  return run(config, async (umzug) => (await umzug.down({ to })).map((m) => m.name));
+  return run(config, 'down', async (umzug) => (await umzug.down({ to })).map((m) => m.name));
 }
 
 async function run(
   config: MigratorConfig,
+  direction: 'up' | 'down',
   action: (umzug: Umzug<SqlExecutor>) => Promise<string[]>,
 ): Promise<string[]> {
   const files = config.migrations ?? loadMigrations(config.dialect.name);
   const sql = config.dialect.migrationSql;
-  const clock = config.clock ?? Date.now;
+  const clock = config.clock ?? unixSeconds;
   const checksums = new Map(files.map((f) => [f.name, f.checksum]));
   try {
     return await config.executor.transaction(async (tx) => {
       if (sql.lock !== null) await tx.exec(sql.lock);
       const status = await check(config, tx, files);
       await tx.exec(sql.createLog);
+      for (const name of status.outdated ?? []) {
+        await tx.run(sql.updateLog, [checksums.get(name) as string, name]);
+      }
       if (status.applied.length === 0) await adopt(config, tx, files, clock);
       const umzug = new Umzug<SqlExecutor>({
         context: tx,
@@ -263,7 +338,9 @@ async function run(
           },
         },
       });
-      return action(umzug);
+      const names = await action(umzug);
+      await syncOriginHistory(config, tx, files, direction);
+      return names;
     });
   } catch (e) {
     if (e instanceof AgentStorageError) throw e;

@@ -80,6 +80,7 @@ export interface ToolCallRow {
   created_at: unknown;
   completed_at: unknown;
   error_details: unknown;
+  client_key: unknown;
 }
 
 export const TABLES = {
@@ -277,5 +278,6 @@ export function decodeToolCall(adapter: string, row: ToolCallRow): ToolCall {
     createdAt: integer(adapter, t, r, 'created_at'),
     completedAt: integerOrNull(adapter, t, r, 'completed_at'),
     errorDetails: textOrNull(adapter, t, r, 'error_details'),
+    clientKey: textOrNull(adapter, t, r, 'client_key'),
   };
 }

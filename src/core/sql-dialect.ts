@@ -12,12 +12,15 @@ export interface MessageBatchRow {
 }
 
 /**
- * A database created by another program (nocodo-agents) whose tables are the ones our
- * first migrations create: the migrator records those migrations as applied instead of
- * running them, after checking that what is there is what they would have made.
+ * Another program (nocodo) whose tables are the ones our first migrations create, with its
+ * own migration history (refinery's `refinery_schema_history`). The migrator adopts its
+ * databases — records those migrations as applied instead of running them, after checking
+ * that what is there is what they would have made — and keeps its history in step: every
+ * one of its migrations the kit applied or adopted is recorded there as it would record it,
+ * so that the other program finds nothing to do.
  */
 export interface AdoptionSpec {
-  /** Who created such databases, for messages (`nocodo-agents`). */
+  /** Who created such databases, for messages (`nocodo`). */
   readonly origin: string;
   /** Params: table name. Returns one `{ name }` row per column; none when the table does not exist. */
   readonly columns: string;
@@ -25,9 +28,22 @@ export interface AdoptionSpec {
   readonly hasHistory: string;
   /** Returns `{ version }` rows: the origin's migrations it recorded as applied. */
   readonly history: string;
-  /** Our migration name → the origin's version, the table it creates, and the columns that table must have. */
+  /** Creates the origin's history table as the origin would. */
+  readonly createHistory: string;
+  /** Params: version, name, appliedOn, checksum. */
+  readonly insertHistory: string;
+  /** Params: version. */
+  readonly deleteHistory: string;
+  /** Drops the history table (when reverting has emptied it). */
+  readonly dropHistory: string;
+  /** The origin's record of a migration: its checksum and `applied_on` text. */
+  record(name: string, version: number, sql: string, at: Date): { checksum: string; appliedOn: string };
+  /**
+   * Our migration name → the origin's version and name, the table it creates, and the
+   * columns that table must have. Our file holds the origin's SQL byte for byte.
+   */
   readonly migrations: Readonly<
-    Record<string, { version: number; table: string; columns: readonly string[] }>
+    Record<string, { version: number; name: string; table: string; columns: readonly string[] }>
   >;
 }
 
@@ -49,8 +65,8 @@ export interface SqlDialect {
     readonly selectMessages: string;
     /**
      * Params: sessionId, messageId, toolCallId, toolName, request, response, status,
-     * executionTimeMs, createdAt, completedAt, errorDetails. Returns `{ id }`, or no row
-     * when the session does not exist or `messageId` is set and is not one of its messages.
+     * executionTimeMs, createdAt, completedAt, errorDetails, clientKey. Returns `{ id }`, or
+     * no row when the session does not exist or `messageId` is set and is not one of its messages.
      */
     readonly insertToolCall: string;
     /** Params: sessionId. Returns `ToolCallRow`s in contract order. */
@@ -61,8 +77,8 @@ export interface SqlDialect {
     update(table: TableName, columns: readonly string[], statuses?: number): string;
     /** Params: sessionId, clientKey. Returns a `MessageRow`. */
     readonly selectMessageByKey: string;
-    /** Params: sessionId, toolCallId. Returns a `ToolCallRow`. */
-    readonly selectToolCallByCallId: string;
+    /** Params: sessionId, clientKey. Returns a `ToolCallRow`. */
+    readonly selectToolCallByKey: string;
     /** Params: message id. Returns `{ session_id }` as text. */
     readonly selectMessageSession: string;
     /** Params: id. Cascades to every child row. */
@@ -88,8 +104,10 @@ export interface SqlDialect {
     /** Params: sessionId. */
     readonly selectQuestions: string;
     readonly selectPendingQuestions: string;
-    /** Params: answer, answeredAt, sessionId, questionId. */
+    /** Params: answer, answeredAt, sessionId, questionId. Answers the pending rows with that id. */
     readonly answerQuestion: string;
+    /** Params as `answerQuestion`. Replaces the answer of the latest row with that id. */
+    readonly reanswerQuestion: string;
     /**
      * Params: sessionId, toolCallId, settingKey, settingName, description, settingType,
      * settingValue, createdAt. Returns `{ id }`, or no row as for questions.
@@ -97,8 +115,10 @@ export interface SqlDialect {
     readonly insertSetting: string;
     readonly selectSettings: string;
     readonly selectPendingSettings: string;
-    /** Params: value, updatedAt, sessionId, settingKey. */
+    /** Params: value, updatedAt, sessionId, settingKey. Sets the pending rows with that key. */
     readonly setSettingValue: string;
+    /** Params as `setSettingValue`. Replaces the value of the latest row with that key. */
+    readonly resetSettingValue: string;
   };
   /** How to adopt a database another program created with the same tables (see `AdoptionSpec`). */
   readonly adoption?: AdoptionSpec;
@@ -116,6 +136,8 @@ export interface SqlDialect {
     readonly selectLog: string;
     /** Params: name, checksum, appliedAt. */
     readonly insertLog: string;
+    /** Params: checksum, name. Brings a row recorded with a previous checksum up to the file. */
+    readonly updateLog: string;
     /** Params: name. */
     readonly deleteLog: string;
   };

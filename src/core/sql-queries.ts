@@ -123,7 +123,11 @@ export function selectChildrenSql(
     WHERE x.session_id = ${syntax.param(1, 'bigint')}${pending} ORDER BY x.created_at, x.id`;
 }
 
-/** Params: value, timestamp, sessionId, key. */
+/**
+ * Answers (sets) every still-pending row of a session with this key: a key may repeat, as
+ * nocodo stores it, and an answer belongs to the questions still waiting for it, not to
+ * earlier rounds'. Params: value, timestamp, sessionId, key.
+ */
 export function setByKeySql(
   syntax: SqlSyntax,
   table: TableName,
@@ -133,5 +137,23 @@ export function setByKeySql(
 ): string {
   const p = placeholders(syntax);
   return `UPDATE ${syntax.table(table)} SET ${valueColumn} = ${p()}, ${timeColumn} = ${p()}
-    WHERE session_id = ${p('bigint')} AND ${keyColumn} = ${p('text')}`;
+    WHERE session_id = ${p('bigint')} AND ${keyColumn} = ${p('text')} AND ${valueColumn} IS NULL`;
+}
+
+/**
+ * When no row with the key is pending: replaces the value of the latest one (createdAt, then
+ * insertion order), so answering again changes the last answer only. Params as `setByKeySql`.
+ */
+export function setLatestByKeySql(
+  syntax: SqlSyntax,
+  table: TableName,
+  valueColumn: string,
+  timeColumn: string,
+  keyColumn: string,
+): string {
+  const p = placeholders(syntax);
+  const t = syntax.table(table);
+  return `UPDATE ${t} SET ${valueColumn} = ${p()}, ${timeColumn} = ${p()}
+    WHERE id = (SELECT l.id FROM ${t} l WHERE l.session_id = ${p('bigint')} AND l.${keyColumn} = ${p('text')}
+      ORDER BY l.created_at DESC, l.id DESC LIMIT 1)`;
 }

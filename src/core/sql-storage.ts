@@ -1,3 +1,4 @@
+import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
 import {
   type AgentStorage,
@@ -110,7 +111,7 @@ export class SqlAgentStorage implements AgentStorage {
     this.#executor = config.executor;
     this.#dialect = config.dialect;
     this.#sql = config.dialect.sql;
-    this.#ctx = { adapter: config.adapter, clock: config.clock ?? Date.now };
+    this.#ctx = { adapter: config.adapter, clock: config.clock ?? unixSeconds };
   }
 
   /** The executor, for tests and tools that must reach the database directly. */
@@ -340,7 +341,6 @@ export class SqlAgentStorage implements AgentStorage {
           q.createdAt,
         ]),
       (q) => q.toolCallId,
-      (q) => `question ${JSON.stringify(q.questionId)}`,
     );
   }
 
@@ -365,7 +365,7 @@ export class SqlAgentStorage implements AgentStorage {
     await this.#setByKey(
       'answerQuestions',
       sessionId,
-      this.#sql.answerQuestion,
+      [this.#sql.answerQuestion, this.#sql.reanswerQuestion],
       list.map((a) => [a.answer, a.answeredAt, a.questionId]),
       'question',
     );
@@ -390,7 +390,6 @@ export class SqlAgentStorage implements AgentStorage {
           s.createdAt,
         ]),
       (s) => s.toolCallId,
-      (s) => `setting ${JSON.stringify(s.settingKey)}`,
     );
   }
 
@@ -415,7 +414,7 @@ export class SqlAgentStorage implements AgentStorage {
     await this.#setByKey(
       'setSettingValues',
       sessionId,
-      this.#sql.setSettingValue,
+      [this.#sql.setSettingValue, this.#sql.resetSettingValue],
       list.map((v) => [v.value, v.updatedAt, v.settingKey]),
       'setting',
     );
@@ -553,14 +552,14 @@ export class SqlAgentStorage implements AgentStorage {
     return ids as string[];
   }
 
-  /** Inserts one tool call; its toolCallId already used in the session returns the first id when the payload matches. */
+  /** Inserts one tool call; its clientKey already used in the session returns the first id when the payload matches. */
   async #insertToolCall(
     on: SqlExecutor,
     t: ToolCallRecord,
     inTransaction: boolean,
   ): Promise<string | undefined> {
     // In a transaction, look first: on Postgres a unique violation would abort the whole transaction.
-    if (inTransaction) {
+    if (inTransaction && t.clientKey !== null) {
       const existing = await this.#existingToolCall(on, 'appendBatch', t);
       if (existing !== undefined) return existing;
     }
@@ -577,12 +576,13 @@ export class SqlAgentStorage implements AgentStorage {
         t.createdAt,
         t.completedAt,
         t.errorDetails,
+        t.clientKey,
       ]);
       return row?.id;
     } catch (e) {
       // Inside a transaction the statement failed and Postgres has aborted the transaction:
       // no further query can run there; appendBatch retries the whole transaction instead.
-      if (!isCode(e, 'CONFLICT') || inTransaction) throw e;
+      if (!isCode(e, 'CONFLICT') || inTransaction || t.clientKey === null) throw e;
       const existing = await this.#existingToolCall(on, 'createToolCall', t);
       if (existing === undefined) throw e;
       return existing;
@@ -590,14 +590,15 @@ export class SqlAgentStorage implements AgentStorage {
   }
 
   async #existingToolCall(on: SqlExecutor, op: string, t: ToolCallRecord): Promise<string | undefined> {
-    const row = await on.get<ToolCallRow>(this.#sql.selectToolCallByCallId, [t.sessionId, t.toolCallId]);
+    if (t.clientKey === null) return undefined;
+    const row = await on.get<ToolCallRow>(this.#sql.selectToolCallByKey, [t.sessionId, t.clientKey]);
     if (row === undefined) return undefined;
     const stored = decodeToolCall(this.adapter, row);
     if (!sameToolCall(stored, t)) {
       throw idempotencyConflict(
         this.adapter,
         op,
-        `a tool call with toolCallId ${JSON.stringify(t.toolCallId)} in this session`,
+        `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
       );
     }
     return stored.id;
@@ -613,14 +614,13 @@ export class SqlAgentStorage implements AgentStorage {
     }
   }
 
-  /** Questions and settings: all in one transaction; a repeated key is CONFLICT, an unknown parent NOT_FOUND. */
+  /** Questions and settings: all in one transaction; an unknown parent is NOT_FOUND. Keys may repeat, as nocodo stores them. */
   async #insertChildren<T>(
     op: string,
     sessionId: string,
     items: T[],
     insert: (tx: SqlExecutor, item: T) => Promise<{ id: string } | undefined>,
     toolCallOf: (item: T) => string | null,
-    describe: (item: T) => string,
   ): Promise<string[]> {
     // An empty list writes nothing and checks nothing, whatever the session id (as on every adapter).
     if (items.length === 0) return [];
@@ -640,13 +640,7 @@ export class SqlAgentStorage implements AgentStorage {
         try {
           row = await insert(tx, item);
         } catch (e) {
-          if (isCode(e, 'CONFLICT')) {
-            throw new AgentStorageError(
-              'CONFLICT',
-              `${op}: ${describe(item)} already exists in session ${JSON.stringify(sessionId)}`,
-              { adapter: this.adapter, cause: e },
-            );
-          }
+          // A foreign-key failure: the session or tool call went away meanwhile.
           if (isCode(e, 'NOT_FOUND')) row = undefined;
           else throw e;
         }
@@ -665,11 +659,15 @@ export class SqlAgentStorage implements AgentStorage {
     });
   }
 
-  /** Answers and setting values: all in one transaction; a key the session lacks is NOT_FOUND and undoes the rest. */
+  /**
+   * Answers and setting values: all in one transaction. Each goes to the session's pending
+   * rows with that key, else replaces the latest row's; a key the session lacks is NOT_FOUND
+   * and undoes the rest.
+   */
   async #setByKey(
     op: string,
     sessionId: string,
-    sql: string,
+    [pending, latest]: [string, string],
     rows: [string, number, string][],
     what: string,
   ): Promise<void> {
@@ -683,7 +681,8 @@ export class SqlAgentStorage implements AgentStorage {
     if (rows.length === 0) return;
     await this.#executor.transaction(async (tx) => {
       for (const [value, at, key] of rows) {
-        if ((await tx.run(sql, [value, at, sessionId, key])) === 0) {
+        const params = [value, at, sessionId, key];
+        if ((await tx.run(pending, params)) === 0 && (await tx.run(latest, params)) === 0) {
           throw this.#notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
         }
       }

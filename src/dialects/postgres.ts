@@ -13,6 +13,7 @@ import {
   selectChildrenSql,
   sessionColumns,
   setByKeySql,
+  setLatestByKeySql,
   updateSql,
 } from '../core/sql-queries.js';
 
@@ -51,7 +52,8 @@ export function postgresDialect(schema = 'public'): SqlDialect {
   const messageColumns =
     'id::text AS id, session_id::text AS session_id, role, content, created_at, client_key';
   const toolCallColumns = `id::text AS id, session_id::text AS session_id, message_id::text AS message_id,
-    tool_call_id, tool_name, request, response, status, execution_time_ms, created_at, completed_at, error_details`;
+    tool_call_id, tool_name, request, response, status, execution_time_ms, created_at, completed_at, error_details,
+    client_key`;
   const log = `${s}.${MIGRATION_LOG}`;
   const insertMessages = `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
@@ -77,9 +79,9 @@ export function postgresDialect(schema = 'public'): SqlDialect {
       selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
         ORDER BY x.created_at, x.id`,
       insertToolCall: `INSERT INTO ${s}.agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
-          response, status, execution_time_ms, created_at, completed_at, error_details)
+          response, status, execution_time_ms, created_at, completed_at, error_details, client_key)
         SELECT p.id, $2::bigint, $3::text, $4::text, $5::json, $6::json, $7::text, $8::bigint, $9::bigint,
-          $10::bigint, $11::text
+          $10::bigint, $11::text, $12::text
         FROM ${s}.agent_sessions p
         WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
           SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $2::bigint AND m.session_id = p.id))
@@ -90,8 +92,8 @@ export function postgresDialect(schema = 'public'): SqlDialect {
         WHERE x.session_id = $1::bigint AND status = 'pending' ORDER BY x.created_at, x.id`,
       update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
       selectMessageByKey: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint AND client_key = $2::text`,
-      selectToolCallByCallId: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
-        WHERE x.session_id = $1::bigint AND tool_call_id = $2::text`,
+      selectToolCallByKey: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
+        WHERE x.session_id = $1::bigint AND client_key = $2::text`,
       selectMessageSession: `SELECT session_id::text AS session_id FROM ${s}.agent_messages WHERE id = $1::bigint`,
       deleteSession: deleteSessionSql(syntax),
       countMessages: countSql(syntax, 'agent_messages'),
@@ -127,6 +129,13 @@ export function postgresDialect(schema = 'public'): SqlDialect {
         'answer',
       ),
       answerQuestion: setByKeySql(syntax, 'project_requirements_qna', 'answer', 'answered_at', 'question_id'),
+      reanswerQuestion: setLatestByKeySql(
+        syntax,
+        'project_requirements_qna',
+        'answer',
+        'answered_at',
+        'question_id',
+      ),
       insertSetting: insertChild('project_settings', [
         ['setting_key', 'text'],
         ['setting_name', 'text'],
@@ -138,6 +147,13 @@ export function postgresDialect(schema = 'public'): SqlDialect {
       selectSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS),
       selectPendingSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS, 'setting_value'),
       setSettingValue: setByKeySql(syntax, 'project_settings', 'setting_value', 'updated_at', 'setting_key'),
+      resetSettingValue: setLatestByKeySql(
+        syntax,
+        'project_settings',
+        'setting_value',
+        'updated_at',
+        'setting_key',
+      ),
     },
     migrationSql: {
       // One advisory lock per schema, held to the end of the migration transaction: concurrent
@@ -151,6 +167,7 @@ export function postgresDialect(schema = 'public'): SqlDialect {
         name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
       selectLog: `SELECT name, checksum FROM ${log} ORDER BY name`,
       insertLog: `INSERT INTO ${log} (name, checksum, applied_at) VALUES ($1, $2, $3)`,
+      updateLog: `UPDATE ${log} SET checksum = $1 WHERE name = $2`,
       deleteLog: `DELETE FROM ${log} WHERE name = $1`,
     },
   };

@@ -2,6 +2,7 @@ import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { redactError, redactSecrets } from '../contract/redact.js';
 import type { SqlValue } from '../core/executor.js';
 import { MIGRATION_LOG } from '../core/migrator.js';
+import { REFINERY_HISTORY_DDL, refineryAppliedOn, refineryChecksum } from '../core/refinery-history.js';
 import type { SqlDialect } from '../core/sql-dialect.js';
 import {
   countSql,
@@ -14,6 +15,7 @@ import {
   selectChildrenSql,
   sessionColumns,
   setByKeySql,
+  setLatestByKeySql,
   updateSql,
 } from '../core/sql-queries.js';
 
@@ -33,7 +35,7 @@ const MESSAGE_COLUMNS =
   'CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id, role, content, created_at, client_key';
 const TOOL_CALL_COLUMNS = `CAST(id AS TEXT) AS id, CAST(session_id AS TEXT) AS session_id,
   CAST(message_id AS TEXT) AS message_id, tool_call_id, tool_name, request, response, status,
-  execution_time_ms, created_at, completed_at, error_details`;
+  execution_time_ms, created_at, completed_at, error_details, client_key`;
 
 // Parameters come in through a one-row CTE so each is bound once, in the documented order,
 // and the parent's existence is checked inside the INSERT: one statement, and no row back
@@ -83,12 +85,12 @@ export const sqliteDialect: SqlDialect = {
     // Ties in created_at are the norm (nocodo writes whole seconds): id breaks them in insertion order.
     selectMessages: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? ORDER BY x.created_at, x.id`,
     insertToolCall: `WITH p(session_id, message_id, tool_call_id, tool_name, request, response, status,
-        execution_time_ms, created_at, completed_at, error_details)
-        AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+        execution_time_ms, created_at, completed_at, error_details, client_key)
+        AS (VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
       INSERT INTO agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
-        response, status, execution_time_ms, created_at, completed_at, error_details)
+        response, status, execution_time_ms, created_at, completed_at, error_details, client_key)
       SELECT s.id, m.id, p.tool_call_id, p.tool_name, p.request, p.response, p.status,
-        p.execution_time_ms, p.created_at, p.completed_at, p.error_details
+        p.execution_time_ms, p.created_at, p.completed_at, p.error_details, p.client_key
       FROM p JOIN agent_sessions s ON s.id = p.session_id
       LEFT JOIN agent_messages m ON m.id = p.message_id AND m.session_id = s.id
       WHERE p.message_id IS NULL OR m.id IS NOT NULL
@@ -99,7 +101,7 @@ export const sqliteDialect: SqlDialect = {
       WHERE x.session_id = ? AND status = 'pending' ORDER BY x.created_at, x.id`,
     update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
     selectMessageByKey: `SELECT ${MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? AND client_key = ?`,
-    selectToolCallByCallId: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x WHERE x.session_id = ? AND tool_call_id = ?`,
+    selectToolCallByKey: `SELECT ${TOOL_CALL_COLUMNS} FROM agent_tool_calls x WHERE x.session_id = ? AND client_key = ?`,
     selectMessageSession: 'SELECT CAST(session_id AS TEXT) AS session_id FROM agent_messages WHERE id = ?',
     deleteSession: deleteSessionSql(syntax),
     countMessages: countSql(syntax, 'agent_messages'),
@@ -127,6 +129,13 @@ export const sqliteDialect: SqlDialect = {
     selectQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS),
     selectPendingQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS, 'answer'),
     answerQuestion: setByKeySql(syntax, 'project_requirements_qna', 'answer', 'answered_at', 'question_id'),
+    reanswerQuestion: setLatestByKeySql(
+      syntax,
+      'project_requirements_qna',
+      'answer',
+      'answered_at',
+      'question_id',
+    ),
     insertSetting: insertChild('project_settings', [
       'setting_key',
       'setting_name',
@@ -138,17 +147,34 @@ export const sqliteDialect: SqlDialect = {
     selectSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS),
     selectPendingSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS, 'setting_value'),
     setSettingValue: setByKeySql(syntax, 'project_settings', 'setting_value', 'updated_at', 'setting_key'),
+    resetSettingValue: setLatestByKeySql(
+      syntax,
+      'project_settings',
+      'setting_value',
+      'updated_at',
+      'setting_key',
+    ),
   },
-  // Databases nocodo-agents created (with or without refinery's history table) are adopted:
-  // our first five migrations are its V1-V5, verbatim.
+  // Databases nocodo created (with or without refinery's history table) are adopted, and
+  // refinery's history is kept in step: our first five migrations are its V1-V5, byte for byte.
   adoption: {
-    origin: 'nocodo-agents',
+    origin: 'nocodo',
     columns: 'SELECT name FROM pragma_table_info(?)',
     hasHistory: `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'`,
     history: 'SELECT version FROM refinery_schema_history ORDER BY version',
+    createHistory: REFINERY_HISTORY_DDL,
+    insertHistory:
+      'INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?, ?, ?, ?)',
+    deleteHistory: 'DELETE FROM refinery_schema_history WHERE version = ?',
+    dropHistory: 'DROP TABLE refinery_schema_history',
+    record: (name, version, sql, at) => ({
+      checksum: refineryChecksum(name, version, sql),
+      appliedOn: refineryAppliedOn(at),
+    }),
     migrations: {
       '0001_create_agent_sessions': {
         version: 1,
+        name: 'create_agent_sessions',
         table: 'agent_sessions',
         columns: [
           'id',
@@ -167,11 +193,13 @@ export const sqliteDialect: SqlDialect = {
       },
       '0002_create_agent_messages': {
         version: 2,
+        name: 'create_agent_messages',
         table: 'agent_messages',
         columns: ['id', 'session_id', 'role', 'content', 'created_at'],
       },
       '0003_create_agent_tool_calls': {
         version: 3,
+        name: 'create_agent_tool_calls',
         table: 'agent_tool_calls',
         columns: [
           'id',
@@ -190,6 +218,7 @@ export const sqliteDialect: SqlDialect = {
       },
       '0004_create_project_requirements_qna': {
         version: 4,
+        name: 'create_project_requirements_qna',
         table: 'project_requirements_qna',
         columns: [
           'id',
@@ -206,6 +235,7 @@ export const sqliteDialect: SqlDialect = {
       },
       '0005_create_project_settings': {
         version: 5,
+        name: 'create_project_settings',
         table: 'project_settings',
         columns: [
           'id',
@@ -230,6 +260,7 @@ export const sqliteDialect: SqlDialect = {
       name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
     selectLog: `SELECT name, checksum FROM ${MIGRATION_LOG} ORDER BY name`,
     insertLog: `INSERT INTO ${MIGRATION_LOG} (name, checksum, applied_at) VALUES (?, ?, ?)`,
+    updateLog: `UPDATE ${MIGRATION_LOG} SET checksum = ? WHERE name = ?`,
     deleteLog: `DELETE FROM ${MIGRATION_LOG} WHERE name = ?`,
   },
 };

@@ -1,0 +1,11 @@
+-- Idempotent tool calls by the caller's own key, as for messages. A provider's tool-call id
+-- may repeat in a session, and so may a question id or a setting key across ask-user rounds
+-- (as nocodo writes them): the unique indexes 0006 created on them are dropped.
+DROP INDEX IF EXISTS idx_agent_tool_calls_call_id;
+DROP INDEX IF EXISTS idx_project_requirements_qna_question;
+DROP INDEX IF EXISTS idx_project_settings_session_key;
+
+ALTER TABLE agent_tool_calls ADD COLUMN client_key TEXT;
+
+CREATE UNIQUE INDEX idx_agent_tool_calls_client_key
+    ON agent_tool_calls (session_id, client_key) WHERE client_key IS NOT NULL;
