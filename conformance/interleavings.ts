@@ -79,7 +79,7 @@ function inTransaction(step: Step): boolean {
   );
 }
 
-export const DEFAULT_INTERLEAVING_RUNS = 100;
+export const DEFAULT_INTERLEAVING_RUNS = 250;
 export const INTERLEAVING_BUDGET_MS = 3000;
 
 // ---------------------------------------------------------------- operations

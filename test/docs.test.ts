@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { faultRequirements, requirements } from '../conformance/requirements/index.js';
 import { SUITE_VERSION } from '../conformance/run.js';
+import { catalogue } from './mutants/catalogue.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -10,9 +11,25 @@ describe('docs stay in step with the code', () => {
   it('docs/contract.md lists every requirement id with its rule, and no other', () => {
     const doc = readFileSync(join(root, 'docs/contract.md'), 'utf8');
     const listed = [
-      ...doc.matchAll(/^\| `([a-z-]+\.[a-z-]+)` \| (.+?)(?: \*\(needs: [A-Za-z., ]+\)\*)? \|$/gm),
-    ].map((m) => [m[1], m[2]]);
-    expect(listed).toEqual([...requirements, ...faultRequirements].map((r) => [r.id, r.title]));
+      ...doc.matchAll(/^\| `([a-z-]+\.[a-z-]+)` \| (.+?)(?: \*\(needs: [A-Za-z., ]+\)\*)? \| (.*) \|$/gm),
+    ].map((m) => [m[1], m[2], m[3]]);
+    expect(listed).toEqual(
+      [...requirements, ...faultRequirements].map((r) => [
+        r.id,
+        r.title,
+        catalogue
+          .filter((m) => m.caughtBy.includes(r.id))
+          .map((m) => `\`${m.id}\``)
+          .join(' '),
+      ]),
+    );
+  });
+
+  it('docs/conformance.md reports the sensitivity of the mutants there are now', () => {
+    const doc = readFileSync(join(root, 'docs/conformance.md'), 'utf8');
+    const figure = /\*\*Sensitivity: (\d+) of (\d+) mutants caught on 20 of 20 seeds/.exec(doc);
+    expect(figure, 'the figures block (npm run docs:conformance)').not.toBeNull();
+    expect(Number(figure?.[2])).toBe(catalogue.length);
   });
 
   it('the suite version is the package version', () => {

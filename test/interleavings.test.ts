@@ -3,11 +3,9 @@ import { checkInterleavings } from '../conformance/interleavings.js';
 import { checkModelBased } from '../conformance/properties.js';
 import { memoryTarget } from '../conformance/targets.js';
 import type { ConformanceTarget } from '../conformance/types.js';
-import { AgentStorageError } from '../src/contract/errors.js';
 import type { AgentStorage } from '../src/contract/storage.js';
-import type { Message, NewMessage, Page, SessionUpdateOptions } from '../src/contract/types.js';
-import { validateExpectedStatus, validateSessionUpdate } from '../src/contract/validation.js';
 import { broken } from './helpers/broken.js';
+import { checkThenWrite, interleavingMutants } from './mutants/interleavings.js';
 
 /**
  * The interleaving property runs on every adapter as requirement `model.interleavings` of
@@ -17,121 +15,9 @@ import { broken } from './helpers/broken.js';
  */
 
 /** A turn of the event loop, where a real store would wait for I/O. */
-const io = () => new Promise<void>((resolve) => setImmediate(resolve));
+const _io = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const REJECTED = /AGENT_STORAGE_SEED=-?\d+ AGENT_STORAGE_PATH='[\d:]+'/;
-
-const ctx = { adapter: 'racy', clock: Date.now };
-
-/**
- * A conditional update done as "read the status, check it, write": right one call at a
- * time (validation first, NOT_FOUND, then CONFLICT), but two callers can both pass the check.
- */
-function checkThenWrite(inner: AgentStorage): Partial<AgentStorage> {
-  return {
-    async updateSession(id, update, options?: SessionUpdateOptions) {
-      validateSessionUpdate(ctx, id, update);
-      const expected = validateExpectedStatus(ctx, options);
-      if (expected === null) return inner.updateSession(id, update);
-      const current = await inner.getSession(id);
-      if (current === null) return inner.updateSession(id, update);
-      await io();
-      if (!expected.includes(current.status)) {
-        throw new AgentStorageError('CONFLICT', `session is ${current.status}`, { adapter: 'racy' });
-      }
-      return inner.updateSession(id, update);
-    },
-  };
-}
-
-/** Broken under concurrency only: each does the right thing when calls come one at a time. */
-const RACY: [string, (inner: AgentStorage) => Partial<AgentStorage>][] = [
-  [
-    'conditional update checks the status, waits, then writes (two workers both finish a session)',
-    checkThenWrite,
-  ],
-  [
-    'batch written message by message (a concurrent read sees half a batch)',
-    (inner) => ({
-      async appendBatch(batch) {
-        const messageIds: string[] = [];
-        for (const m of batch.messages ?? []) {
-          messageIds.push(await inner.createMessage(m));
-          await io();
-        }
-        const toolCallIds: string[] = [];
-        for (const { messageIndex, ...call } of batch.toolCalls ?? []) {
-          const messageId = messageIndex === undefined ? call.messageId : messageIds[messageIndex];
-          toolCallIds.push(await inner.createToolCall({ ...call, messageId: messageId ?? null }));
-        }
-        return { messageIds, toolCallIds };
-      },
-    }),
-  ],
-  [
-    'messages served from a per-session list that creates read, extend after I/O, and write back (a concurrent create is lost)',
-    (inner) => {
-      const lists = new Map<string, Message[]>();
-      const listOf = async (sessionId: string) =>
-        lists.get(sessionId) ?? (await inner.getMessages(sessionId));
-      return {
-        async createMessage(input: NewMessage) {
-          const before = await listOf(input.sessionId);
-          const id = await inner.createMessage(input);
-          await io();
-          const stored = (await inner.getMessages(input.sessionId)).find((m) => m.id === id) as Message;
-          const list = before.some((m) => m.id === id) ? before : [...before, stored];
-          lists.set(
-            input.sessionId,
-            list.toSorted((a, b) => a.createdAt - b.createdAt),
-          );
-          return id;
-        },
-        async getMessages(sessionId) {
-          return [...(await listOf(sessionId))];
-        },
-        async deleteSession(id) {
-          lists.delete(id);
-          return inner.deleteSession(id);
-        },
-        async appendBatch(batch) {
-          for (const m of batch.messages ?? []) lists.delete(m.sessionId);
-          return inner.appendBatch(batch);
-        },
-      };
-    },
-  ],
-  [
-    'idempotency as look-up, wait, insert (a concurrent retry writes a second copy)',
-    (inner) => {
-      // Keys are kept here, beside a store that never sees them: correct one call at a time.
-      const byKey = new Map<string, string>();
-      const keyOf = new Map<string, string>();
-      const withKeys = (m: Message): Message => ({ ...m, clientKey: keyOf.get(m.id) ?? null });
-      return {
-        async createMessage(input: NewMessage) {
-          if (input.clientKey === undefined || input.clientKey === null) return inner.createMessage(input);
-          const slot = JSON.stringify([input.sessionId, input.clientKey]);
-          const known = byKey.get(slot);
-          await io();
-          if (known !== undefined) return known;
-          const { clientKey, ...rest } = input;
-          const id = await inner.createMessage(rest);
-          byKey.set(slot, id);
-          keyOf.set(id, clientKey);
-          return id;
-        },
-        async getMessages(sessionId) {
-          return (await inner.getMessages(sessionId)).map(withKeys);
-        },
-        async getMessagesPage(sessionId, query): Promise<Page<Message>> {
-          const page = await inner.getMessagesPage(sessionId, query);
-          return { ...page, items: page.items.map(withKeys) };
-        },
-      };
-    },
-  ],
-];
 
 /**
  * Two handles on one memory store, as `reopen` gives two stores over one database; the
@@ -158,7 +44,7 @@ function sharedMemory(name: string, second: (inner: AgentStorage) => Partial<Age
 }
 
 describe('interleaving property: catches stores that are wrong only under concurrency', () => {
-  for (const [name, patch] of RACY) {
+  for (const { name, break: patch } of interleavingMutants) {
     it(name, async () => {
       const run = checkInterleavings(broken(name, patch), { seed: 20240601, numRuns: 1000 });
       await expect(run).rejects.toThrow(REJECTED);
@@ -166,7 +52,7 @@ describe('interleaving property: catches stores that are wrong only under concur
   }
 
   it('the first of them passes the model-based sequences: only concurrency shows it', async () => {
-    const [name, patch] = RACY[0] as (typeof RACY)[0];
+    const { name, break: patch } = interleavingMutants[0] as (typeof interleavingMutants)[0];
     await checkModelBased(broken(name, patch), { seed: 20240601, numRuns: 100 });
   });
 
@@ -175,7 +61,7 @@ describe('interleaving property: catches stores that are wrong only under concur
   });
 
   it('explains a failure: the operations, their timeline, the order that went furthest, and how to replay', async () => {
-    const [name, patch] = RACY[0] as (typeof RACY)[0];
+    const { name, break: patch } = interleavingMutants[0] as (typeof interleavingMutants)[0];
     const message = await checkInterleavings(broken(name, patch), { seed: 5, numRuns: 1000 }).then(
       () => '',
       (e: Error) => e.message,

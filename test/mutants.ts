@@ -6,6 +6,10 @@ import type { AgentStorage } from '../src/contract/storage.js';
 import type { JsonValue, NewMessage, NewSession, Session } from '../src/contract/types.js';
 import { decodeSession, type SessionRow } from '../src/core/rows.js';
 import { createStorage } from '../src/create-storage.js';
+import { classMutants } from './mutants/classes.js';
+import { coverageMutants } from './mutants/coverage.js';
+import { interleavingMutants } from './mutants/interleavings.js';
+import { sequenceMutants } from './mutants/sequences.js';
 
 /**
  * Deliberately broken adapters: each wraps a correct memory store and breaks one rule
@@ -13,10 +17,12 @@ import { createStorage } from '../src/create-storage.js';
  * each one on the requirements listed.
  */
 export interface Mutant {
+  /** Short and stable: the requirement table in docs/contract.md lists mutants by id. */
+  id: string;
   name: string;
   /** Requirement ids that must fail against this mutant. */
   caughtBy: string[];
-  break(inner: AgentStorage, clock: () => number): Partial<AgentStorage>;
+  break(inner: AgentStorage, clock?: () => number): Partial<AgentStorage>;
 }
 
 function sortKeys(v: JsonValue): JsonValue {
@@ -35,6 +41,7 @@ const isCode = (e: unknown, code: string) => e instanceof AgentStorageError && e
 
 export const mutants: Mutant[] = [
   {
+    id: 'tie-order-desc',
     name: 'ties ordered by id descending',
     caughtBy: ['message.order'],
     break: (inner) => ({
@@ -45,6 +52,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'status-remapped',
     name: 'unknown status remapped to running',
     caughtBy: ['corrupt.enum'],
     break: (inner) => ({
@@ -60,6 +68,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'update-missing-ok',
     name: 'update of a missing session silently succeeds',
     caughtBy: ['session.update-unknown'],
     break: (inner) => ({
@@ -71,6 +80,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'pending-includes-executing',
     name: 'pending includes executing',
     caughtBy: ['toolcall.pending'],
     break: (inner) => ({
@@ -82,6 +92,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'shared-returned',
     name: 'returned objects shared with the store',
     caughtBy: ['copies.returned'],
     break: (inner) => {
@@ -95,6 +106,7 @@ export const mutants: Mutant[] = [
     },
   },
   {
+    id: 'null-config-empty',
     name: 'null config read back as {}',
     caughtBy: ['session.create-read', 'corrupt.null-config'],
     break: (inner) => ({
@@ -105,6 +117,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'json-keys-sorted',
     name: 'JSON keys sorted on write',
     caughtBy: ['json.round-trip'],
     break: (inner) => ({
@@ -116,6 +129,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'negative-zero',
     name: '-0 written as 0',
     caughtBy: ['json.round-trip'],
     break: (inner) => ({
@@ -127,6 +141,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'write-before-validate',
     name: 'create writes before validating',
     caughtBy: ['input.enums', 'input.types', 'text.reject-unrepresentable'],
     break: (inner) => ({
@@ -145,11 +160,13 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'close-serves',
     name: 'close() still serves calls',
     caughtBy: ['close.rejects'],
     break: () => ({ close: async () => undefined }),
   },
   {
+    id: 'immutable-dropped',
     name: 'immutable fields silently dropped from updates',
     caughtBy: ['session.update-immutable'],
     break: (inner) => ({
@@ -163,6 +180,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'nul-truncated',
     name: 'U+0000 truncated instead of rejected',
     caughtBy: ['text.reject-unrepresentable'],
     break: (inner) => ({
@@ -174,6 +192,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'clock-ignored',
     name: 'storage clock ignored',
     caughtBy: ['clock.defaults', 'message.create-read'],
     break: (inner) => ({
@@ -183,6 +202,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'ids-normalised',
     name: 'malformed ids normalised to a match',
     caughtBy: ['session.get-unknown'],
     break: (inner) => ({
@@ -192,6 +212,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'errors-untyped',
     name: 'errors lose their type',
     caughtBy: ['errors.shape', 'session.update-unknown'],
     break: (inner) => ({
@@ -203,6 +224,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'foreign-message',
     name: "tool call may name another session's message",
     caughtBy: ['toolcall.unknown-parents'],
     break: (inner) => ({
@@ -215,6 +237,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'list-ties-asc',
     name: 'listing ties broken by id ascending',
     caughtBy: ['list.order-filter'],
     break: (inner) => ({
@@ -226,6 +249,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'delete-no-cascade',
     name: 'deleting a session leaves its messages behind',
     caughtBy: ['delete.cascade'],
     break: (inner) => ({
@@ -239,6 +263,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'batch-partial',
     name: 'a batch writes its valid items before failing',
     caughtBy: ['batch.append'],
     break: (inner) => ({
@@ -253,6 +278,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'client-key-ignored',
     name: 'a repeated clientKey writes a second copy',
     caughtBy: ['idempotency.message'],
     break: (inner) => ({
@@ -263,6 +289,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'expected-status-ignored',
     name: 'expectedStatus ignored',
     caughtBy: ['update.conditional'],
     break: (inner) => ({
@@ -272,11 +299,13 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'undeclared-served',
     name: 'an undeclared capability still served',
     caughtBy: ['capabilities.undeclared'],
     break: (inner) => ({ capabilities: Object.freeze({ ...inner.capabilities, deleteSession: false }) }),
   },
   {
+    id: 'backward-reversed',
     name: 'backward pages returned newest first',
     caughtBy: ['page.messages'],
     break: (inner) => ({
@@ -287,6 +316,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'tool-call-id-dedupe',
     name: 'tool calls deduplicated by toolCallId (providers reuse ids)',
     caughtBy: ['idempotency.toolcall', 'batch.append'],
     break: (inner) => {
@@ -311,6 +341,7 @@ export const mutants: Mutant[] = [
     },
   },
   {
+    id: 'question-id-conflict',
     name: 'a repeated questionId refused with CONFLICT',
     caughtBy: ['requirements.qna'],
     break: (inner) => ({
@@ -324,6 +355,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'answer-all-rounds',
     name: "an answer overwrites every question with its id, earlier rounds' included (nocodo's UPDATE)",
     caughtBy: ['requirements.qna'],
     break: (inner) => ({
@@ -341,6 +373,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'setting-first-row',
     name: 'a value for a repeated settingKey goes to the first setting with that key',
     caughtBy: ['settings.values'],
     break: (inner) => ({
@@ -359,6 +392,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'getter-read-twice',
     name: 'validates the input, then stores from it again (a getter is read twice)',
     caughtBy: ['input.plain-data'],
     break: (inner) => ({
@@ -375,6 +409,7 @@ export const mutants: Mutant[] = [
     }),
   },
   {
+    id: 'list-extra-dropped',
     name: 'a list with an extra property is taken without it',
     caughtBy: ['input.plain-data'],
     break: (inner) => ({
@@ -387,6 +422,19 @@ export const mutants: Mutant[] = [
       },
     }),
   },
+];
+
+/**
+ * Every mutant that breaks a store (wrapping a correct memory store): the older list, the
+ * classes of test/mutants/classes.ts, one per requirement, and those only sequences or
+ * concurrency show. Target and fault mutants are in test/mutants/catalogue.ts.
+ */
+export const allMutants: readonly Mutant[] = [
+  ...mutants,
+  ...classMutants,
+  ...coverageMutants,
+  ...sequenceMutants,
+  ...interleavingMutants,
 ];
 
 /** A conformance target whose stores are `mutant` applied to fresh memory stores. */

@@ -5,8 +5,10 @@ import type { ConformanceTarget } from '../conformance/types.js';
 import { memoryTables } from '../src/adapters/memory.js';
 import { AgentStorageError } from '../src/contract/errors.js';
 import type { AgentStorage } from '../src/contract/storage.js';
-import type { JsonValue, SessionQuery } from '../src/contract/types.js';
+import type { SessionQuery } from '../src/contract/types.js';
 import { broken } from './helpers/broken.js';
+import { sequenceMutants } from './mutants/sequences.js';
+import type { Mutant } from './mutants.js';
 
 /**
  * The model-based property itself runs on every adapter as requirement `model.sequences`
@@ -15,66 +17,6 @@ import { broken } from './helpers/broken.js';
  * replays. AGENT_STORAGE_RUNS changes the number of runs, AGENT_STORAGE_SEED (with
  * AGENT_STORAGE_PATH and AGENT_STORAGE_REPLAY_PATH) replays a reported failure.
  */
-
-function sortKeys(v: JsonValue): JsonValue {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .sort()
-      .map((k) => [k, sortKeys(v[k] as JsonValue)]),
-  );
-}
-
-const isNotFound = (e: unknown) => e instanceof AgentStorageError && e.code === 'NOT_FOUND';
-
-const MUTANTS: [string, (inner: AgentStorage) => Partial<AgentStorage>][] = [
-  [
-    'pending includes executing',
-    (inner) => ({
-      async getPendingToolCalls(sessionId) {
-        return (await inner.getToolCalls(sessionId)).filter(
-          (c) => c.status === 'pending' || c.status === 'executing',
-        );
-      },
-    }),
-  ],
-  [
-    'tool call ties in reverse insertion order',
-    (inner) => ({
-      async getToolCalls(sessionId) {
-        return (await inner.getToolCalls(sessionId)).reverse().toSorted((a, b) => a.createdAt - b.createdAt);
-      },
-    }),
-  ],
-  [
-    'update of an unknown tool call is a silent no-op',
-    (inner) => ({
-      async updateToolCall(id, update) {
-        await inner.updateToolCall(id, update).catch((e) => {
-          if (!isNotFound(e)) throw e;
-        });
-      },
-    }),
-  ],
-  [
-    'JSON written with JSON.stringify (-0 becomes 0)',
-    (inner) => ({
-      async getSession(id) {
-        const s = await inner.getSession(id);
-        return s === null ? null : { ...s, config: JSON.parse(JSON.stringify(s.config)) };
-      },
-    }),
-  ],
-  [
-    'JSON keys sorted, as Postgres jsonb does',
-    (inner) => ({
-      async getToolCalls(sessionId) {
-        return (await inner.getToolCalls(sessionId)).map((c) => ({ ...c, request: sortKeys(c.request) }));
-      },
-    }),
-  ],
-];
 
 /** Broken implementations of the optional capabilities, each the way a real adapter might get it wrong. */
 const CAPABILITY_MUTANTS: [string, (inner: AgentStorage) => Partial<AgentStorage>][] = [
@@ -226,7 +168,7 @@ const CAPABILITY_MUTANTS: [string, (inner: AgentStorage) => Partial<AgentStorage
 const REJECTED = /AGENT_STORAGE_SEED=-?\d+ AGENT_STORAGE_PATH='[\d:]+'/;
 
 describe('model-based property: catches deliberately broken adapters', () => {
-  for (const [name, patch] of MUTANTS) {
+  for (const { name, break: patch } of sequenceMutants) {
     it(name, async () => {
       const run = checkModelBased(broken(name, patch), { seed: 20240601, numRuns: 200 });
       await expect(run).rejects.toThrow(REJECTED);
@@ -234,7 +176,7 @@ describe('model-based property: catches deliberately broken adapters', () => {
   }
 
   it('reports a failure that replays from its seed, path and replayPath', async () => {
-    const target = () => broken('pending includes executing', (MUTANTS[0] as (typeof MUTANTS)[0])[1]);
+    const target = () => broken('pending includes executing', (sequenceMutants[0] as Mutant).break as never);
     const first = await checkModelBased(target(), { seed: 7, numRuns: 200 }).then(
       () => '',
       (e: Error) => e.message,

@@ -296,6 +296,11 @@ export const extensionRequirements: Requirement[] = [
           kind === 'messages'
             ? ctx.store.countMessages.bind(ctx.store)
             : ctx.store.countToolCalls.bind(ctx.store);
+        // Every row counts, whatever its state: a finished tool call too.
+        if (kind === 'toolCalls') {
+          for (const call of (whole as { id: string }[]).slice(0, 3))
+            await ctx.store.updateToolCall(call.id, { status: 'completed' });
+        }
         same(await count(sessionId), times.length, 'count');
         same(await count(other), 1, 'count of the other session');
         for (const unknown of ['999999999', 'nope']) {
@@ -618,8 +623,15 @@ export const extensionRequirements: Requirement[] = [
       const plain = [
         await ctx.store.createMessage(newMessage(sessionId)),
         await ctx.store.createMessage(newMessage(sessionId)),
+        await ctx.store.createMessage(newMessage(sessionId, { clientKey: null })),
+        await ctx.store.createMessage(newMessage(sessionId, { clientKey: null })),
       ];
-      check(plain[0] !== plain[1], 'messages without a key are never deduplicated');
+      same(new Set(plain).size, 4, 'messages without a key (omitted or null) are never deduplicated');
+      same(
+        (await ctx.store.getMessages(sessionId)).filter((m) => plain.includes(m.id)).map((m) => m.clientKey),
+        [null, null, null, null],
+        'the clientKey of messages without one',
+      );
       for (const bad of ['', 5]) {
         await rejects(
           () => ctx.store.createMessage(newMessage(sessionId, { clientKey: bad as string })),
@@ -656,7 +668,9 @@ export const extensionRequirements: Requirement[] = [
         [[id, 'completed', 'turn-3.call-0']],
         'one copy, its updates kept, its key returned',
       );
+      const message = await ctx.store.createMessage(newMessage(sessionId, { role: 'assistant' }));
       for (const [what, change] of [
+        ['another messageId', { messageId: message }],
         ['a request with 0 for -0', { request: { b: 1, a: [0] } }],
         ['a request with other key order', { request: { a: [-0], b: 1 } }],
         ['another toolName', { toolName: 'other' }],
@@ -930,6 +944,22 @@ export const extensionRequirements: Requirement[] = [
           [again, '3.46', 12],
         ],
         'answering again changed the latest db only',
+      );
+      // Questions created in one second keep the order they were created in.
+      const tied = await ctx.store.createQuestions(sessionId, [
+        { questionId: 'tie-c', question: 'c', createdAt: 12 },
+        { questionId: 'tie-a', question: 'a', createdAt: 12 },
+        { questionId: 'tie-b', question: 'b', createdAt: 12 },
+      ]);
+      same(
+        (await ctx.store.getQuestions(sessionId)).filter((q) => q.createdAt === 12).map((q) => q.id),
+        tied,
+        'questions with tied createdAt, in insertion order',
+      );
+      same(
+        (await ctx.store.getPendingQuestions(sessionId)).filter((q) => q.createdAt === 12).map((q) => q.id),
+        tied,
+        'pending questions with tied createdAt, in insertion order',
       );
       // Two pending questions with one id (asked twice before an answer) take the one answer.
       const twins = await ctx.store.createQuestions(sessionId, [

@@ -1,7 +1,9 @@
 import type { Requirement } from '../types.js';
 import { extensionRequirements } from './extensions.js';
 import { faultRequirements } from './faults.js';
+import { keyRequirements } from './keys.js';
 import { lifecycleRequirements } from './lifecycle.js';
+import { limitRequirements } from './limits.js';
 import { messageRequirements } from './messages.js';
 import { modelRequirements } from './model.js';
 import { sessionRequirements } from './sessions.js';
@@ -16,6 +18,9 @@ export const requirements: readonly Requirement[] = [
   ...valueRequirements,
   ...lifecycleRequirements,
   ...extensionRequirements,
+  ...keyRequirements,
+  ...limitRequirements,
+  // Random runs last: every fixed case has run before the first random one.
   ...modelRequirements,
 ];
 

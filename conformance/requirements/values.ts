@@ -257,6 +257,18 @@ export const valueRequirements: Requirement[] = [
         );
         await writesNothing(
           ctx,
+          `update error ${label}`,
+          () =>
+            rejects(
+              () => ctx.store.updateSession(sessionId, { status: 'failed', error: bad }),
+              'INVALID_INPUT',
+              `updateSession error = ${label}`,
+              { field: 'error' },
+            ),
+          visible,
+        );
+        await writesNothing(
+          ctx,
           `update errorDetails ${label}`,
           () =>
             rejects(
@@ -562,46 +574,105 @@ export const valueRequirements: Requirement[] = [
   },
   {
     id: 'input.name-length',
-    title: `Names and keys (agentName, provider, model, toolName, toolCallId) hold at most ${MAX_NAME_LENGTH} UTF-16 units; longer ones reject with INVALID_INPUT naming the field`,
+    title: `Names, keys and name filters (agentName, provider, model, toolName, toolCallId, clientKey, questionId, settingKey) hold exactly up to ${MAX_NAME_LENGTH} UTF-16 units: ${MAX_NAME_LENGTH} is stored, ${MAX_NAME_LENGTH + 1} rejects with INVALID_INPUT naming the field`,
     async run(ctx) {
+      const s = ctx.store;
       const sessionId = await aSession(ctx);
       const visible = async () => [
-        await ctx.store.getSession(sessionId),
-        await ctx.store.getToolCalls(sessionId),
+        await s.getSession(sessionId),
+        await s.getMessages(sessionId),
+        await s.getToolCalls(sessionId),
       ];
-      const longest = 'n'.repeat(MAX_NAME_LENGTH);
-      for (const field of ['agentName', 'provider', 'model'] as const) {
-        const id = await ctx.store.createSession(newSession({ [field]: longest }));
-        same((await ctx.store.getSession(id))?.[field], longest, `${field} of ${MAX_NAME_LENGTH} units`);
+      // A 512-unit value with an astral character at the end: units, not code points, count.
+      const longest = `${'n'.repeat(MAX_NAME_LENGTH - 2)}😀`;
+      const tooLong = `${longest}x`;
+      const boundary = async (
+        field: string,
+        store: (value: string) => Promise<unknown>,
+        read: () => Promise<unknown>,
+        fieldInError = field,
+      ) => {
+        await store(longest);
+        same(await read(), longest, `${field} of ${MAX_NAME_LENGTH} units, read back`);
         await writesNothing(
           ctx,
-          `${field} too long`,
+          `${field} of ${MAX_NAME_LENGTH + 1} units`,
           () =>
-            rejects(
-              () => ctx.store.createSession(newSession({ [field]: `${longest}x` })),
-              'INVALID_INPUT',
-              `${field} of ${MAX_NAME_LENGTH + 1} units`,
-              { field },
-            ),
+            rejects(() => store(tooLong) as Promise<unknown>, 'INVALID_INPUT', `${field} too long`, {
+              field: fieldInError,
+            }),
           visible,
+        );
+      };
+      for (const field of ['agentName', 'provider', 'model'] as const) {
+        let id = '';
+        await boundary(
+          field,
+          async (v) => {
+            id = await s.createSession(newSession({ [field]: v }));
+          },
+          async () => (await s.getSession(id))?.[field],
         );
       }
       for (const field of ['toolName', 'toolCallId'] as const) {
-        await ctx.store.createToolCall(
-          newToolCall(sessionId, { toolCallId: `ok-${field}`, [field]: longest }),
+        let id = '';
+        await boundary(
+          field,
+          async (v) => {
+            id = await s.createToolCall(newToolCall(sessionId, { [field]: v }));
+          },
+          async () => (await s.getToolCalls(sessionId)).find((c) => c.id === id)?.[field],
         );
-        await writesNothing(
-          ctx,
-          `${field} too long`,
-          () =>
-            rejects(
-              () => ctx.store.createToolCall(newToolCall(sessionId, { [field]: `${longest}x` })),
-              'INVALID_INPUT',
-              `${field} of ${MAX_NAME_LENGTH + 1} units`,
-              { field },
-            ),
-          visible,
+      }
+      if (s.capabilities.idempotency) {
+        let id = '';
+        await boundary(
+          'clientKey',
+          async (v) => {
+            id = await s.createMessage(newMessage(sessionId, { clientKey: v }));
+          },
+          async () => (await s.getMessages(sessionId)).find((m) => m.id === id)?.clientKey,
         );
+        await boundary(
+          'clientKey',
+          async (v) => {
+            id = await s.createToolCall(newToolCall(sessionId, { clientKey: v }));
+          },
+          async () => (await s.getToolCalls(sessionId)).find((c) => c.id === id)?.clientKey,
+        );
+      }
+      if (s.capabilities.requirements) {
+        await boundary(
+          'questionId',
+          (v) => s.createQuestions(sessionId, [{ questionId: v, question: 'q' }]),
+          async () => (await s.getQuestions(sessionId)).at(-1)?.questionId,
+          'questions[0].questionId',
+        );
+      }
+      if (s.capabilities.settings) {
+        await boundary(
+          'settingKey',
+          (v) => s.createSettings(sessionId, [{ settingKey: v, settingName: 's' }]),
+          async () => (await s.getSettings(sessionId)).at(-1)?.settingKey,
+          'settings[0].settingKey',
+        );
+      }
+      if (s.capabilities.listSessions) {
+        for (const field of ['agentName', 'provider', 'model'] as const) {
+          same(
+            (await s.listSessions({ [field]: longest })).items.length,
+            1,
+            `listSessions({ ${field} }) with a ${MAX_NAME_LENGTH}-unit value`,
+          );
+          await rejects(
+            () => s.listSessions({ [field]: tooLong }),
+            'INVALID_INPUT',
+            `listSessions ${field} too long`,
+            {
+              field,
+            },
+          );
+        }
       }
     },
   },

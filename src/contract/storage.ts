@@ -65,6 +65,9 @@ export const ALL_CAPABILITIES: Omit<Capabilities, 'persistent'> = Object.freeze(
  * The storage contract for agent runs: nocodo-agents' nine operations plus `close()`.
  *
  * Obligations every implementation shares (each is a requirement in `conformance/`):
+ * - Every operation returns a promise and reports every failure by rejecting it with an
+ *   `AgentStorageError`, never by throwing synchronously (`errors.async`): bad arguments,
+ *   an undeclared capability and a closed store included.
  * - Input is validated before anything is written; bad input rejects with
  *   `INVALID_INPUT` naming the field, and the store is unchanged.
  * - Ids are opaque strings assigned by the store. Reads of an unknown or malformed id
@@ -88,7 +91,7 @@ export interface AgentStorage {
    *
    * `startedAt` defaults to the storage's clock, `status` to `running`, `config`,
    * `systemPrompt`, `endedAt`, `result` and `error` to `null`.
-   * Throws `INVALID_INPUT` for a missing or empty `agentName`, `provider` or `model`,
+   * Rejects with `INVALID_INPUT` for a missing or empty `agentName`, `provider` or `model`,
    * an unknown status, a non-JSON config, a text field holding U+0000 or a lone
    * surrogate, a timestamp that is not a safe integer, or an unknown field.
    */
@@ -98,14 +101,14 @@ export interface AgentStorage {
    * Reads one session.
    *
    * Returns `null` when no session has this id (including ids this store could never
-   * have issued). Throws `CORRUPT_DATA` when the stored row cannot be represented.
+   * have issued). Rejects with `CORRUPT_DATA` when the stored row cannot be represented.
    */
   getSession(id: string): Promise<Session | null>;
 
   /**
    * Changes the mutable fields of a session: `status`, `endedAt`, `result`, `error`.
    *
-   * Omitted fields keep their value; `null` clears a nullable one. Throws
+   * Omitted fields keep their value; `null` clears a nullable one. Rejects with
    * `NOT_FOUND` when no session has this id (never a silent no-op, never an insert),
    * `INVALID_INPUT` for an empty update, a bad value, or any other field (they are immutable).
    * With `options.expectedStatus` (capability `conditionalUpdate`) the update happens only
@@ -118,7 +121,7 @@ export interface AgentStorage {
    * Appends a message to a session and returns its id.
    *
    * `createdAt` defaults to the storage's clock; `content` may be empty.
-   * Throws `NOT_FOUND` when the session does not exist, `INVALID_INPUT` for an
+   * Rejects with `NOT_FOUND` when the session does not exist, `INVALID_INPUT` for an
    * unknown role or any other bad field.
    */
   createMessage(message: NewMessage): Promise<string>;
@@ -133,7 +136,7 @@ export interface AgentStorage {
   /**
    * Lists sessions newest first (`startedAt` descending, ties by id descending), filtered
    * by status, agent, provider, model and a `startedAt` range, one keyset page at a time.
-   * Capability `listSessions`. Throws `INVALID_INPUT` for a bad filter, a limit outside
+   * Capability `listSessions`. Rejects with `INVALID_INPUT` for a bad filter, a limit outside
    * 1..`PAGE_LIMIT.max`, or a cursor this storage did not issue.
    */
   listSessions(query?: SessionQuery): Promise<Page<Session>>;
@@ -170,8 +173,8 @@ export interface AgentStorage {
    * Records a tool call and returns its id.
    *
    * `status` defaults to `pending`, `createdAt` to the storage's clock, the rest to `null`.
-   * Throws `NOT_FOUND` when the session does not exist, or when `messageId` is set and
-   * does not name a message of that session. Throws `INVALID_INPUT` for an empty
+   * Rejects with `NOT_FOUND` when the session does not exist, or when `messageId` is set and
+   * does not name a message of that session. Rejects with `INVALID_INPUT` for an empty
    * `toolCallId` or `toolName`, a non-JSON request or response, or any other bad field.
    * `toolCallId` may repeat within a session (providers reuse ids; nocodo stores each).
    * With `idempotency`, a `clientKey` identifies the call within its session: repeating the
@@ -184,7 +187,7 @@ export interface AgentStorage {
    * Changes the mutable fields of a tool call: `status`, `response`, `executionTimeMs`,
    * `completedAt`, `errorDetails`.
    *
-   * Omitted fields keep their value; `null` clears. Throws `NOT_FOUND` when no tool
+   * Omitted fields keep their value; `null` clears. Rejects with `NOT_FOUND` when no tool
    * call has this id, `INVALID_INPUT` for an empty update, a bad value, or any other field.
    */
   updateToolCall(id: string, update: ToolCallUpdate): Promise<void>;

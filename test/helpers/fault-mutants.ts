@@ -147,3 +147,26 @@ export async function reusesBrokenConnection(options: { url: string }): Promise<
     persistent: true,
   });
 }
+
+/**
+ * Ids from a per-process counter: each writer reads MAX(id) when it opens the store and
+ * counts on from there, writing messages with `INSERT OR REPLACE`. Alone it is right; with
+ * several processes two writers hand out the same id and the later write replaces the
+ * earlier one, which its writer was told was stored.
+ */
+export async function processLocalIds(options: { url: string }): Promise<AgentStorage> {
+  const store = await createStorage(options.url);
+  const exec = (store as unknown as { executor: import('../../src/core/executor.js').SqlExecutor }).executor;
+  let next =
+    Number((await exec.get<{ n: number | null }>('SELECT MAX(id) AS n FROM agent_messages', []))?.n ?? 0) + 1;
+  return wrap(store, {
+    async createMessage(m) {
+      const id = next++;
+      await exec.run(
+        'INSERT OR REPLACE INTO agent_messages (id, session_id, role, content, created_at) VALUES (?, ?, ?, ?, ?)',
+        [id, m.sessionId, m.role, m.content, m.createdAt ?? Math.floor(Date.now() / 1000)],
+      );
+      return String(id);
+    },
+  });
+}
