@@ -206,6 +206,11 @@ export interface FaultTally {
   problems: string[];
 }
 
+/** A tally with nothing counted yet. */
+export function emptyTally(): FaultTally {
+  return { acknowledged: 0, failed: 0, inFlight: 0, lost: 0, phantom: 0, torn: 0, problems: [] };
+}
+
 interface Outcome {
   write: Write;
   result: 'ack' | 'fail' | 'in-flight';
@@ -235,15 +240,7 @@ export async function checkWriters(
   store: AgentStorage,
   writers: readonly { worker: number; outcomes: readonly Outcome[] }[],
 ): Promise<FaultTally> {
-  const tally: FaultTally = {
-    acknowledged: 0,
-    failed: 0,
-    inFlight: 0,
-    lost: 0,
-    phantom: 0,
-    torn: 0,
-    problems: [],
-  };
+  const tally = emptyTally();
   const problem = (kind: 'lost' | 'phantom' | 'torn', text: string) => {
     tally[kind]++;
     if (tally.problems.length < 8) tally.problems.push(`${kind}: ${text}`);

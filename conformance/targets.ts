@@ -178,6 +178,18 @@ export function libsqlTarget(): ConformanceTarget {
   );
 }
 
+/** Runs `fn` on a client of its own to the server `url` names (schema and database housekeeping). */
+async function withPgClient<T>(url: string, fn: (client: import('pg').Client) => Promise<T>): Promise<T> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Postgres: each store gets its own schema in the database `url` names, dropped at
  * teardown, so runs never collide and never touch the tables an app uses.
@@ -200,16 +212,7 @@ export function postgresTarget(url: string): ConformanceTarget {
     schemas.set(store, schema);
     return store;
   };
-  const admin = async <T>(fn: (client: import('pg').Client) => Promise<T>): Promise<T> => {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = <T>(fn: (client: import('pg').Client) => Promise<T>) => withPgClient(url, fn);
   return {
     name: 'postgres',
     async create({ clock }) {
@@ -261,16 +264,7 @@ export function postgresScratchTarget(url: string): ConformanceTarget {
   const scratchUrl = new URL(url);
   scratchUrl.pathname = `/${database}`;
   let inner: ConformanceTarget | undefined;
-  const admin = async <T>(fn: (client: import('pg').Client) => Promise<T>): Promise<T> => {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = <T>(fn: (client: import('pg').Client) => Promise<T>) => withPgClient(url, fn);
   const ready = async () => {
     if (!inner) {
       await admin((c) => c.query(`CREATE DATABASE "${database}"`));

@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fail } from '../expect.js';
 import {
   checkWriters,
+  emptyTally,
   type FaultTally,
   outcomes,
   type WorkerEvent,
@@ -160,6 +161,11 @@ function cleanExit(
   );
 }
 
+/** A trial whose fault never bit (nothing failed, nothing was acknowledged) shows nothing: that fails it. */
+function provesSomething(condition: boolean, what: string): void {
+  if (!condition) fail(`${what}: the trial proves nothing`);
+}
+
 /** A small seeded generator for kill moments. */
 function moments(seed: number): () => number {
   let a = seed >>> 0;
@@ -185,15 +191,7 @@ export const faultRequirements: Requirement[] = [
     needs: ['persistent', 'reopen', 'faults.spawn'],
     async run(ctx) {
       const random = moments(ctx.seed);
-      const total: FaultTally = {
-        acknowledged: 0,
-        failed: 0,
-        inFlight: 0,
-        lost: 0,
-        phantom: 0,
-        torn: 0,
-        problems: [],
-      };
+      const total = emptyTally();
       for (let trial = 0; trial < ctx.crashTrials; trial++) {
         // Each trial's writer has its own tokens (worker = trial), so trials share one store.
         const writer = await spawnWriter(ctx, { worker: trial, seed: ctx.seed + trial });
@@ -209,8 +207,7 @@ export const faultRequirements: Requirement[] = [
       }
       ctx.tally({ trials: ctx.crashTrials });
       judge(`${ctx.crashTrials} crash trials`, total);
-      if (total.acknowledged === 0)
-        fail('no write was acknowledged in any crash trial: the trials prove nothing');
+      provesSomething(total.acknowledged > 0, 'no write was acknowledged in any crash trial');
     },
   },
   {
@@ -228,10 +225,8 @@ export const faultRequirements: Requirement[] = [
       const tally = await verifyWriters(ctx, [writer]);
       ctx.tally({ trials: 1 });
       judge(`under a ${limit}-byte file-size limit`, tally);
-      if (tally.failed === 0)
-        fail(`no write failed under a ${limit}-byte file-size limit: the trial proves nothing`);
-      if (tally.acknowledged === 0)
-        fail('no write was acknowledged before the limit: the trial proves nothing');
+      provesSomething(tally.failed > 0, `no write failed under a ${limit}-byte file-size limit`);
+      provesSomething(tally.acknowledged > 0, 'no write was acknowledged before the limit');
     },
   },
   {

@@ -1,7 +1,8 @@
+import { SESSION_FIELDS } from '../../conformance/model.js';
 import { memoryTables } from '../../src/adapters/memory.js';
 import { AgentStorageError } from '../../src/contract/errors.js';
 import type { AgentStorage } from '../../src/contract/storage.js';
-import type { JsonValue, NewMessage, NewSession } from '../../src/contract/types.js';
+import type { Batch, BatchToolCall, JsonValue, NewMessage, NewSession } from '../../src/contract/types.js';
 import { decodeSession, type SessionRow } from '../../src/core/rows.js';
 import type { Mutant } from '../mutants.js';
 
@@ -14,6 +15,18 @@ import type { Mutant } from '../mutants.js';
 const tables = (inner: AgentStorage) => memoryTables(inner as never);
 const isCode = (e: unknown, code: string) => e instanceof AgentStorageError && e.code === code;
 const io = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** `batch` with every clientKey taken out: a store that writes it dedupes nothing. */
+function withoutKeys(batch: Batch): Batch {
+  const strip = <T extends { clientKey?: string | null }>(x: T) => {
+    const { clientKey: _k, ...rest } = x;
+    return rest;
+  };
+  return {
+    ...(batch?.messages ? { messages: batch.messages.map(strip) as NewMessage[] } : {}),
+    ...(batch?.toolCalls ? { toolCalls: batch.toolCalls.map(strip) as BatchToolCall[] } : {}),
+  };
+}
 
 export const coverageMutants: Mutant[] = [
   {
@@ -113,14 +126,7 @@ export const coverageMutants: Mutant[] = [
     caughtBy: ['idempotency.batch'],
     break: (inner) => ({
       async appendBatch(batch) {
-        const strip = <T extends { clientKey?: string | null }>(x: T) => {
-          const { clientKey: _k, ...rest } = x;
-          return rest;
-        };
-        return inner.appendBatch({
-          ...(batch?.messages ? { messages: batch.messages.map(strip) as NewMessage[] } : {}),
-          ...(batch?.toolCalls ? { toolCalls: batch.toolCalls.map(strip) as never } : {}),
-        });
+        return inner.appendBatch(withoutKeys(batch));
       },
     }),
   },
@@ -136,14 +142,7 @@ export const coverageMutants: Mutant[] = [
         await io();
         const fresh = (batch?.messages ?? []).every((m) => !stored.has(`${m.sessionId}\u0000${m.clientKey}`));
         if (!fresh) return inner.appendBatch(batch);
-        const strip = <T extends { clientKey?: string | null }>(x: T) => {
-          const { clientKey: _k, ...rest } = x;
-          return rest;
-        };
-        return inner.appendBatch({
-          ...(batch?.messages ? { messages: batch.messages.map(strip) as NewMessage[] } : {}),
-          ...(batch?.toolCalls ? { toolCalls: batch.toolCalls.map(strip) as never } : {}),
-        });
+        return inner.appendBatch(withoutKeys(batch));
       },
     }),
   },
@@ -183,19 +182,7 @@ export const coverageMutants: Mutant[] = [
     break: (inner) => ({
       async createSession(input) {
         if (input === null || typeof input !== 'object') return inner.createSession(input);
-        const known = [
-          'agentName',
-          'provider',
-          'model',
-          'systemPrompt',
-          'userPrompt',
-          'config',
-          'status',
-          'startedAt',
-          'endedAt',
-          'result',
-          'error',
-        ];
+        const known: readonly string[] = SESSION_FIELDS;
         return inner.createSession(
           Object.fromEntries(Object.entries(input).filter(([k]) => known.includes(k))) as NewSession,
         );
