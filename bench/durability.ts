@@ -19,7 +19,7 @@ export interface DurabilityResult {
  * disk's fsync costs on this machine.
  */
 export async function durabilityCost(
-  adapter: 'sqlite' | 'libsql',
+  adapter: string,
   dir: string,
   budget: Budget,
 ): Promise<DurabilityResult> {

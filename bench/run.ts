@@ -402,7 +402,7 @@ async function main(): Promise<void> {
     for (const target of targets) {
       await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
       await runGrowth(target, dir, checks, mode, growth);
-      if (durability && (target.name === 'sqlite' || target.name === 'libsql')) {
+      if (durability && target.durability) {
         const d = await durabilityCost(target.name, dir, budget);
         durabilities.push(d);
         console.log(`  durability: ${durabilityLine(d)}`);

@@ -20,6 +20,8 @@ export interface Target {
   /** The baseline it is compared with. */
   rawDriver: string;
   open(dir: string): Promise<OpenedTarget>;
+  /** File-backed stores that take `?durability=`: their fsync cost is measured too (bench/durability.ts). */
+  durability?: boolean;
 }
 
 /** Migrates a scratch store with the kit, then closes it: the raw driver's database gets the same schema. */
@@ -35,6 +37,7 @@ async function closeAll(stores: readonly { close(): Promise<void> }[]): Promise<
 
 export const sqliteTarget: Target = {
   name: 'sqlite',
+  durability: true,
   note: 'better-sqlite3, in-process and synchronous underneath: the fastest path, one machine',
   rawDriver: 'better-sqlite3 (WAL, synchronous=NORMAL, cached prepared statements)',
   async open(dir) {
@@ -51,6 +54,7 @@ export const sqliteTarget: Target = {
 
 export const libsqlTarget: Target = {
   name: 'libsql',
+  durability: true,
   note: '@libsql/client on a local file: async client, one connection, WAL, synchronous=NORMAL; or a libSQL server',
   rawDriver: '@libsql/client execute (default intMode, one connection, WAL, synchronous=NORMAL)',
   async open(dir) {

@@ -7,7 +7,7 @@ import {
   TOOL_CALL_STATUSES,
 } from '../src/contract/types.js';
 import { T0 } from './fixtures.js';
-import type { ModelCapabilities } from './model.js';
+import type { ModelCapabilities } from './reference-model.js';
 
 /**
  * fast-check generators that hunt for differences between backends: text beyond the BMP,

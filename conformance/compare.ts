@@ -1,4 +1,4 @@
-import { acceptableCodes } from './model.js';
+import { acceptableCodes } from './reference-model.js';
 
 /**
  * What the model-based property (`properties.ts`) and the interleaving property
@@ -193,7 +193,9 @@ export function fromModel(call: () => unknown): Outcome {
   } catch (e) {
     const out = failure(e);
     if (out !== undefined) return out;
-    throw new Error(`the reference model itself failed (a bug in conformance/model.ts): ${String(e)}`);
+    throw new Error(
+      `the reference model itself failed (a bug in conformance/reference-model.ts): ${String(e)}`,
+    );
   }
 }
 

@@ -3,7 +3,6 @@ import type { AgentStorage } from '../src/contract/storage.js';
 import type { SessionStatus, ToolCallStatus } from '../src/contract/types.js';
 import { measureTarget, runsWithin } from './calibrate.js';
 import {
-  agree,
   bindIds,
   clip,
   cloneIdTables,
@@ -14,13 +13,12 @@ import {
   type Outcome,
   outcomeText,
   type RecordTable,
-  realIds,
   render,
-  sameId,
 } from './compare.js';
 import { T0 } from './fixtures.js';
-import { MODEL_PAGE_LIMIT, type ModelCapabilities, ReferenceModel } from './model.js';
-import { envInteger, envString, probeCapabilities, VIEWS, type View } from './properties.js';
+import { declared, invoke, judge, type OperationName } from './operations.js';
+import { envInteger, envString, probeCapabilities } from './properties.js';
+import { MODEL_PAGE_LIMIT, type ModelCapabilities, ReferenceModel } from './reference-model.js';
 import type { ConformanceTarget } from './types.js';
 
 /**
@@ -40,7 +38,9 @@ import type { ConformanceTarget } from './types.js';
  * (through both stores, when there are two). This is what "every acknowledged write is
  * visible exactly once", "reads see a prefix", "ties keep insertion order" and "at most one
  * of two conditional updates from the same status succeeds" amount to. With at most six
- * operations, every order is tried (720 at most).
+ * operations, every order is tried (720 at most). A step is a call of the contract, made
+ * on a store and on the model and judged through the operation table (`operations.ts`) the
+ * model-based sequences use too.
  */
 
 export interface InterleavingOptions {
@@ -233,7 +233,7 @@ function stepsArb(caps: ModelCapabilities): fc.Arbitrary<Step> {
             ...reads,
             ...(caps.listSessions ? (['list'] as const) : []),
             ...(caps.paging ? (['count', 'page'] as const) : []),
-            ...(caps.requirements ? (['questions'] as const) : []),
+            ...(caps.questions ? (['questions'] as const) : []),
             ...(caps.settings ? (['settings'] as const) : []),
           ),
         })
@@ -268,7 +268,7 @@ function stepsArb(caps: ModelCapabilities): fc.Arbitrary<Step> {
   if (caps.deleteSession) {
     arbs.push({ weight: 1, arbitrary: session.map((s): Step => ({ op: 'deleteSession', session: s })) });
   }
-  if (caps.requirements) {
+  if (caps.questions) {
     arbs.push(
       {
         weight: 2,
@@ -297,21 +297,32 @@ interface Setup {
   toolCall: string;
 }
 
-/** The calls of the contract both a store and the model serve (the model synchronously). */
-type Api = {
-  [K in keyof AgentStorage]: AgentStorage[K] extends (...args: infer A) => Promise<infer R>
-    ? (...args: A) => R | Promise<R>
-    : never;
+/** A call of the contract, with one side's arguments. */
+interface Call {
+  name: OperationName;
+  args: unknown[];
+}
+
+/** The operation each kind of read step makes. */
+const READ_OPERATION: Record<Extract<Step, { op: 'read' }>['what'], OperationName> = {
+  session: 'getSession',
+  messages: 'getMessages',
+  toolCalls: 'getToolCalls',
+  pending: 'getPendingToolCalls',
+  list: 'listSessions',
+  count: 'countMessages',
+  page: 'getMessagesPage',
+  questions: 'getQuestions',
+  settings: 'getSettings',
 };
 
-/** How a step's answer is compared: a view, or ids to bind. */
-type Check = { view: View } | { ids: (v: unknown) => [RecordTable, unknown][] };
-
-function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
+/** The call a step makes, with the ids of one side's setup (fresh arguments every time). */
+function callOf(step: Step, setup: Setup): Call {
   const sessionId = 'session' in step ? setup.sessions[step.session] : setup.sessions[0];
+  const to = (name: OperationName, ...args: unknown[]): Call => ({ name, args });
   switch (step.op) {
     case 'createMessage':
-      return api.createMessage({
+      return to('createMessage', {
         sessionId,
         role: 'user',
         content: step.content,
@@ -319,7 +330,7 @@ function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
         ...(step.createdAt === null ? {} : { createdAt: step.createdAt }),
       });
     case 'createToolCall':
-      return api.createToolCall({
+      return to('createToolCall', {
         sessionId,
         toolCallId: step.toolCallId,
         ...(step.clientKey === null ? {} : { clientKey: step.clientKey }),
@@ -328,13 +339,13 @@ function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
         ...(step.linked && step.session === 0 ? { messageId: setup.message } : {}),
       });
     case 'updateSession':
-      return api.updateSession(sessionId, { status: step.status });
+      return to('updateSession', sessionId, { status: step.status });
     case 'finish':
-      return api.updateSession(sessionId, { status: step.to }, { expectedStatus: step.from });
+      return to('updateSession', sessionId, { status: step.to }, { expectedStatus: step.from });
     case 'updateToolCall':
-      return api.updateToolCall(setup.toolCall, { status: step.status });
+      return to('updateToolCall', setup.toolCall, { status: step.status });
     case 'appendBatch':
-      return api.appendBatch({
+      return to('appendBatch', {
         messages: step.keys.map((k, i) => ({
           sessionId,
           role: 'assistant' as const,
@@ -357,129 +368,66 @@ function call(step: Step, api: Api, setup: Setup): unknown | Promise<unknown> {
             }),
       });
     case 'deleteSession':
-      return api.deleteSession(sessionId);
+      return to('deleteSession', sessionId);
     case 'createQuestion':
-      return api.createQuestions(sessionId, [{ questionId: step.questionId, question: 'Which?' }]);
+      return to('createQuestions', sessionId, [{ questionId: step.questionId, question: 'Which?' }]);
     case 'answer':
-      return api.answerQuestions(sessionId, [{ questionId: 'q1', answer: step.answer }]);
+      return to('answerQuestions', sessionId, [{ questionId: 'q1', answer: step.answer }]);
     case 'setSetting':
-      return api.setSettingValues(sessionId, [{ settingKey: 's1', value: step.value }]);
-    case 'read':
-      switch (step.what) {
-        case 'session':
-          return api.getSession(sessionId);
-        case 'messages':
-          return api.getMessages(sessionId);
-        case 'toolCalls':
-          return api.getToolCalls(sessionId);
-        case 'pending':
-          return api.getPendingToolCalls(sessionId);
-        case 'list':
-          return api.listSessions({});
-        case 'count':
-          return api.countMessages(sessionId);
-        case 'page':
-          return api.getMessagesPage(sessionId, { limit: 2 });
-        case 'questions':
-          return api.getQuestions(sessionId);
-        case 'settings':
-          return api.getSettings(sessionId);
-      }
-  }
-}
-
-function checkOf(step: Step): Check {
-  switch (step.op) {
-    case 'createMessage':
-      return { ids: (v) => [['messages', typeof v === 'string' ? [v] : v]] };
-    case 'createToolCall':
-      return { ids: (v) => [['toolCalls', typeof v === 'string' ? [v] : v]] };
-    case 'appendBatch':
-      return {
-        ids: (v) => {
-          const r = (v ?? {}) as { messageIds?: unknown; toolCallIds?: unknown };
-          return [
-            ['messages', r.messageIds],
-            ['toolCalls', r.toolCallIds],
-          ];
-        },
-      };
-    case 'createQuestion':
-      return { ids: (v) => [['questions', v]] };
-    case 'deleteSession':
-      return { view: VIEWS.value };
+      return to('setSettingValues', sessionId, [{ settingKey: 's1', value: step.value }]);
     case 'read': {
-      const views: Record<typeof step.what, View> = {
-        session: VIEWS.session,
-        messages: VIEWS.messages,
-        toolCalls: VIEWS.toolCalls,
-        pending: VIEWS.toolCalls,
-        list: VIEWS.sessionPage,
-        count: VIEWS.value,
-        page: VIEWS.messagePage,
-        questions: VIEWS.questions,
-        settings: VIEWS.settings,
-      };
-      return { view: views[step.what] };
+      const name = READ_OPERATION[step.what];
+      return step.what === 'list'
+        ? to(name, {})
+        : step.what === 'page'
+          ? to(name, sessionId, { limit: 2 })
+          : to(name, sessionId);
     }
-    default:
-      return { view: VIEWS.done };
   }
 }
 
 /**
- * Whether the adapter's answer is the model's, binding the ids of new rows in `ids`;
- * `undefined` when it is, else why not.
+ * Whether the adapter's answer to `name` is the model's, binding the ids of new rows in
+ * `ids`; `undefined` when it is, else why not.
  */
-function judge(step: Step, model: Outcome, adapter: Outcome, ids: IdTables): string | undefined {
-  const check = checkOf(step);
-  if ('ids' in check && model.ok && adapter.ok) {
-    const mine = check.ids(model.value);
-    const theirs = check.ids(adapter.value);
-    for (const [i, [table, modelIds]] of mine.entries()) {
-      const problem = bindIds(ids, table, modelIds as string[], theirs[i]?.[1]);
-      if (problem !== undefined) return `ids of ${table}: the model made ${render(modelIds)}, ${problem}`;
-    }
-    return undefined;
-  }
-  const view = 'view' in check ? check.view : (v: unknown) => render(v);
-  if (agree(model, adapter, view, ids)) return undefined;
-  return `the model says ${outcomeText(model, (v) => view(v, sameId))}; the store answered ${outcomeText(adapter, (v) => view(v, realIds(ids)))}`;
+function verdict(name: OperationName, model: Outcome, adapter: Outcome, ids: IdTables): string | undefined {
+  const d = judge(name, model, adapter, ids);
+  if (d === undefined) return undefined;
+  if (d.table !== undefined) return `ids of ${d.table}: the model made ${d.model}, ${d.adapter}`;
+  return `the model says ${d.model}; the store answered ${d.adapter}`;
 }
 
 // ---------------------------------------------------------------- the final state
 
 interface FinalRead {
   label: string;
-  read: (api: Api, setup: Setup) => unknown | Promise<unknown>;
-  view: View;
+  name: OperationName;
+  args: (setup: Setup) => unknown[];
 }
+
+/** The reads of each setup session the final state is compared by, in this order (those declared). */
+const SESSION_READS: readonly OperationName[] = [
+  'getSession',
+  'getMessages',
+  'getToolCalls',
+  'getPendingToolCalls',
+  'countMessages',
+  'getQuestions',
+  'getSettings',
+];
 
 function finalReads(caps: ModelCapabilities): FinalRead[] {
   const reads: FinalRead[] = [];
   if (caps.listSessions) {
     reads.push({
       label: `listSessions({ limit: ${MODEL_PAGE_LIMIT.max} })`,
-      read: (api) => api.listSessions({ limit: MODEL_PAGE_LIMIT.max }),
-      view: VIEWS.sessionPage,
+      name: 'listSessions',
+      args: () => [{ limit: MODEL_PAGE_LIMIT.max }],
     });
   }
   for (const which of [0, 1] as const) {
-    const per: [string, (api: Api, id: string) => unknown, View][] = [
-      ['getSession', (api, id) => api.getSession(id), VIEWS.session],
-      ['getMessages', (api, id) => api.getMessages(id), VIEWS.messages],
-      ['getToolCalls', (api, id) => api.getToolCalls(id), VIEWS.toolCalls],
-      ['getPendingToolCalls', (api, id) => api.getPendingToolCalls(id), VIEWS.toolCalls],
-    ];
-    if (caps.paging) per.push(['countMessages', (api, id) => api.countMessages(id), VIEWS.value]);
-    if (caps.requirements) per.push(['getQuestions', (api, id) => api.getQuestions(id), VIEWS.questions]);
-    if (caps.settings) per.push(['getSettings', (api, id) => api.getSettings(id), VIEWS.settings]);
-    for (const [name, read, view] of per) {
-      reads.push({
-        label: `${name}(S${which})`,
-        read: (api, setup) => read(api, setup.sessions[which]),
-        view,
-      });
+    for (const name of SESSION_READS.filter((n) => declared(n, caps))) {
+      reads.push({ label: `${name}(S${which})`, name, args: (setup) => [setup.sessions[which]] });
     }
   }
   return reads;
@@ -559,7 +507,7 @@ async function setUp(
     () => store.createToolCall(call(r0, rm)),
     id,
   );
-  if (caps.requirements) {
+  if (caps.questions) {
     const q = [{ questionId: 'q1', question: 'Which?', createdAt: T0 }];
     await both(
       'questions',
@@ -607,12 +555,12 @@ function explain(
       // Every store's final reads must be this state.
       for (const [s, results] of finals.results.entries()) {
         for (const [i, read] of finals.reads.entries()) {
-          const expected = fromModel(() => read.read(model as unknown as Api, start.setup));
-          const actual = results[i] as Outcome;
-          if (!agree(expected, actual, read.view, ids)) {
+          const expected = fromModel(() => invoke(model, read.name, read.args(start.setup)));
+          const d = judge(read.name, expected, results[i] as Outcome, ids);
+          if (d !== undefined) {
             note(
               order,
-              `after all of them, store ${s + 1} reads ${read.label}: ${outcomeText(actual, (v) => read.view(v, realIds(ids)))}\n    but the model, run in this order, has ${outcomeText(expected, (v) => read.view(v, sameId))}`,
+              `after all of them, store ${s + 1} reads ${read.label}: ${d.adapter}\n    but the model, run in this order, has ${d.model}`,
             );
             return false;
           }
@@ -629,8 +577,9 @@ function explain(
       const o = observed[i] as Observed;
       const nextModel = model.clone();
       const nextIds = cloneIdTables(ids);
-      const expected = fromModel(() => call(o.planned.step, nextModel as unknown as Api, start.setup));
-      const problem = judge(o.planned.step, expected, o.outcome, nextIds);
+      const c = callOf(o.planned.step, start.setup);
+      const expected = fromModel(() => invoke(nextModel, c.name, c.args));
+      const problem = verdict(c.name, expected, o.outcome, nextIds);
       if (problem !== undefined) {
         note([...order, i], `#${i} ${showStep(o.planned.step)}: ${problem}`);
         continue;
@@ -688,11 +637,12 @@ async function runOnce(
       stores.push(second);
       // The second store sees what the first wrote before it opened.
       for (const read of reads) {
-        const expected = fromModel(() => read.read(model as unknown as Api, setup.model));
-        const actual = await fromAdapter(async () => read.read(second as Api, setup.real));
-        if (!agree(expected, actual, read.view, ids)) {
+        const expected = fromModel(() => invoke(model, read.name, read.args(setup.model)));
+        const actual = await fromAdapter(async () => invoke(second, read.name, read.args(setup.real)));
+        const d = judge(read.name, expected, actual, ids);
+        if (d !== undefined) {
           throw new Unexplained(
-            `a second store over the same data, opened after the setup, reads ${read.label}: ${outcomeText(actual, (v) => read.view(v, realIds(ids)))}\n    but the setup wrote ${outcomeText(expected, (v) => read.view(v, sameId))}`,
+            `a second store over the same data, opened after the setup, reads ${read.label}: ${d.adapter}\n    but the setup wrote ${d.model}`,
           );
         }
       }
@@ -715,8 +665,9 @@ async function runOnce(
         await s.schedule(Promise.resolve(), `#${i} ${showStep(planned.step)}`);
         await pause(planned.pause);
         const store = stores[planned.store % stores.length] as AgentStorage;
+        const c = callOf(planned.step, setup.real);
         o.start = ++tick;
-        o.outcome = await fromAdapter(async () => call(planned.step, store as Api, setup.real));
+        o.outcome = await fromAdapter(async () => invoke(store, c.name, c.args));
         o.end = ++tick;
       }
     });
@@ -735,7 +686,9 @@ async function runOnce(
     const results: Outcome[][] = [];
     for (const store of stores) {
       const mine: Outcome[] = [];
-      for (const read of reads) mine.push(await fromAdapter(async () => read.read(store as Api, setup.real)));
+      for (const read of reads) {
+        mine.push(await fromAdapter(async () => invoke(store, read.name, read.args(setup.real))));
+      }
       results.push(mine);
     }
     const story = explain(observed, { reads, results }, start);

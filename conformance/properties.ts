@@ -1,20 +1,6 @@
 import fc from 'fast-check';
 import type { AgentStorage } from '../src/contract/storage.js';
-import type {
-  Answer,
-  Batch,
-  NewMessage,
-  NewQuestion,
-  NewSession,
-  NewSetting,
-  NewToolCall,
-  Page,
-  PageQuery,
-  SessionQuery,
-  SessionUpdate,
-  SettingValue,
-  ToolCallUpdate,
-} from '../src/contract/types.js';
+import type { Page } from '../src/contract/types.js';
 import {
   type ArbitraryOptions,
   type BatchSpec,
@@ -38,39 +24,24 @@ import {
 } from './arbitraries.js';
 import { measureTarget, runsWithin } from './calibrate.js';
 import {
-  agree,
-  bindIds,
   clip,
   copyPlain,
   fromAdapter,
   fromModel,
   type IdTables,
-  type MapId,
   newIdTables,
   type Outcome,
-  outcomeText,
-  type RecordTable,
-  realIds,
   render,
-  type Shape,
-  sameId,
   scribble,
-  viewList,
-  viewPage,
-  viewRecord,
 } from './compare.js';
 import { T0 } from './fixtures.js';
+import { declared, invoke, judge, OPERATIONS, type OperationName, showCall } from './operations.js';
 import {
-  MESSAGE_RECORD_FIELDS,
   MODEL_PAGE_LIMIT,
   type ModelCapabilities,
   modelCapabilities,
-  QUESTION_FIELDS,
   ReferenceModel,
-  SESSION_FIELDS,
-  SETTING_FIELDS,
-  TOOL_CALL_FIELDS,
-} from './model.js';
+} from './reference-model.js';
 import type { ConformanceTarget } from './types.js';
 
 export { render } from './compare.js';
@@ -81,13 +52,15 @@ export { render } from './compare.js';
  * runs of ties, repeated creates, and every optional capability the adapter declares:
  * listing with filters and cursors, pages and counts, deletes, batches and their retries,
  * conditional updates, questions and settings) and runs each against a fresh store of the
- * target and against the reference model (`conformance/model.ts`) side by side. Every
+ * target and against the reference model (`conformance/reference-model.ts`) side by side. Every
  * answer must agree: returned records (ids compared through the mapping built as rows are
  * created, never literally), `null` / `[]` / counts, pages (their items, and whether a next
  * cursor exists: cursors are opaque, so the adapter's are followed and compared by the pages
  * they lead to), and error codes (by `code` only). Inputs and results the adapter handled
  * are scribbled on afterwards, so a store that keeps a reference to either shows it in a
  * later read; every run ends with a read of everything, through every read it declares.
+ * Each call is made, labelled and judged through the operation table (`operations.ts`),
+ * the one the interleavings use too; commands here only say which call, with what.
  *
  * What the adapter declares in `capabilities` decides part of the contract: an optional
  * capability's commands are generated only when it is declared, and with `idempotency`
@@ -120,18 +93,26 @@ export const SEQUENCE_BUDGET_MS = 4000;
 
 // ---------------------------------------------------------------- the world
 
-/** A create both sides accepted, kept (as given) so that a later command can repeat it. */
-interface Created {
-  real: Record<string, unknown>;
-  model: Record<string, unknown>;
-}
-
 interface Pair {
   real: unknown;
   model: unknown;
 }
 
+/** Both sides' arguments of one call: the adapter's, and the model's (ids resolved for each). */
+interface Args {
+  real: unknown[];
+  model: unknown[];
+}
+
+type PagedName = 'listSessions' | 'getMessagesPage' | 'getToolCallsPage';
 type PagedTable = 'sessions' | 'messages' | 'toolCalls';
+
+const PAGED_TABLE: Record<PagedName, PagedTable> = {
+  listSessions: 'sessions',
+  getMessagesPage: 'messages',
+  getToolCallsPage: 'toolCalls',
+};
+const PAGE_OF = { messages: 'getMessagesPage', toolCalls: 'getToolCallsPage' } as const;
 
 /** A next cursor both sides issued (for the same page), and how to ask for the page after it. */
 interface IssuedCursor {
@@ -146,66 +127,20 @@ interface IssuedCursor {
   direction: 'after' | 'before';
 }
 
+/** The writes a later command repeats (`repeat`, `repeatBatch`, `repeatChildren`); one that made no rows is not kept. */
+type Repeatable = 'createMessage' | 'createToolCall' | 'appendBatch' | 'createQuestions' | 'createSettings';
+
 /** fast-check's "model": the reference model plus the id mapping, the shared clock and what can be repeated. */
 export interface World {
   model: ReferenceModel;
   capabilities: ModelCapabilities;
   clock: { now: number };
   ids: IdTables;
-  created: {
-    messages: Created[];
-    toolCalls: Created[];
-    batches: Created[];
-    /** Accepted non-empty createQuestions / createSettings calls: their session and items. */
-    questions: [Pair, Pair][];
-    settings: [Pair, Pair][];
-  };
+  /** The repeatable writes both sides accepted, by operation: their arguments, as given. */
+  created: Record<Repeatable, Args[]>;
   cursors: IssuedCursor[];
   step: number;
 }
-
-export const SHAPES = {
-  session: { table: 'sessions', keys: ['id', ...SESSION_FIELDS], refs: {} },
-  message: { table: 'messages', keys: ['id', ...MESSAGE_RECORD_FIELDS], refs: { sessionId: 'sessions' } },
-  toolCall: {
-    table: 'toolCalls',
-    keys: ['id', ...TOOL_CALL_FIELDS],
-    refs: { sessionId: 'sessions', messageId: 'messages' },
-  },
-  question: {
-    table: 'questions',
-    keys: ['id', ...QUESTION_FIELDS],
-    refs: { sessionId: 'sessions', toolCallId: 'toolCalls' },
-  },
-  setting: {
-    table: 'settings',
-    keys: ['id', ...SETTING_FIELDS],
-    refs: { sessionId: 'sessions', toolCallId: 'toolCalls' },
-  },
-} as const satisfies Record<string, Shape>;
-
-export type View = (v: unknown, mapId: MapId) => string;
-
-/** How each kind of answer is compared. */
-export const VIEWS = {
-  session: ((v, mapId) => (v === null ? 'null' : viewRecord(v, SHAPES.session, mapId))) as View,
-  messages: ((v, mapId) => viewList(v, SHAPES.message, mapId)) as View,
-  toolCalls: ((v, mapId) => viewList(v, SHAPES.toolCall, mapId)) as View,
-  questions: ((v, mapId) => viewList(v, SHAPES.question, mapId)) as View,
-  settings: ((v, mapId) => viewList(v, SHAPES.setting, mapId)) as View,
-  sessionPage: ((v, mapId) => viewPage(v, SHAPES.session, mapId)) as View,
-  messagePage: ((v, mapId) => viewPage(v, SHAPES.message, mapId)) as View,
-  toolCallPage: ((v, mapId) => viewPage(v, SHAPES.toolCall, mapId)) as View,
-  /** Counts, booleans. */
-  value: ((v) => render(v)) as View,
-  done: (() => 'done') as View,
-};
-
-const PAGE_VIEW: Record<PagedTable, View> = {
-  sessions: VIEWS.sessionPage,
-  messages: VIEWS.messagePage,
-  toolCalls: VIEWS.toolCallPage,
-};
 
 function newWorld(clock: { now: number }, capabilities: ModelCapabilities): World {
   return {
@@ -213,7 +148,13 @@ function newWorld(clock: { now: number }, capabilities: ModelCapabilities): Worl
     capabilities,
     clock,
     ids: newIdTables(),
-    created: { messages: [], toolCalls: [], batches: [], questions: [], settings: [] },
+    created: {
+      createMessage: [],
+      createToolCall: [],
+      appendBatch: [],
+      createQuestions: [],
+      createSettings: [],
+    },
     cursors: [],
     step: 0,
   };
@@ -263,7 +204,31 @@ function resolver(world: World, side: keyof Pair): Resolve {
   return (table, ref, session) => resolvePair(world, table, ref, session)[side];
 }
 
-// ---------------------------------------------------------------- comparing
+/** A value for each side. */
+function pair(world: World, val: Val): Pair {
+  return { real: buildValue(val, resolver(world, 'real')), model: buildValue(val, resolver(world, 'model')) };
+}
+
+/** Each side's arguments of a call; a list's `sibling` references look in the session of argument 0. */
+function buildArgs(world: World, specs: readonly ArgSpec[]): Args {
+  const first = specs[0];
+  const session = first !== undefined && 'val' in first && first.val.t === 'ref' ? first.val.ref : undefined;
+  const side = (which: keyof Pair) => {
+    const resolve = resolver(world, which);
+    return specs.map((s) =>
+      'val' in s
+        ? buildValue(s.val, resolve)
+        : 'input' in s
+          ? buildInput(s.input, resolve)
+          : 'list' in s
+            ? buildList(s.list, resolve, session)
+            : buildBatch(s.batch, resolve),
+    );
+  };
+  return { real: side('real'), model: side('model') };
+}
+
+// ---------------------------------------------------------------- calling and comparing
 
 class Mismatch extends Error {
   override readonly name = 'ModelMismatch';
@@ -275,48 +240,6 @@ function explain(label: string, model: string, adapter: string): never {
       '  (ids in records are shown as the model names them: session-1 is the first session created)',
   );
 }
-
-/** Compares two answers: equal views when both resolve, an acceptable code when both reject. */
-function expectSame(label: string, model: Outcome, adapter: Outcome, view: View, world: World): void {
-  if (!agree(model, adapter, view, world.ids)) {
-    explain(
-      label,
-      outcomeText(model, (v) => view(v, sameId)),
-      outcomeText(adapter, (v) => view(v, realIds(world.ids))),
-    );
-  }
-}
-
-/** Creates: the same code, or ids that are new (or, for an idempotent repeat, the first one's). */
-function expectIds(
-  label: string,
-  model: Outcome,
-  adapter: Outcome,
-  world: World,
-  lists: (value: unknown) => [RecordTable, unknown][],
-): void {
-  if (model.ok && adapter.ok) {
-    const mine = lists(model.value);
-    const theirs = lists(adapter.value);
-    for (const [i, [table, modelIds]] of mine.entries()) {
-      const problem = bindIds(world.ids, table, modelIds as string[], theirs[i]?.[1]);
-      if (problem !== undefined) explain(label, `ids of ${table}: ${render(modelIds)}`, problem);
-    }
-    return;
-  }
-  expectSame(label, model, adapter, (v) => render(v), world);
-}
-
-const one =
-  (table: RecordTable) =>
-  (v: unknown): [RecordTable, unknown][] => [[table, typeof v === 'string' ? [v] : v]];
-const batchIds = (v: unknown): [RecordTable, unknown][] => {
-  const r = (v ?? {}) as { messageIds?: unknown; toolCallIds?: unknown };
-  return [
-    ['messages', r.messageIds],
-    ['toolCalls', r.toolCallIds],
-  ];
-};
 
 /** The next cursors of a page both sides returned (taken before the adapter's page is scribbled on). */
 interface NextCursors {
@@ -343,183 +266,61 @@ function remember(
     world.cursors.push({ ...context, real: next.real, model: next.model });
 }
 
-// ---------------------------------------------------------------- commands
-
-export type Op =
-  | { op: 'createSession'; input: InputSpec }
-  | { op: 'getSession'; id: Val }
-  | { op: 'updateSession'; id: Val; update: InputSpec }
-  | { op: 'createMessage'; input: InputSpec }
-  | { op: 'getMessages'; sessionId: Val }
-  | { op: 'createToolCall'; input: InputSpec }
-  | { op: 'updateToolCall'; id: Val; update: InputSpec }
-  | { op: 'getToolCalls'; sessionId: Val }
-  | { op: 'getPendingToolCalls'; sessionId: Val }
-  | { op: 'setClock'; now: number }
-  | { op: 'audit' }
-  /** `count` creates in a row into one session, all at one instant (or the clock's): long runs of ties. */
-  | { op: 'bulk'; table: 'messages' | 'toolCalls'; sessionId: Val; count: number; createdAt: number | null }
-  /**
-   * Repeats the `pick`-th create of a message or tool call that both sides accepted: as it
-   * was, without its createdAt, with a changed payload, or with changed mutable fields.
-   */
-  | { op: 'repeat'; table: 'messages' | 'toolCalls'; pick: number; change: RepeatChange }
-  // listSessions
-  | { op: 'listSessions'; query: InputSpec | null }
-  /** Follows the `pick`-th cursor a listing issued, same filters; `foreign`: a page's cursor instead. */
-  | { op: 'listMore'; pick: number; limit: Val | null; foreign: boolean }
-  // paging
-  | { op: 'page'; table: 'messages' | 'toolCalls'; sessionId: Val; query: InputSpec | null }
-  /**
-   * Follows the `pick`-th cursor a page issued: onwards, the other way, with both `after`
-   * and `before`, in another session (`elsewhere`), or in the other table.
-   */
-  | {
-      op: 'pageMore';
-      pick: number;
-      limit: Val | null;
-      mode: 'same' | 'flip' | 'both' | 'elsewhere' | 'other-table';
-      elsewhere: Val;
-    }
-  | { op: 'count'; table: 'messages' | 'toolCalls'; sessionId: Val }
-  // deleteSession
-  | { op: 'deleteSession'; id: Val }
-  // batch
-  | { op: 'appendBatch'; batch: BatchSpec }
-  /** Retries the `pick`-th batch both sides accepted, as it was or without its createdAt values. */
-  | { op: 'repeatBatch'; pick: number; change: 'none' | 'no-createdAt' }
-  /** Repeats the `pick`-th createQuestions / createSettings both sides accepted (its keys are taken now). */
-  | { op: 'repeatChildren'; table: 'questions' | 'settings'; pick: number }
-  // conditionalUpdate
-  | { op: 'updateSessionIf'; id: Val; update: InputSpec; options: InputSpec }
-  // requirements and settings
-  | {
-      op: 'createQuestions' | 'answerQuestions' | 'createSettings' | 'setSettingValues';
-      sessionId: Val;
-      items: ListSpec;
-    }
-  | { op: 'getQuestions' | 'getPendingQuestions' | 'getSettings' | 'getPendingSettings'; sessionId: Val };
-
-export type RepeatChange = 'none' | 'no-createdAt' | 'payload' | 'mutable';
-
-function showOp(op: Op): string {
-  switch (op.op) {
-    case 'createSession':
-    case 'createMessage':
-    case 'createToolCall':
-      return `${op.op}(${showInput(op.input)})`;
-    case 'getSession':
-    case 'deleteSession':
-      return `${op.op}(${showVal(op.id)})`;
-    case 'updateSession':
-    case 'updateToolCall':
-      return `${op.op}(${showVal(op.id)}, ${showInput(op.update)})`;
-    case 'updateSessionIf':
-      return `updateSession(${showVal(op.id)}, ${showInput(op.update)}, ${showInput(op.options)})`;
-    case 'getMessages':
-    case 'getToolCalls':
-    case 'getPendingToolCalls':
-    case 'getQuestions':
-    case 'getPendingQuestions':
-    case 'getSettings':
-    case 'getPendingSettings':
-      return `${op.op}(${showVal(op.sessionId)})`;
-    case 'setClock':
-      return `setClock(${op.now})`;
-    case 'audit':
-      return 'audit()';
-    case 'bulk':
-      return `bulk(${op.table}, ${showVal(op.sessionId)}, ${op.count}, createdAt ${op.createdAt ?? 'from the clock'})`;
-    case 'repeat':
-      return `repeat(${op.table}[${op.pick}], ${op.change})`;
-    case 'listSessions':
-      return `listSessions(${op.query === null ? '' : showInput(op.query)})`;
-    case 'listMore':
-      return `listMore(${op.foreign ? 'a page cursor' : 'cursor'}[${op.pick}], limit ${op.limit === null ? 'default' : showVal(op.limit)})`;
-    case 'page':
-      return `${op.table === 'messages' ? 'getMessagesPage' : 'getToolCallsPage'}(${showVal(op.sessionId)}${op.query === null ? '' : `, ${showInput(op.query)}`})`;
-    case 'pageMore':
-      return `pageMore(cursor[${op.pick}], limit ${op.limit === null ? 'default' : showVal(op.limit)}, ${op.mode}${op.mode === 'elsewhere' ? ` ${showVal(op.elsewhere)}` : ''})`;
-    case 'count':
-      return `${op.table === 'messages' ? 'countMessages' : 'countToolCalls'}(${showVal(op.sessionId)})`;
-    case 'appendBatch':
-      return `appendBatch(${showBatch(op.batch)})`;
-    case 'repeatBatch':
-      return `repeatBatch(batch[${op.pick}], ${op.change})`;
-    case 'repeatChildren':
-      return `repeat(${op.table === 'questions' ? 'createQuestions' : 'createSettings'}[${op.pick}])`;
-    case 'createQuestions':
-    case 'answerQuestions':
-    case 'createSettings':
-    case 'setSettingValues':
-      return `${op.op}(${showVal(op.sessionId)}, ${showList(op.items)})`;
-  }
-}
-
-type CreateTable = 'sessions' | 'messages' | 'toolCalls';
-
-/** One create on both sides: same code, or a new id (or, for a repeat, the first one's). */
-async function create(
+/**
+ * One call on both sides, the model first, judged as `OPERATIONS` says (else a Mismatch
+ * labelled `text`). The adapter's data argument is scribbled on once it answered, and an
+ * answer compared as a view once compared, so a store that kept either shows it in a later
+ * read. A repeatable write both sides accepted is kept, as given, for a later command to
+ * repeat. Returns the page's next cursors and a copy of the arguments the model accepted
+ * (taken before the adapter saw its own).
+ */
+async function perform(
   world: World,
   store: AgentStorage,
-  table: CreateTable,
-  input: { real: unknown; model: unknown },
+  name: OperationName,
+  args: Args,
   text: string,
-): Promise<void> {
-  const m = world.model;
-  const expected = fromModel(() =>
-    table === 'sessions'
-      ? m.createSession(input.model as NewSession)
-      : table === 'messages'
-        ? m.createMessage(input.model as NewMessage)
-        : m.createToolCall(input.model as NewToolCall),
-  );
-  // Accepted input is plain data: keep a copy to repeat later (the adapter's copy gets scribbled on).
-  const kept =
-    expected.ok && table !== 'sessions'
-      ? { real: copyPlain(input.real), model: copyPlain(input.model) }
-      : null;
-  const actual = await fromAdapter(() =>
-    table === 'sessions'
-      ? store.createSession(input.real as NewSession)
-      : table === 'messages'
-        ? store.createMessage(input.real as NewMessage)
-        : store.createToolCall(input.real as NewToolCall),
-  );
-  scribble(input.real);
-  expectIds(text, expected, actual, world, one(table));
-  if (kept !== null && table !== 'sessions' && actual.ok) world.created[table].push(kept as Created);
-}
-
-function repeated(entry: Created, table: 'messages' | 'toolCalls', change: RepeatChange): Created {
-  const out = { real: copyPlain(entry.real), model: copyPlain(entry.model) };
-  for (const input of [out.real, out.model]) {
-    if (change === 'no-createdAt') delete input.createdAt;
-    if (change === 'payload' && table === 'messages') input.content = `${String(input.content)}!`;
-    if (change === 'payload' && table === 'toolCalls') input.request = { changed: input.request ?? null };
-    if (change === 'mutable' && table === 'toolCalls') {
-      input.status = 'completed';
-      input.response = { repeated: true };
-      input.errorDetails = 'again';
-    }
+): Promise<{ next: NextCursors | null; kept: Args | null }> {
+  const spec = OPERATIONS[name];
+  const model = fromModel(() => invoke(world.model, name, args.model));
+  // Accepted input is plain data: keep a copy (the adapter's own gets scribbled on).
+  const kept = model.ok ? { real: copyPlain(args.real), model: copyPlain(args.model) } : null;
+  const adapter = await fromAdapter(() => invoke(store, name, args.real) as Promise<unknown>);
+  if (spec.data !== undefined) scribble(args.real[spec.data]);
+  const problem = judge(name, model, adapter, world.ids);
+  if (problem !== undefined) {
+    const { table } = problem;
+    explain(text, table === undefined ? problem.model : `ids of ${table}: ${problem.model}`, problem.adapter);
   }
-  return out;
+  const next = nextCursors(model, adapter);
+  if (adapter.ok && 'view' in spec.check) scribble(adapter.value);
+  // A create that made no rows (an empty list) has nothing to repeat.
+  const empty = model.ok && Array.isArray(model.value) && model.value.length === 0;
+  if (kept !== null && adapter.ok && !empty) world.created[name as Repeatable]?.push(kept);
+  return { next, kept };
 }
 
-/** A read on both sides, compared; returns both answers. */
-async function read(
+/** One page on both sides; its next cursor (when both issued one) is kept to be followed later. */
+async function readPage(
   world: World,
-  label: string,
-  onModel: () => unknown,
-  onAdapter: () => Promise<unknown>,
-  view: View,
-): Promise<{ model: Outcome; adapter: Outcome; next: NextCursors | null }> {
-  const model = fromModel(onModel);
-  const adapter = await fromAdapter(onAdapter);
-  expectSame(label, model, adapter, view, world);
-  const next = nextCursors(model, adapter);
-  if (adapter.ok) scribble(adapter.value);
-  return { model, adapter, next };
+  store: AgentStorage,
+  name: PagedName,
+  args: Args,
+  text: string,
+  query: Pair | null,
+  direction: 'after' | 'before',
+): Promise<NextCursors | null> {
+  const { next } = await perform(world, store, name, args, text);
+  const session = name === 'listSessions' ? null : { real: args.real[0], model: args.model[0] };
+  remember(world, next, { table: PAGED_TABLE[name], session, query, direction });
+  return next;
+}
+
+/** Valid queries are plain data: the filters of one, to follow its cursor with. */
+function filters(v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return {};
+  const { limit: _limit, cursor: _cursor, ...rest } = copyPlain(v as Record<string, unknown>);
+  return rest;
 }
 
 /** Both sides' query objects with a cursor (and limit) set; `null` limit leaves the default. */
@@ -538,31 +339,124 @@ function continued(
   return { real: side('real'), model: side('model') };
 }
 
-async function execute(world: World, store: AgentStorage, op: Op): Promise<void> {
-  const real = resolver(world, 'real');
-  const model = resolver(world, 'model');
-  const input = (spec: InputSpec) => ({ real: buildInput(spec, real), model: buildInput(spec, model) });
-  const arg = (val: Val) => ({ real: buildValue(val, real), model: buildValue(val, model) });
-  const list = (spec: ListSpec, session: Val) => {
-    const ref = session.t === 'ref' ? session.ref : undefined;
-    return { real: buildList(spec, real, ref), model: buildList(spec, model, ref) };
-  };
-  const label = (text: string) => `step ${world.step}: ${clip(text, 400)}`;
-  const m = world.model;
+// ---------------------------------------------------------------- commands
 
+/** An argument of a call, as data: fast-check prints and shrinks it, the runner builds it for each side. */
+export type ArgSpec = { val: Val } | { input: InputSpec } | { list: ListSpec } | { batch: BatchSpec };
+
+export type Op =
+  /** One call of the contract (an optional trailing query left out when the command has none). */
+  | { op: 'call'; name: OperationName; args: ArgSpec[] }
+  | { op: 'setClock'; now: number }
+  | { op: 'audit' }
+  /** `count` creates in a row into one session, all at one instant (or the clock's): long runs of ties. */
+  | { op: 'bulk'; table: 'messages' | 'toolCalls'; sessionId: Val; count: number; createdAt: number | null }
+  /**
+   * Repeats the `pick`-th create of a message or tool call that both sides accepted: as it
+   * was, without its createdAt, with a changed payload, or with changed mutable fields.
+   */
+  | { op: 'repeat'; table: 'messages' | 'toolCalls'; pick: number; change: RepeatChange }
+  /** Follows the `pick`-th cursor a listing issued, same filters; `foreign`: a page's cursor instead. */
+  | { op: 'listMore'; pick: number; limit: Val | null; foreign: boolean }
+  /**
+   * Follows the `pick`-th cursor a page issued: onwards, the other way, with both `after`
+   * and `before`, in another session (`elsewhere`), or in the other table.
+   */
+  | {
+      op: 'pageMore';
+      pick: number;
+      limit: Val | null;
+      mode: 'same' | 'flip' | 'both' | 'elsewhere' | 'other-table';
+      elsewhere: Val;
+    }
+  /** Retries the `pick`-th batch both sides accepted, as it was or without its createdAt values. */
+  | { op: 'repeatBatch'; pick: number; change: 'none' | 'no-createdAt' }
+  /** Repeats the `pick`-th createQuestions / createSettings both sides accepted (its keys are taken now). */
+  | { op: 'repeatChildren'; table: 'questions' | 'settings'; pick: number };
+
+export type RepeatChange = 'none' | 'no-createdAt' | 'payload' | 'mutable';
+
+function showArg(arg: ArgSpec): string {
+  if ('val' in arg) return showVal(arg.val);
+  if ('input' in arg) return showInput(arg.input);
+  return 'list' in arg ? showList(arg.list) : showBatch(arg.batch);
+}
+
+function showOp(op: Op): string {
   switch (op.op) {
+    case 'call':
+      return `${op.name}(${op.args.map(showArg).join(', ')})`;
+    case 'setClock':
+      return `setClock(${op.now})`;
+    case 'audit':
+      return 'audit()';
+    case 'bulk':
+      return `bulk(${op.table}, ${showVal(op.sessionId)}, ${op.count}, createdAt ${op.createdAt ?? 'from the clock'})`;
+    case 'repeat':
+      return `repeat(${op.table}[${op.pick}], ${op.change})`;
+    case 'listMore':
+      return `listMore(${op.foreign ? 'a page cursor' : 'cursor'}[${op.pick}], limit ${op.limit === null ? 'default' : showVal(op.limit)})`;
+    case 'pageMore':
+      return `pageMore(cursor[${op.pick}], limit ${op.limit === null ? 'default' : showVal(op.limit)}, ${op.mode}${op.mode === 'elsewhere' ? ` ${showVal(op.elsewhere)}` : ''})`;
+    case 'repeatBatch':
+      return `repeatBatch(batch[${op.pick}], ${op.change})`;
+    case 'repeatChildren':
+      return `repeat(${op.table === 'questions' ? 'createQuestions' : 'createSettings'}[${op.pick}])`;
+  }
+}
+
+/** The `pick`-th call of a repeatable write both sides accepted, copied; `undefined` when there is none. */
+function again(world: World, name: Repeatable, pick: number): Args | undefined {
+  const done = world.created[name];
+  const entry = done[pick % Math.max(done.length, 1)];
+  return entry === undefined ? undefined : { real: copyPlain(entry.real), model: copyPlain(entry.model) };
+}
+
+function repeated(args: Args, table: 'messages' | 'toolCalls', change: RepeatChange): Args {
+  for (const input of [args.real[0], args.model[0]] as Record<string, unknown>[]) {
+    if (change === 'no-createdAt') delete input.createdAt;
+    if (change === 'payload' && table === 'messages') input.content = `${String(input.content)}!`;
+    if (change === 'payload' && table === 'toolCalls') input.request = { changed: input.request ?? null };
+    if (change === 'mutable' && table === 'toolCalls') {
+      input.status = 'completed';
+      input.response = { repeated: true };
+      input.errorDetails = 'again';
+    }
+  }
+  return args;
+}
+
+async function execute(world: World, store: AgentStorage, op: Op): Promise<void> {
+  const label = (text: string) => `step ${world.step}: ${clip(text, 400)}`;
+  switch (op.op) {
+    case 'call': {
+      const { name } = op;
+      const args = buildArgs(world, op.args);
+      const text = label(showCall(name, args.real));
+      if (name === 'getMessagesPage' || name === 'getToolCallsPage') {
+        await readPage(world, store, name, args, text, null, 'after');
+        return;
+      }
+      const { next, kept } = await perform(world, store, name, args, text);
+      if (name === 'listSessions') {
+        scribble(args.real[0]);
+        const base = kept === null ? null : { real: filters(kept.real[0]), model: filters(kept.model[0]) };
+        remember(world, next, { table: 'sessions', session: null, query: base, direction: 'after' });
+      }
+      return;
+    }
     case 'setClock':
       world.clock.now = op.now;
       return;
     case 'audit':
       return audit(world, store, `step ${world.step}: audit`);
     case 'repeat': {
-      const done = world.created[op.table];
-      const entry = done[op.pick % Math.max(done.length, 1)];
-      if (entry === undefined) return;
-      const i = repeated(entry, op.table, op.change);
       const name = op.table === 'messages' ? 'createMessage' : 'createToolCall';
-      return create(world, store, op.table, i, label(`${name}(${render(i.real)}) [repeat, ${op.change}]`));
+      const entry = again(world, name, op.pick);
+      if (entry === undefined) return;
+      const args = repeated(entry, op.table, op.change);
+      await perform(world, store, name, args, label(`${showCall(name, args.real)} [repeat, ${op.change}]`));
+      return;
     }
     case 'bulk':
       for (let n = 0; n < op.count; n++) {
@@ -578,134 +472,20 @@ async function execute(world: World, store: AgentStorage, op: Op): Promise<void>
           );
         }
         if (op.createdAt !== null) entries.push(['createdAt', { t: 'plain', v: op.createdAt }]);
-        const create = op.table === 'messages' ? 'createMessage' : 'createToolCall';
-        await execute(world, store, { op: create, input: { kind: 'object', entries } });
+        const name = op.table === 'messages' ? 'createMessage' : 'createToolCall';
+        await execute(world, store, { op: 'call', name, args: [{ input: { kind: 'object', entries } }] });
       }
       return;
-    case 'createSession': {
-      const i = input(op.input);
-      return create(world, store, 'sessions', i, label(`createSession(${render(i.real)})`));
-    }
-    case 'createMessage': {
-      const i = input(op.input);
-      return create(world, store, 'messages', i, label(`createMessage(${render(i.real)})`));
-    }
-    case 'createToolCall': {
-      const i = input(op.input);
-      return create(world, store, 'toolCalls', i, label(`createToolCall(${render(i.real)})`));
-    }
-    case 'updateSession':
-    case 'updateSessionIf': {
-      const id = arg(op.id);
-      const u = input(op.update);
-      const o = op.op === 'updateSessionIf' ? input(op.options) : null;
-      const text = label(
-        `updateSession(${render(id.real)}, ${render(u.real)}${o === null ? '' : `, ${render(o.real)}`})`,
-      );
-      const expected = fromModel(() =>
-        o === null
-          ? m.updateSession(id.model as string, u.model as SessionUpdate)
-          : m.updateSession(id.model as string, u.model as SessionUpdate, o.model as never),
-      );
-      const actual = await fromAdapter(() =>
-        o === null
-          ? store.updateSession(id.real as string, u.real as SessionUpdate)
-          : store.updateSession(id.real as string, u.real as SessionUpdate, o.real as never),
-      );
-      scribble(u.real);
-      return expectSame(text, expected, actual, VIEWS.done, world);
-    }
-    case 'updateToolCall': {
-      const id = arg(op.id);
-      const u = input(op.update);
-      const text = label(`updateToolCall(${render(id.real)}, ${render(u.real)})`);
-      const expected = fromModel(() => m.updateToolCall(id.model as string, u.model as ToolCallUpdate));
-      const actual = await fromAdapter(() =>
-        store.updateToolCall(id.real as string, u.real as ToolCallUpdate),
-      );
-      scribble(u.real);
-      return expectSame(text, expected, actual, VIEWS.done, world);
-    }
-    case 'getSession': {
-      const id = arg(op.id);
-      await read(
-        world,
-        label(`getSession(${render(id.real)})`),
-        () => m.getSession(id.model as string),
-        () => store.getSession(id.real as string),
-        VIEWS.session,
-      );
-      return;
-    }
-    case 'getMessages':
-    case 'getToolCalls':
-    case 'getPendingToolCalls':
-    case 'getQuestions':
-    case 'getPendingQuestions':
-    case 'getSettings':
-    case 'getPendingSettings': {
-      const name = op.op;
-      const id = arg(op.sessionId);
-      const view =
-        name === 'getMessages'
-          ? VIEWS.messages
-          : name === 'getToolCalls' || name === 'getPendingToolCalls'
-            ? VIEWS.toolCalls
-            : name === 'getQuestions' || name === 'getPendingQuestions'
-              ? VIEWS.questions
-              : VIEWS.settings;
-      await read(
-        world,
-        label(`${name}(${render(id.real)})`),
-        () => m[name](id.model as string),
-        () => store[name](id.real as string),
-        view,
-      );
-      return;
-    }
-    case 'listSessions': {
-      const q = op.query === null ? { real: undefined, model: undefined } : input(op.query);
-      // Valid queries are plain data: keep the filters to follow the cursor with.
-      const filters = (v: unknown) => {
-        if (v === null || typeof v !== 'object') return {};
-        const { limit: _limit, cursor: _cursor, ...rest } = copyPlain(v as Record<string, unknown>);
-        return rest;
-      };
-      const base = fromModel(() => m.listSessions(q.model as SessionQuery)).ok
-        ? { real: filters(q.real), model: filters(q.model) }
-        : null;
-      const { next } = await read(
-        world,
-        label(`listSessions(${q.real === undefined ? '' : render(q.real)})`),
-        () => m.listSessions(q.model as SessionQuery),
-        () => store.listSessions(q.real as SessionQuery),
-        VIEWS.sessionPage,
-      );
-      scribble(q.real);
-      remember(world, next, { table: 'sessions', session: null, query: base, direction: 'after' });
-      return;
-    }
     case 'listMore': {
       const mine = world.cursors.filter((c) => (c.table === 'sessions') !== op.foreign);
       const cursor = mine[op.pick % Math.max(mine.length, 1)];
       if (cursor === undefined) return;
       const own = world.cursors.find((c) => c.table === 'sessions');
       const base = cursor.table === 'sessions' ? cursor.query : (own?.query ?? null);
-      const q = continued(base, cursor, ['cursor'], op.limit === null ? null : arg(op.limit));
-      const { next } = await read(
-        world,
-        label(`listSessions(${render(q.real)}) [following a ${cursor.table} cursor]`),
-        () => m.listSessions(q.model as SessionQuery),
-        () => store.listSessions(q.real as SessionQuery),
-        VIEWS.sessionPage,
-      );
-      remember(world, next, { table: 'sessions', session: null, query: base, direction: 'after' });
+      const q = continued(base, cursor, ['cursor'], op.limit === null ? null : pair(world, op.limit));
+      const text = label(`listSessions(${render(q.real)}) [following a ${cursor.table} cursor]`);
+      await readPage(world, store, 'listSessions', { real: [q.real], model: [q.model] }, text, base, 'after');
       return;
-    }
-    case 'page': {
-      const id = arg(op.sessionId);
-      const q = op.query === null ? { real: undefined, model: undefined } : input(op.query);
-      return pageRead(world, store, op.table, id, q, 'after', label);
     }
     case 'pageMore': {
       const pages = world.cursors.filter((c) => c.table !== 'sessions');
@@ -717,271 +497,122 @@ async function execute(world: World, store: AgentStorage, op: Op): Promise<void>
       const direction =
         op.mode === 'flip' ? (cursor.direction === 'after' ? 'before' : 'after') : cursor.direction;
       const keys = op.mode === 'both' ? ['after', 'before'] : [direction];
-      const session = op.mode === 'elsewhere' ? arg(op.elsewhere) : cursor.session;
-      const q = continued(null, cursor, keys, op.limit === null ? null : arg(op.limit));
-      return pageRead(world, store, table, session, q, direction, label);
-    }
-    case 'count': {
-      const id = arg(op.sessionId);
-      const name = op.table === 'messages' ? 'countMessages' : 'countToolCalls';
-      await read(
-        world,
-        label(`${name}(${render(id.real)})`),
-        () => m[name](id.model as string),
-        () => store[name](id.real as string),
-        VIEWS.value,
-      );
+      const session = op.mode === 'elsewhere' ? pair(world, op.elsewhere) : cursor.session;
+      const q = continued(null, cursor, keys, op.limit === null ? null : pair(world, op.limit));
+      const args = { real: [session.real, q.real], model: [session.model, q.model] };
+      const name = PAGE_OF[table];
+      await readPage(world, store, name, args, label(showCall(name, args.real)), null, direction);
       return;
-    }
-    case 'deleteSession': {
-      const id = arg(op.id);
-      await read(
-        world,
-        label(`deleteSession(${render(id.real)})`),
-        () => m.deleteSession(id.model as string),
-        () => store.deleteSession(id.real as string),
-        VIEWS.value,
-      );
-      return;
-    }
-    case 'appendBatch': {
-      const b = { real: buildBatch(op.batch, real), model: buildBatch(op.batch, model) };
-      return batch(world, store, b, label(`appendBatch(${render(b.real)})`));
     }
     case 'repeatBatch': {
-      const done = world.created.batches;
-      const entry = done[op.pick % Math.max(done.length, 1)];
-      if (entry === undefined) return;
-      const b = { real: copyPlain(entry.real), model: copyPlain(entry.model) };
+      const args = again(world, 'appendBatch', op.pick);
+      if (args === undefined) return;
       if (op.change === 'no-createdAt') {
-        for (const side of [b.real, b.model]) {
+        for (const side of [args.real[0], args.model[0]] as Record<string, unknown>[]) {
           for (const key of ['messages', 'toolCalls']) {
             for (const item of (side[key] ?? []) as Record<string, unknown>[]) delete item.createdAt;
           }
         }
       }
-      return batch(world, store, b, label(`appendBatch(${render(b.real)}) [retry, ${op.change}]`));
-    }
-    case 'createQuestions':
-    case 'createSettings': {
-      const id = arg(op.sessionId);
-      return children(world, store, op.op, id, list(op.items, op.sessionId), label);
+      const text = label(`${showCall('appendBatch', args.real)} [retry, ${op.change}]`);
+      await perform(world, store, 'appendBatch', args, text);
+      return;
     }
     case 'repeatChildren': {
-      const done = world.created[op.table];
-      const entry = done[op.pick % Math.max(done.length, 1)];
-      if (entry === undefined) return;
-      const [id, items] = entry;
       const name = op.table === 'questions' ? 'createQuestions' : 'createSettings';
-      const again = { real: copyPlain(items.real), model: copyPlain(items.model) };
-      return children(world, store, name, id, again, (text) => label(`${text} [repeat]`));
-    }
-    case 'answerQuestions':
-    case 'setSettingValues': {
-      const name = op.op;
-      const id = arg(op.sessionId);
-      const items = list(op.items, op.sessionId);
-      const text = label(`${name}(${render(id.real)}, ${render(items.real)})`);
-      const expected = fromModel(() =>
-        name === 'answerQuestions'
-          ? m.answerQuestions(id.model as string, items.model as Answer[])
-          : m.setSettingValues(id.model as string, items.model as SettingValue[]),
-      );
-      const actual = await fromAdapter(() =>
-        name === 'answerQuestions'
-          ? store.answerQuestions(id.real as string, items.real as Answer[])
-          : store.setSettingValues(id.real as string, items.real as SettingValue[]),
-      );
-      scribble(items.real);
-      return expectSame(text, expected, actual, VIEWS.done, world);
+      const args = again(world, name, op.pick);
+      if (args === undefined) return;
+      await perform(world, store, name, args, label(`${showCall(name, args.real)} [repeat]`));
+      return;
     }
   }
-}
-
-async function children(
-  world: World,
-  store: AgentStorage,
-  name: 'createQuestions' | 'createSettings',
-  id: Pair,
-  items: Pair,
-  label: (text: string) => string,
-): Promise<void> {
-  const m = world.model;
-  const text = label(`${name}(${render(id.real)}, ${render(items.real)})`);
-  const expected = fromModel(() =>
-    name === 'createQuestions'
-      ? m.createQuestions(id.model as string, items.model as NewQuestion[])
-      : m.createSettings(id.model as string, items.model as NewSetting[]),
-  );
-  const kept =
-    expected.ok && (expected.value as string[]).length > 0
-      ? { real: copyPlain(items.real), model: copyPlain(items.model) }
-      : null;
-  const actual = await fromAdapter(() =>
-    name === 'createQuestions'
-      ? store.createQuestions(id.real as string, items.real as NewQuestion[])
-      : store.createSettings(id.real as string, items.real as NewSetting[]),
-  );
-  scribble(items.real);
-  expectIds(text, expected, actual, world, one(name === 'createQuestions' ? 'questions' : 'settings'));
-  if (kept !== null && actual.ok)
-    world.created[name === 'createQuestions' ? 'questions' : 'settings'].push([id, kept]);
-}
-
-async function pageRead(
-  world: World,
-  store: AgentStorage,
-  table: 'messages' | 'toolCalls',
-  session: Pair,
-  q: Pair,
-  direction: 'after' | 'before',
-  label: (text: string) => string,
-): Promise<void> {
-  const m = world.model;
-  const name = table === 'messages' ? 'getMessagesPage' : 'getToolCallsPage';
-  const { next } = await read(
-    world,
-    label(`${name}(${render(session.real)}${q.real === undefined ? '' : `, ${render(q.real)}`})`),
-    () => m[name](session.model as string, q.model as PageQuery),
-    () => store[name](session.real as string, q.real as PageQuery),
-    PAGE_VIEW[table],
-  );
-  remember(world, next, { table, session, query: null, direction });
-}
-
-async function batch(
-  world: World,
-  store: AgentStorage,
-  b: { real: unknown; model: unknown },
-  text: string,
-): Promise<void> {
-  const expected = fromModel(() => world.model.appendBatch(b.model as Batch));
-  const kept = expected.ok
-    ? {
-        real: copyPlain(b.real) as Record<string, unknown>,
-        model: copyPlain(b.model) as Record<string, unknown>,
-      }
-    : null;
-  const actual = await fromAdapter(() => store.appendBatch(b.real as Batch));
-  scribble(b.real);
-  expectIds(text, expected, actual, world, batchIds);
-  if (kept !== null && actual.ok) world.created.batches.push(kept);
 }
 
 /** Every page of a paged read, both sides, compared page by page while following the cursors. */
 async function walk(
   world: World,
+  store: AgentStorage,
   label: string,
-  table: PagedTable,
+  name: PagedName,
   session: Pair | null,
-  onModel: (cursor: string | undefined) => unknown,
-  onAdapter: (cursor: string | undefined) => Promise<unknown>,
+  query: (cursor: string | undefined) => Record<string, unknown>,
   direction: 'after' | 'before' = 'after',
   from?: { real: string; model: string },
 ): Promise<{ real: string; model: string } | undefined> {
   let cursor = from;
   for (let n = 1; n <= 200; n++) {
     const at = cursor;
-    const { next } = await read(
-      world,
-      `${label}, page ${n}`,
-      () => onModel(at?.model),
-      () => onAdapter(at?.real),
-      PAGE_VIEW[table],
-    );
-    remember(world, next, { table, session, query: null, direction });
+    const side = (which: keyof Pair) => [...(session === null ? [] : [session[which]]), query(at?.[which])];
+    const args = { real: side('real'), model: side('model') };
+    const next = await readPage(world, store, name, args, `${label}, page ${n}`, null, direction);
     if (next === null || next.model === null || next.real === null) return at;
     cursor = { model: next.model, real: next.real };
   }
   return cursor;
 }
 
+/** The reads of each session an audit makes, in this order (those the adapter declares). */
+const AUDIT_READS: readonly OperationName[] = [
+  'getSession',
+  'getMessages',
+  'getToolCalls',
+  'getPendingToolCalls',
+  'countMessages',
+  'countToolCalls',
+  'getQuestions',
+  'getPendingQuestions',
+  'getSettings',
+  'getPendingSettings',
+];
+
 /** Reads everything the model knows, through every read the adapter declares, and compares. */
 async function audit(world: World, store: AgentStorage, label: string): Promise<void> {
-  const m = world.model;
   const caps = world.capabilities;
   if (caps.listSessions) {
-    await read(
-      world,
-      `${label}: listSessions({ limit: ${MODEL_PAGE_LIMIT.max} })`,
-      () => m.listSessions({ limit: MODEL_PAGE_LIMIT.max }),
-      () => store.listSessions({ limit: MODEL_PAGE_LIMIT.max }),
-      VIEWS.sessionPage,
-    );
+    const max = MODEL_PAGE_LIMIT.max;
+    const args = { real: [{ limit: max }], model: [{ limit: max }] };
+    await perform(world, store, 'listSessions', args, `${label}: listSessions({ limit: ${max} })`);
     await walk(
       world,
+      store,
       `${label}: listSessions({ limit: 3 }) and the pages after it`,
-      'sessions',
+      'listSessions',
       null,
-      (cursor) => m.listSessions({ limit: 3, ...(cursor === undefined ? {} : { cursor }) }),
-      (cursor) => store.listSessions({ limit: 3, ...(cursor === undefined ? {} : { cursor }) }),
+      (cursor) => ({ limit: 3, ...(cursor === undefined ? {} : { cursor }) }),
     );
   }
+  const reads = AUDIT_READS.filter((name) => declared(name, caps));
   for (const modelId of world.ids.sessions.order) {
     const realId = world.ids.sessions.toReal.get(modelId) as string;
-    const reads: [string, () => unknown, () => Promise<unknown>, View][] = [
-      ['getSession', () => m.getSession(modelId), () => store.getSession(realId), VIEWS.session],
-      ['getMessages', () => m.getMessages(modelId), () => store.getMessages(realId), VIEWS.messages],
-      ['getToolCalls', () => m.getToolCalls(modelId), () => store.getToolCalls(realId), VIEWS.toolCalls],
-      [
-        'getPendingToolCalls',
-        () => m.getPendingToolCalls(modelId),
-        () => store.getPendingToolCalls(realId),
-        VIEWS.toolCalls,
-      ],
-    ];
-    if (caps.paging) {
-      reads.push(
-        ['countMessages', () => m.countMessages(modelId), () => store.countMessages(realId), VIEWS.value],
-        ['countToolCalls', () => m.countToolCalls(modelId), () => store.countToolCalls(realId), VIEWS.value],
+    for (const name of reads) {
+      await perform(
+        world,
+        store,
+        name,
+        { real: [realId], model: [modelId] },
+        `${label}: ${showCall(name, [realId])}`,
       );
-    }
-    if (caps.requirements) {
-      reads.push(
-        ['getQuestions', () => m.getQuestions(modelId), () => store.getQuestions(realId), VIEWS.questions],
-        [
-          'getPendingQuestions',
-          () => m.getPendingQuestions(modelId),
-          () => store.getPendingQuestions(realId),
-          VIEWS.questions,
-        ],
-      );
-    }
-    if (caps.settings) {
-      reads.push(
-        ['getSettings', () => m.getSettings(modelId), () => store.getSettings(realId), VIEWS.settings],
-        [
-          'getPendingSettings',
-          () => m.getPendingSettings(modelId),
-          () => store.getPendingSettings(realId),
-          VIEWS.settings,
-        ],
-      );
-    }
-    for (const [name, onModel, onAdapter, view] of reads) {
-      await read(world, `${label}: ${name}(${JSON.stringify(realId)})`, onModel, onAdapter, view);
     }
     if (caps.paging) {
       const session = { real: realId, model: modelId };
-      for (const table of ['messages', 'toolCalls'] as const) {
-        const name = table === 'messages' ? 'getMessagesPage' : 'getToolCallsPage';
+      for (const name of ['getMessagesPage', 'getToolCallsPage'] as const) {
         const last = await walk(
           world,
+          store,
           `${label}: ${name}(${JSON.stringify(realId)}, { limit: 2 }) and the pages after it`,
-          table,
+          name,
           session,
-          (after) => m[name](modelId, { limit: 2, ...(after === undefined ? {} : { after }) }),
-          (after) => store[name](realId, { limit: 2, ...(after === undefined ? {} : { after }) }),
+          (after) => ({ limit: 2, ...(after === undefined ? {} : { after }) }),
         );
         // And back from the last page's cursor to the start.
         if (last !== undefined) {
           await walk(
             world,
+            store,
             `${label}: ${name}(${JSON.stringify(realId)}, { limit: 3, before }) and the pages before it`,
-            table,
+            name,
             session,
-            (before) => m[name](modelId, { limit: 3, before: before as string }),
-            (before) => store[name](realId, { limit: 3, before: before as string }),
+            (before) => ({ limit: 3, before: before as string }),
             'before',
             last,
           );
@@ -1015,31 +646,34 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
   const caps = modelCapabilities({ capabilities: options.capabilities, idempotency: options.idempotency });
   const a = inputArbitraries({ ...options, idempotency: caps.idempotency });
   const cmd = (op: Op) => new StorageCommand(op);
+  const call = (name: OperationName, ...args: ArgSpec[]) => cmd({ op: 'call', name, args });
+  /** A query argument, left out when the command has none. */
+  const query = (q: InputSpec | null): ArgSpec[] => (q === null ? [] : [{ input: q }]);
   const pick = fc.nat({ max: 63 });
   const pagedTable = fc.constantFrom('messages' as const, 'toolCalls' as const);
   const limit = fc.option(a.limit, { nil: null, freq: 4 });
   const arbs: Weighted<StorageCommand>[] = [
-    { weight: 6, arbitrary: a.newSession.map((input) => cmd({ op: 'createSession', input })) },
-    { weight: 2, arbitrary: a.sessionRef.map((id) => cmd({ op: 'getSession', id })) },
+    { weight: 6, arbitrary: a.newSession.map((input) => call('createSession', { input })) },
+    { weight: 2, arbitrary: a.sessionRef.map((id) => call('getSession', { val: id })) },
     {
       weight: 2,
       arbitrary: fc
         .tuple(a.sessionRef, a.sessionUpdate)
-        .map(([id, update]) => cmd({ op: 'updateSession', id, update })),
+        .map(([id, update]) => call('updateSession', { val: id }, { input: update })),
     },
-    { weight: 4, arbitrary: a.newMessage.map((input) => cmd({ op: 'createMessage', input })) },
-    { weight: 2, arbitrary: a.sessionRef.map((sessionId) => cmd({ op: 'getMessages', sessionId })) },
-    { weight: 5, arbitrary: a.newToolCall.map((input) => cmd({ op: 'createToolCall', input })) },
+    { weight: 4, arbitrary: a.newMessage.map((input) => call('createMessage', { input })) },
+    { weight: 2, arbitrary: a.sessionRef.map((id) => call('getMessages', { val: id })) },
+    { weight: 5, arbitrary: a.newToolCall.map((input) => call('createToolCall', { input })) },
     {
       weight: 4,
       arbitrary: fc
         .tuple(a.toolCallRef, a.toolCallUpdate)
-        .map(([id, update]) => cmd({ op: 'updateToolCall', id, update })),
+        .map(([id, update]) => call('updateToolCall', { val: id }, { input: update })),
     },
-    { weight: 2, arbitrary: a.sessionRef.map((sessionId) => cmd({ op: 'getToolCalls', sessionId })) },
+    { weight: 2, arbitrary: a.sessionRef.map((id) => call('getToolCalls', { val: id })) },
     {
       weight: 3,
-      arbitrary: a.sessionRef.map((sessionId) => cmd({ op: 'getPendingToolCalls', sessionId })),
+      arbitrary: a.sessionRef.map((id) => call('getPendingToolCalls', { val: id })),
     },
     { weight: 2, arbitrary: clockValueArb.map((now) => cmd({ op: 'setClock', now })) },
     { weight: 1, arbitrary: fc.constant(cmd({ op: 'audit' })) },
@@ -1067,7 +701,7 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
   ];
   if (caps.listSessions) {
     arbs.push(
-      { weight: 3, arbitrary: a.sessionQuery.map((query) => cmd({ op: 'listSessions', query })) },
+      { weight: 3, arbitrary: a.sessionQuery.map((q) => call('listSessions', ...query(q))) },
       {
         weight: 3,
         arbitrary: fc
@@ -1086,7 +720,7 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
         weight: 2,
         arbitrary: fc
           .record({ table: pagedTable, sessionId: a.sessionRef, query: a.pageQuery })
-          .map((r) => cmd({ op: 'page', ...r })),
+          .map((r) => call(PAGE_OF[r.table], { val: r.sessionId }, ...query(r.query))),
       },
       {
         weight: 3,
@@ -1110,15 +744,17 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
         weight: 1,
         arbitrary: fc
           .record({ table: pagedTable, sessionId: a.sessionRef })
-          .map((r) => cmd({ op: 'count', ...r })),
+          .map((r) =>
+            call(r.table === 'messages' ? 'countMessages' : 'countToolCalls', { val: r.sessionId }),
+          ),
       },
     );
   }
   if (caps.deleteSession) {
-    arbs.push({ weight: 1, arbitrary: a.sessionRef.map((id) => cmd({ op: 'deleteSession', id })) });
+    arbs.push({ weight: 1, arbitrary: a.sessionRef.map((id) => call('deleteSession', { val: id })) });
   }
   if (caps.batch) {
-    arbs.push({ weight: 4, arbitrary: a.batch.map((batch) => cmd({ op: 'appendBatch', batch })) });
+    arbs.push({ weight: 4, arbitrary: a.batch.map((batch) => call('appendBatch', { batch })) });
     if (caps.idempotency) {
       arbs.push({
         weight: 2,
@@ -1133,7 +769,7 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
       weight: 3,
       arbitrary: fc
         .record({ id: a.sessionRef, update: a.sessionUpdate, options: a.expectedStatus })
-        .map((r) => cmd({ op: 'updateSessionIf', ...r })),
+        .map((r) => call('updateSession', { val: r.id }, { input: r.update }, { input: r.options })),
     });
   }
   const children = (
@@ -1146,18 +782,14 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
   ): Weighted<StorageCommand>[] => [
     {
       weight: 3,
-      arbitrary: fc
-        .tuple(a.sessionRef, items)
-        .map(([sessionId, l]) => cmd({ op: create, sessionId, items: l })),
+      arbitrary: fc.tuple(a.sessionRef, items).map(([id, l]) => call(create, { val: id }, { list: l })),
     },
     {
       weight: 3,
-      arbitrary: fc
-        .tuple(a.sessionRef, values)
-        .map(([sessionId, l]) => cmd({ op: set, sessionId, items: l })),
+      arbitrary: fc.tuple(a.sessionRef, values).map(([id, l]) => call(set, { val: id }, { list: l })),
     },
-    { weight: 1, arbitrary: a.sessionRef.map((sessionId) => cmd({ op: all, sessionId })) },
-    { weight: 1, arbitrary: a.sessionRef.map((sessionId) => cmd({ op: pending, sessionId })) },
+    { weight: 1, arbitrary: a.sessionRef.map((id) => call(all, { val: id })) },
+    { weight: 1, arbitrary: a.sessionRef.map((id) => call(pending, { val: id })) },
     {
       weight: 1,
       arbitrary: pick.map((p) =>
@@ -1169,7 +801,7 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
       ),
     },
   ];
-  if (caps.requirements) {
+  if (caps.questions) {
     arbs.push(
       ...children(
         'createQuestions',
@@ -1294,7 +926,7 @@ function failureReport<T>(name: string, details: fc.RunDetails<[T]>): string {
     `AGENT_STORAGE_SEED=${seed} AGENT_STORAGE_PATH='${path}' AGENT_STORAGE_REPLAY_PATH='${replayPath}'` +
     ' npx vitest run -t model.sequences';
   return [
-    `Model-based check failed for ${name}: the adapter disagrees with the reference model (conformance/model.ts).`,
+    `Model-based check failed for ${name}: the adapter disagrees with the reference model (conformance/reference-model.ts).`,
     cause,
     `Minimal command sequence: ${sequence === '' ? '(none: the failure is in setup or the final audit)' : sequence}`,
     `seed: ${seed}, path: "${path}", replayPath: "${replayPath}" (failed after ${details.numRuns} run(s), shrunk ${details.numShrinks} time(s))`,

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentStorage } from '../src/contract/storage.js';
-import type { SqlAgentStorage } from '../src/core/sql-storage.js';
+import type { StorageEngine } from '../src/core/engine.js';
+import type { PortInspection } from '../src/core/port.js';
 import { createStorage } from '../src/create-storage.js';
-import type { ConformanceTarget, InspectableTable } from './types.js';
+import type { ConformanceTarget } from './types.js';
 
 /**
  * Conformance targets for the built-in adapters, each on scratch storage it creates and
@@ -23,85 +24,29 @@ const CREATE_STORAGE = fileURLToPath(
  */
 const WRITER_BUSY_TIMEOUT_MS = 1000;
 
+/**
+ * Row counts and raw writes through the store's port, for every store built on the engine
+ * (`StorageEngine`): the port's `inspection` hooks. A third party's target brings its own.
+ */
+export const portInspector: NonNullable<ConformanceTarget['inspect']> = {
+  rowCounts: (store) => inspectionOf(store).rowCounts(),
+  writeRaw: (store, table, id, column, value) => inspectionOf(store).writeRaw(table, id, column, value),
+};
+
+function inspectionOf(store: AgentStorage): PortInspection {
+  const inspection = (store as Partial<StorageEngine>).port?.inspection;
+  if (inspection === undefined)
+    throw new Error(`${store.adapter}: the store's port offers no inspection hooks`);
+  return inspection;
+}
+
 export function memoryTarget(): ConformanceTarget {
   return {
     name: 'memory',
     create: ({ clock }) => createStorage({ url: 'memory:', clock }),
-    inspect: {
-      async rowCounts(store) {
-        const { memoryTables } = await import('../src/adapters/memory.js');
-        const t = memoryTables(store as never);
-        return {
-          agent_sessions: t.agent_sessions.size,
-          agent_messages: t.agent_messages.size,
-          agent_tool_calls: t.agent_tool_calls.size,
-        };
-      },
-      async writeRaw(store, table, id, column, value) {
-        const { memoryTables } = await import('../src/adapters/memory.js');
-        const row = memoryTables(store as never)[table].get(id) as Record<string, unknown> | undefined;
-        if (!row) throw new Error(`no ${table} row ${id}`);
-        row[column] = value;
-      },
-    },
+    inspect: portInspector,
   };
 }
-
-interface SqlInspectorOptions {
-  /** The table's name as SQL should write it (schema-qualified on Postgres). */
-  table(name: InspectableTable, store: AgentStorage): string;
-  /** `UPDATE <table> SET <column> = <value> WHERE id = <id>` in the dialect's placeholders. */
-  update(table: string, column: string): string;
-  /** Lets the next raw write break a constraint or a column type, as another program might. */
-  loosen(table: string, column: string): string | null;
-  /** Undoes `loosen` where the dialect can (SQLite's pragma is per connection). */
-  tighten: string | null;
-}
-
-/** Row counts and raw writes through a SQL store's executor. */
-export function sqlInspector(options: SqlInspectorOptions): NonNullable<ConformanceTarget['inspect']> {
-  return {
-    async rowCounts(store) {
-      const exec = (store as SqlAgentStorage).executor;
-      const count = async (table: InspectableTable) =>
-        Number(
-          (
-            await exec.get<{ n: number | string }>(
-              `SELECT COUNT(*) AS n FROM ${options.table(table, store)}`,
-              [],
-            )
-          )?.n,
-        );
-      return {
-        agent_sessions: await count('agent_sessions'),
-        agent_messages: await count('agent_messages'),
-        agent_tool_calls: await count('agent_tool_calls'),
-      };
-    },
-    async writeRaw(store, table, id, column, value) {
-      const exec = (store as SqlAgentStorage).executor;
-      const name = options.table(table, store);
-      const loosen = options.loosen(name, column);
-      // One transaction holds one connection: a pooled driver must not loosen one connection and write on another.
-      await exec.transaction(async (tx) => {
-        if (loosen) await tx.exec(loosen);
-        try {
-          await tx.run(options.update(name, column), [value, id]);
-        } finally {
-          if (options.tighten) await tx.exec(options.tighten);
-        }
-      });
-    },
-  };
-}
-
-/** SQLite's raw writes: one pragma lifts CHECK constraints on the store's connection. */
-const sqliteInspector = sqlInspector({
-  table: (name) => name,
-  update: (table, column) => `UPDATE ${table} SET ${column} = ? WHERE id = ?`,
-  loosen: () => 'PRAGMA ignore_check_constraints = ON',
-  tighten: 'PRAGMA ignore_check_constraints = OFF',
-});
 
 /**
  * A SQLite adapter on files in a fresh temporary folder; `url` turns a file path into the
@@ -124,7 +69,7 @@ function sqliteFileTarget(
     name,
     create: ({ clock }) => open(join(dir, `store-${++n}.db`), clock),
     reopen: (store, { clock }) => open(paths.get(store) as string, clock),
-    inspect: sqliteInspector,
+    inspect: portInspector,
     faults: {
       spawn: (store) => ({
         module: CREATE_STORAGE,
@@ -236,16 +181,7 @@ export function postgresTarget(url: string): ConformanceTarget {
           );
         }),
     },
-    inspect: sqlInspector({
-      table: (name, store) => `"${schemas.get(store)}".${name}`,
-      update: (table, column) => `UPDATE ${table} SET ${column} = $1 WHERE id = $2::bigint`,
-      // Another program that writes statuses the contract does not know has dropped the
-      // CHECK; one that writes broken JSON has made the column text.
-      loosen: (table, column) =>
-        `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table.split('.').pop()}_${column}_check;
-         ALTER TABLE ${table} ALTER COLUMN ${column} TYPE text`,
-      tighten: null,
-    }),
+    inspect: portInspector,
     async teardown() {
       await admin(async (client) => {
         for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -291,6 +227,41 @@ export function postgresScratchTarget(url: string): ConformanceTarget {
       if (!inner) return;
       await inner.teardown?.();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+    },
+  };
+}
+
+/**
+ * PGlite: one in-memory instance for the whole run (starting one takes seconds), each store
+ * in a schema of its own, as on a Postgres server. Reopening a store opens its schema again.
+ */
+export function pgliteTarget(): ConformanceTarget {
+  let instance: Promise<import('@electric-sql/pglite').PGlite> | undefined;
+  const db = () => {
+    instance ??= import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create());
+    return instance;
+  };
+  const schemas = new WeakMap<AgentStorage, string>();
+  let n = 0;
+  const open = async (schema: string, clock: () => number) => {
+    const { PgliteAgentStorage } = await import('../src/adapters/pglite.js');
+    const store = new PgliteAgentStorage(await db(), { schema, clock });
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    schemas.set(store, schema);
+    return store;
+  };
+  return {
+    name: 'pglite',
+    create: ({ clock }) => open(`store_${++n}`, clock),
+    reopen: (store, { clock }) => open(schemas.get(store) as string, clock),
+    inspect: portInspector,
+    async teardown() {
+      if (instance) await (await instance).close();
     },
   };
 }

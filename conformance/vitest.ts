@@ -1,7 +1,17 @@
 import { afterAll, describe, it } from 'vitest';
-import { requirements as allRequirements, faultRequirements } from './requirements/index.js';
-import { type RunOptions, resolveCrashTrials, runRequirement } from './run.js';
+import { needsFastCheck } from './peer-dependency.js';
+import type { RunOptions } from './run.js';
 import type { ConformanceTarget, Requirement } from './types.js';
+
+// Loaded on demand, so that a missing fast-check gets an install hint (./peer-dependency.ts).
+const {
+  requirements: allRequirements,
+  faultRequirements,
+  resolveCrashTrials,
+  runRequirement,
+} = await import('./run.js')
+  .then(async (run) => ({ ...run, ...(await import('./requirements/index.js')) }))
+  .catch(needsFastCheck);
 
 /**
  * Declares one Vitest test per requirement for `target`. Call it at the top level of a

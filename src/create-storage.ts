@@ -1,34 +1,51 @@
 import { AgentStorageError } from './contract/errors.js';
 import type { AgentStorage, StorageOptions } from './contract/storage.js';
-import { findAdapter, isMigratable } from './registry.js';
+import { isMigratable, openStore } from './registry.js';
 
 export const DEFAULT_URL = 'sqlite:./agent-storage.db';
 
 export interface CreateStorageOptions extends StorageOptions {
-  /** Which store to open. Default: `AGENT_STORAGE_URL`, else `sqlite:./agent-storage.db`. */
+  /** Which store to open. Default: `AGENT_STORAGE_URL` (when set and not empty), else `sqlite:./agent-storage.db`. */
   url?: string | undefined;
   /**
    * `true` (default): apply pending migrations before returning.
    * `false`: apply nothing; reject with `MIGRATION` when the schema is not current.
    */
   migrate?: boolean | undefined;
+  /**
+   * Any other option goes to the adapter the URL names, as its class takes it
+   * (`busyTimeoutMs`, `durability`, `schema`, `max`, ...; see docs/adapters/). One the
+   * adapter does not take is INVALID_INPUT naming it.
+   */
+  readonly [adapterOption: string]: unknown;
 }
 
 /**
- * Opens the store a URL names (`memory:`, `sqlite:./agent.db`, `sqlite::memory:`),
- * brings its schema up to date, and returns it ready to use.
+ * Opens the store a URL names (`memory:`, `sqlite:./agent.db`, `postgres://…`, `pglite:`),
+ * brings its schema up to date, and returns it ready to use: `createStorage(url)`,
+ * `createStorage(url, options)` or `createStorage(options)`.
  *
- * Throws `INVALID_INPUT` for an unknown scheme, `MIGRATION` when the schema cannot be
- * brought up to date (or is not current and `migrate` is false). On failure the store
- * it opened is closed again.
+ * Rejects with `INVALID_INPUT` for an unknown scheme or option, `MIGRATION` when the schema
+ * cannot be brought up to date (or is not current and `migrate` is false). On failure the
+ * store it opened is closed again.
  */
-export async function createStorage(config?: string | CreateStorageOptions): Promise<AgentStorage> {
-  const options: CreateStorageOptions = typeof config === 'string' ? { url: config } : (config ?? {});
-  const url = options.url ?? process.env.AGENT_STORAGE_URL ?? DEFAULT_URL;
-  const store = await findAdapter(url).open(url, { clock: options.clock });
+export async function createStorage(
+  config?: string | CreateStorageOptions,
+  more: Omit<CreateStorageOptions, 'url'> = {},
+): Promise<AgentStorage> {
+  const {
+    url: given,
+    migrate,
+    ...adapterOptions
+  } = {
+    ...(typeof config === 'string' ? { url: config } : config),
+    ...more,
+  } as CreateStorageOptions;
+  const url = given ?? (process.env.AGENT_STORAGE_URL || DEFAULT_URL);
+  const store = await openStore(url, adapterOptions);
   try {
     if (isMigratable(store)) {
-      if (options.migrate === false) {
+      if (migrate === false) {
         const { pending } = await store.migrationStatus();
         if (pending.length > 0) {
           throw new AgentStorageError(

@@ -2,6 +2,6 @@ export { AgentStorageError, ERROR_CODES, type ErrorCode, isAgentStorageError } f
 export { encodeJson, MAX_JSON_DEPTH } from './contract/json.js';
 export type { AgentStorage, Capabilities, StorageOptions } from './contract/storage.js';
 export * from './contract/types.js';
-export type { MigrationStatus } from './core/migrator.js';
 export { type CreateStorageOptions, createStorage, DEFAULT_URL } from './create-storage.js';
 export { type AdapterEntry, adapters, type MigratableStorage } from './registry.js';
+export type { MigrationStatus } from './sql/migrator.js';

@@ -3,8 +3,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from './helpers/postgres.js';
@@ -17,10 +15,8 @@ const pgUrl = await postgresUrl();
 
 async function cli(args: string[], bin = ['--import', 'tsx', 'src/cli/main.ts']) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...bin, ...args], {
-      cwd: root,
-      timeout: 120_000,
-    });
+    // No time limit of its own: a busy machine may take long; the test runner's limit stands.
+    const { stdout, stderr } = await run(process.execPath, [...bin, ...args], { cwd: root });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -75,40 +71,6 @@ describe('agent-storage CLI', () => {
     expect(await databases()).toEqual([]);
   });
 
-  it('verify --adapter runs a third-party adapter from a file outside src/, writing a report that matches the shipped schema and JUnit XML', async () => {
-    const json = join(dir, 'third-party.json');
-    const junit = join(dir, 'third-party.xml');
-    const { code, stdout } = await cli([
-      'verify',
-      '--adapter',
-      'examples/adapters/counting-adapter.mjs',
-      '--seed',
-      '42',
-      '--runs',
-      '5',
-      '--json',
-      json,
-      '--junit',
-      junit,
-    ]);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^requirement\s+counting-memory$/m);
-    expect(stdout).toMatch(/^seed 42 \(replay with --seed 42\)$/m);
-    const reports = JSON.parse(readFileSync(json, 'utf8')) as unknown[];
-    const schema = JSON.parse(readFileSync(join(root, 'conformance/report.schema.json'), 'utf8')) as object;
-    const ajv = new Ajv2020({ allErrors: true });
-    addFormats.default(ajv); // CommonJS module: its default export is under .default here
-    const validate = ajv.compile(schema);
-    for (const report of reports) expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    expect(reports).toMatchObject([{ seed: 42, failed: 0 }]);
-    const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
-    expect(xml).toMatch(/<testsuite name="counting-memory" tests="\d+" failures="0"/);
-    expect(xml).toContain('name="session.update-unknown: ');
-    // The schema is not a rubber stamp: a report missing its results is refused.
-    expect(validate({ ...(reports[0] as object), results: undefined })).toBe(false);
-  });
-
   it('migrate and status manage the store at --url', async () => {
     const url = `sqlite:${join(dir, 'app.db')}`;
     expect((await cli(['status', '--url', url])).stdout).toMatch(/^pending {2}0001_create_agent_sessions$/m);
@@ -122,16 +84,5 @@ describe('agent-storage CLI', () => {
     const { code, stderr } = await cli(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('Usage: agent-storage');
-  });
-
-  it('the built bin runs from dist/ and finds its migrations', async () => {
-    await run(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: root, timeout: 120_000 },
-    );
-    const { code, stdout } = await cli(['verify', '--grep', 'session.create-read'], ['dist/src/cli/main.js']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^session\.create-read\s+pass\s+pass\s+pass$/m);
   });
 });

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checksumOf, loadMigrations, type MigrationFile, migrateUp } from '../src/core/migrator.js';
-import type { SqlAgentStorage } from '../src/core/sql-storage.js';
 import { createStorage } from '../src/create-storage.js';
-import { findAdapter } from '../src/registry.js';
+import { openStore } from '../src/registry.js';
+import { checksumOf, loadMigrations, type MigrationFile, migrateUp } from '../src/sql/migrator.js';
+import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
 import { postgresUrl } from './helpers/postgres.js';
 
 // The same deployment scenarios on every SQL adapter: what differs is only how to make a
@@ -74,7 +74,9 @@ if (pgUrl) {
       return url.toString();
     },
     async schema(store) {
-      const schema = (store.dialect.sql.selectSession.match(/FROM "([^"]+)"/) as RegExpMatchArray)[1];
+      const schema = (
+        store.dialect.syntax.table('agent_sessions').match(/^"([^"]+)"/) as RegExpMatchArray
+      )[1];
       const rows = await store.executor.all<{ d: string }>(
         `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS d
            FROM information_schema.columns WHERE table_schema = $1 AND table_name <> 'agent_storage_migrations'
@@ -95,7 +97,7 @@ if (pgUrl) {
 }
 
 async function open(url: string): Promise<SqlAgentStorage> {
-  return (await findAdapter(url).open(url, {})) as SqlAgentStorage;
+  return (await openStore(url)) as SqlAgentStorage;
 }
 
 const run = promisify(execFile);

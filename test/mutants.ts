@@ -343,7 +343,7 @@ export const mutants: Mutant[] = [
   {
     id: 'question-id-conflict',
     name: 'a repeated questionId refused with CONFLICT',
-    caughtBy: ['requirements.qna'],
+    caughtBy: ['questions.qna'],
     break: (inner) => ({
       async createQuestions(sessionId, questions) {
         const taken = new Set((await inner.getQuestions(sessionId)).map((q) => q.questionId));
@@ -357,7 +357,7 @@ export const mutants: Mutant[] = [
   {
     id: 'answer-all-rounds',
     name: "an answer overwrites every question with its id, earlier rounds' included (nocodo's UPDATE)",
-    caughtBy: ['requirements.qna'],
+    caughtBy: ['questions.qna'],
     break: (inner) => ({
       async answerQuestions(sessionId, answers) {
         await inner.answerQuestions(sessionId, answers);

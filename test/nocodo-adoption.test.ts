@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMigrations } from '../src/core/migrator.js';
 import { createStorage } from '../src/create-storage.js';
+import { loadMigrations } from '../src/sql/migrator.js';
 import { NOCODO_MIGRATIONS, Nocodo, REFINERY_CHECKSUMS } from './helpers/nocodo.js';
 
 // Databases that nocodo created: adopted (migrations recorded as applied, never

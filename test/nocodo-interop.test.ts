@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgentStorage } from '../src/contract/storage.js';
-import { checksumOf, loadMigrations } from '../src/core/migrator.js';
-import { refineryAppliedOn, refineryChecksum } from '../src/core/refinery-history.js';
 import { createStorage } from '../src/create-storage.js';
+import { checksumOf, loadMigrations } from '../src/sql/migrator.js';
+import { refineryAppliedOn, refineryChecksum } from '../src/sql/refinery-history.js';
 import { NOCODO_MIGRATIONS, Nocodo, nocodoNow, REFINERY_CHECKSUMS, refineryRun } from './helpers/nocodo.js';
 
 // nocodo's Rust code and the kit share one SQLite file, both ways: what the kit creates,

@@ -5,8 +5,10 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../src/contract/types.js';
 import { encodeCursor } from '../src/contract/validation.js';
-import type { SqlAgentStorage } from '../src/core/sql-storage.js';
+import { SCHEMA } from '../src/core/schema.js';
 import { createStorage } from '../src/create-storage.js';
+import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
+import { statements } from '../src/sql/statements.js';
 import { postgresUrl } from './helpers/postgres.js';
 
 // A 200,000-message session: a page near its end is read through the index (the query
@@ -87,7 +89,7 @@ describe('paging a 200,000-message session', () => {
       Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),
     );
 
-    const sql = store.dialect.sql.page('agent_messages', 'after');
+    const sql = statements(store.dialect.syntax).page(SCHEMA.messages, 'after').text;
     const plan = await store.executor.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, [
       sessionId,
       near?.created_at as number,
@@ -123,7 +125,7 @@ describe('paging a 200,000-message session', () => {
       Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 100 + i}`),
     );
 
-    const sql = store.dialect.sql.page('agent_messages', 'after');
+    const sql = statements(store.dialect.syntax).page(SCHEMA.messages, 'after').text;
     const rows = await store.executor.all<{ 'QUERY PLAN': string }>(`EXPLAIN (FORMAT TEXT) ${sql}`, [
       sessionId,
       near?.created_at as number,

@@ -232,7 +232,7 @@ describe('model-based property: catches broken optional capabilities', () => {
           deleteSession: false,
           batch: false,
           conditionalUpdate: false,
-          requirements: false,
+          questions: false,
           settings: false,
         });
         // (idempotency stays: the memory store deduplicates whatever it declares.) Every

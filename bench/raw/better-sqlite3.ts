@@ -119,7 +119,7 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
     createMessage(sessionId, role, content) {
       return (
         (
-          insertMessage.all(sessionId, role, content, Math.floor(Date.now() / 1000), null) as { id: string }[]
+          insertMessage.all(role, content, Math.floor(Date.now() / 1000), null, sessionId) as { id: string }[]
         )[0] as {
           id: string;
         }
@@ -130,7 +130,6 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
     },
     createToolCall(t: RawToolCallInput) {
       const [row] = insertToolCall.all(
-        t.sessionId,
         t.messageId,
         t.toolCallId,
         t.toolName,
@@ -142,6 +141,9 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
         null,
         null,
         null,
+        t.sessionId,
+        t.messageId,
+        t.messageId,
       ) as { id: string }[];
       return (row as { id: string }).id;
     },

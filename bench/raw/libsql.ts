@@ -91,7 +91,7 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     async createMessage(sessionId, role, content) {
       const rs = await client.execute({
         sql: SQLITE_SQL.insertMessage,
-        args: [sessionId, role, content, Math.floor(Date.now() / 1000), null],
+        args: [role, content, Math.floor(Date.now() / 1000), null, sessionId],
       });
       return rs.rows[0]?.id as string;
     },
@@ -103,7 +103,6 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
       const rs = await client.execute({
         sql: SQLITE_SQL.insertToolCall,
         args: [
-          t.sessionId,
           t.messageId,
           t.toolCallId,
           t.toolName,
@@ -115,6 +114,9 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
           null,
           null,
           null,
+          t.sessionId,
+          t.messageId,
+          t.messageId,
         ],
       });
       return rs.rows[0]?.id as string;

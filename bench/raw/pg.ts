@@ -96,11 +96,11 @@ export async function openRawPg(connectionString: string, schema: string): Promi
     },
     async createMessage(sessionId, role, content) {
       const { rows } = await pool.query<{ id: string }>(sql.insertMessage, [
-        sessionId,
         role,
         content,
         Math.floor(Date.now() / 1000),
         null,
+        sessionId,
       ]);
       return rows[0]?.id as string;
     },
@@ -110,7 +110,6 @@ export async function openRawPg(connectionString: string, schema: string): Promi
     },
     async createToolCall(t: RawToolCallInput) {
       const { rows } = await pool.query<{ id: string }>(sql.insertToolCall, [
-        t.sessionId,
         t.messageId,
         t.toolCallId,
         t.toolName,
@@ -122,6 +121,7 @@ export async function openRawPg(connectionString: string, schema: string): Promi
         null,
         null,
         null,
+        t.sessionId,
       ]);
       return rows[0]?.id as string;
     },

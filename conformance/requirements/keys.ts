@@ -1,6 +1,7 @@
 import { check, same } from '../expect.js';
-import { aSession, newMessage, newSession, newToolCall } from '../fixtures.js';
+import { aSession, newMessage, newToolCall } from '../fixtures.js';
 import type { Requirement } from '../types.js';
+import { KEY, LOOK_ALIKES } from './look-alikes.js';
 
 /**
  * Keys and filters compare exactly: the fixed cases that make an adapter fail when it
@@ -8,20 +9,6 @@ import type { Requirement } from '../types.js';
  * stored *before* the key is used, so that a lookup by the key that wrongly matches one of
  * them finds it.
  */
-
-/** The key every case uses: upper and lower case, a precomposed é, and both LIKE wildcards. */
-export const KEY = 'Café_%k';
-
-/** Strings a careless comparison takes for `KEY`. */
-export const LOOK_ALIKES: readonly [string, string][] = [
-  ['lower case', 'café_%k'],
-  ['upper case', 'CAFÉ_%K'],
-  ['a trailing space', 'Café_%k '],
-  ['a leading space', ' Café_%k'],
-  ['the decomposed é (NFD)', 'Cafe\u0301_%k'],
-  ['what `_` and `%` match in LIKE', 'CaféX-yk'],
-  ['what `%` matches in LIKE', 'Café_k'],
-];
 
 /** Same payload each time: a store that wrongly matches a look-alike returns its id instead of a new one. */
 async function distinctKeys(what: string, create: (key: string) => Promise<string>): Promise<void> {
@@ -57,7 +44,7 @@ export const keyRequirements: Requirement[] = [
     id: 'keys.question-ids',
     title:
       'An answer goes to the questions whose questionId is exactly its own: not to ones differing in case, spaces, normalisation form, or by a LIKE wildcard',
-    needs: ['requirements'],
+    needs: ['questions'],
     async run(ctx) {
       const sessionId = await aSession(ctx);
       await ctx.store.createQuestions(sessionId, [
@@ -96,30 +83,6 @@ export const keyRequirements: Requirement[] = [
         [KEY],
         `settings set by a value for ${JSON.stringify(KEY)}`,
       );
-    },
-  },
-  {
-    id: 'list.filter-exact',
-    title:
-      'listSessions filters agentName, provider and model by exact equality: not case-insensitively, trimmed, normalised, or as a LIKE pattern',
-    needs: ['listSessions'],
-    async run(ctx) {
-      for (const field of ['agentName', 'provider', 'model'] as const) {
-        const others: string[] = [];
-        for (const [, value] of LOOK_ALIKES)
-          others.push(await ctx.store.createSession(newSession({ [field]: value })));
-        const id = await ctx.store.createSession(newSession({ [field]: KEY }));
-        same(
-          (await ctx.store.listSessions({ [field]: KEY, limit: 1000 })).items.map((s) => s.id),
-          [id],
-          `listSessions({ ${field}: ${JSON.stringify(KEY)} })`,
-        );
-        same(
-          (await ctx.store.listSessions({ [field]: 'CAFÉ_%K', limit: 1000 })).items.map((s) => s.id),
-          [others[1]],
-          `listSessions({ ${field}: "CAFÉ_%K" })`,
-        );
-      }
     },
   },
 ];

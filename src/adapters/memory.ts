@@ -1,116 +1,42 @@
-import { unixSeconds } from '../contract/clock.js';
-import { AgentStorageError } from '../contract/errors.js';
-import {
-  type AgentStorage,
-  ALL_CAPABILITIES,
-  type Capabilities,
-  type StorageOptions,
-} from '../contract/storage.js';
-import type {
-  Answer,
-  Batch,
-  BatchResult,
-  Message,
-  NewMessage,
-  NewQuestion,
-  NewSession,
-  NewSetting,
-  NewToolCall,
-  Page,
-  PageQuery,
-  Question,
-  Session,
-  SessionQuery,
-  SessionUpdate,
-  SessionUpdateOptions,
-  Setting,
-  SettingValue,
-  ToolCall,
-  ToolCallUpdate,
-} from '../contract/types.js';
-import {
-  type MessageRecord,
-  type ToolCallRecord,
-  type UpdateRecord,
-  type ValidationContext,
-  validateAnswers,
-  validateBatch,
-  validateExpectedStatus,
-  validateIdArgument,
-  validateNewMessage,
-  validateNewSession,
-  validateNewToolCall,
-  validatePageQuery,
-  validateQuestions,
-  validateSessionQuery,
-  validateSessionUpdate,
-  validateSettings,
-  validateSettingValues,
-  validateToolCallUpdate,
-} from '../contract/validation.js';
-import { idempotencyConflict, sameMessage, sameToolCall } from '../core/idempotency.js';
-import { isRowId } from '../core/ids.js';
-import { toPage } from '../core/paging.js';
-import {
-  COLUMN_OF,
-  decodeMessage,
-  decodeQuestion,
-  decodeSession,
-  decodeSetting,
-  decodeToolCall,
-  type MessageRow,
-  type QuestionRow,
-  type SessionRow,
-  type SettingRow,
-  TABLES,
-  type TableName,
-  type ToolCallRow,
-} from '../core/rows.js';
+import type { StorageOptions } from '../contract/storage.js';
+import type { SessionStatus } from '../contract/types.js';
+import type * as v from '../contract/validation.js';
+import { StorageEngine } from '../core/engine.js';
+import { Gate, gated } from '../core/gate.js';
+import type { PageRequest, StoragePort } from '../core/port.js';
+import { columnOf, SCHEMA, type Table, type TableName } from '../core/schema.js';
+import { badUrl, checkOptions } from './url-options.js';
 
-const ADAPTER = 'memory';
+/** A stored row: the memory port changes its cells in place, so not read-only here. */
+export type Row = { id: string } & Record<string, unknown>;
 
-type AnyRow = { id: string } & Record<string, unknown>;
-/** The tables as generic rows, for the code that treats them alike. */
-const generic = (table: Map<string, unknown>) => table as Map<string, AnyRow>;
+/** The stored rows by table, in the shape the SQL adapters select, so one decoder checks both. */
+export type MemoryTables = Readonly<Record<TableName, Map<string, Row>>>;
 
-/** The stored rows, in the same shape the SQL adapters select, so one decoder checks both. */
-export interface MemoryTables {
-  readonly agent_sessions: Map<string, SessionRow>;
-  readonly agent_messages: Map<string, MessageRow>;
-  readonly agent_tool_calls: Map<string, ToolCallRow>;
-  readonly project_requirements_qna: Map<string, QuestionRow>;
-  readonly project_settings: Map<string, SettingRow>;
-}
-
-const tablesOf = new WeakMap<MemoryAgentStorage, MemoryTables>();
-
-/**
- * The raw rows behind a memory store, for tests that must see or damage what is stored
- * (the conformance suite's row counts and corrupt-data checks).
- */
-export function memoryTables(store: MemoryAgentStorage): MemoryTables {
-  return tablesOf.get(store) as MemoryTables;
-}
-
-/** Ids are one counter's decimal text, so numeric order is insertion order (as for SQL row ids). */
-const byPosition = (a: { created_at: unknown; id: string }, b: { created_at: unknown; id: string }) =>
+/** Contract order of a session's children: createdAt, then insertion (ids are one counter's decimal text). */
+const position = (a: Row, b: Row) =>
   Number(a.created_at) - Number(b.created_at) || Number(a.id) - Number(b.id);
 
-/** Keyset comparison against a cursor position: negative when the row comes before it. */
-const comparePosition = (row: { created_at: unknown; id: string }, key: number, id: string) =>
-  Number(row.created_at) - key || Number(row.id) - Number(id);
+/** A record's fields as the table's columns (`{ agentName }` → `{ agent_name }`), for the columns given. */
+function toRow(table: Table, record: object, extra: Record<string, unknown>): Row {
+  const row: Record<string, unknown> = { ...extra };
+  for (const c of table.columns) {
+    if (c.column in row) continue;
+    row[c.column] = (record as Record<string, unknown>)[c.field] ?? null;
+  }
+  return row as Row;
+}
 
 /**
- * The contract without SQL: rows in maps, ids from one counter. Data lives as long as the
- * object; `capabilities.persistent` is false. Rows hold JSON as text, exactly as the SQL
- * adapters do, so every copy handed out is fresh and `-0` or key order behave the same.
- * Multi-row writes validate and check everything before the first change, which is what
- * makes them all-or-nothing here.
+ * The port over maps in this process: rows kept as the SQL adapters store them (JSON as
+ * text, ids as decimal text), so what reads back is decoded by the same code. A unit is
+ * atomic because `memoryPort()` gates every other call while it runs, and all or nothing
+ * because each change it makes is undone, newest first, when it fails.
  */
-export class MemoryAgentStorage implements AgentStorage {
-  readonly adapter = ADAPTER;
-  readonly capabilities: Capabilities = Object.freeze({ persistent: false, ...ALL_CAPABILITIES });
-  readonly #tables: MemoryTables = {
+export class MemoryPort implements StoragePort {
+  readonly adapter = 'memory';
+  readonly persistent = false;
+  readonly tables: MemoryTables = {
     agent_sessions: new Map(),
     agent_messages: new Map(),
     agent_tool_calls: new Map(),
@@ -118,64 +44,39 @@ export class MemoryAgentStorage implements AgentStorage {
     project_settings: new Map(),
   };
   #lastId = 0;
-  readonly #ctx: ValidationContext;
-  #closed = false;
+  /** While a unit runs: how to undo each change it made. */
+  #undo: (() => void)[] | null = null;
 
-  constructor(options: StorageOptions = {}) {
-    this.#ctx = { adapter: ADAPTER, clock: options.clock ?? unixSeconds };
-    tablesOf.set(this, this.#tables);
-  }
-
-  async createSession(input: NewSession): Promise<string> {
-    this.#assertOpen();
-    const s = validateNewSession(this.#ctx, input);
-    const id = this.#nextId();
-    this.#tables.agent_sessions.set(id, {
-      id,
-      agent_name: s.agentName,
-      provider: s.provider,
-      model: s.model,
-      system_prompt: s.systemPrompt,
-      user_prompt: s.userPrompt,
-      config: s.config,
-      status: s.status,
-      started_at: s.startedAt,
-      ended_at: s.endedAt,
-      result: s.result,
-      error: s.error,
-    });
-    return id;
-  }
-
-  async getSession(id: string): Promise<Session | null> {
-    this.#assertOpen();
-    const row = this.#tables.agent_sessions.get(validateIdArgument(this.#ctx, 'getSession', 'id', id));
-    return row === undefined ? null : decodeSession(ADAPTER, row);
-  }
-
-  async updateSession(id: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<void> {
-    this.#assertOpen();
-    const record = validateSessionUpdate(this.#ctx, id, update);
-    const expected = validateExpectedStatus(this.#ctx, options);
-    const row = this.#tables.agent_sessions.get(id);
-    // Decoded first: a status the contract cannot represent is CORRUPT_DATA, not a conflict.
-    const current = row === undefined || expected === null ? undefined : decodeSession(ADAPTER, row);
-    if (current !== undefined && expected !== null && !expected.includes(current.status)) {
-      throw new AgentStorageError(
-        'CONFLICT',
-        `updateSession: session ${JSON.stringify(id)} is ${current.status}, not ${expected.join(' or ')}`,
-        { adapter: ADAPTER },
-      );
+  async atomically<T>(fn: (unit: StoragePort) => Promise<T>): Promise<T> {
+    const undo: (() => void)[] = [];
+    this.#undo = undo;
+    try {
+      return await fn(this);
+    } catch (e) {
+      for (const step of undo.reverse()) step();
+      throw e;
+    } finally {
+      this.#undo = null;
     }
-    this.#update('updateSession', TABLES.sessions, 'session', id, record);
   }
 
-  async listSessions(query?: SessionQuery): Promise<Page<Session>> {
-    this.#assertOpen();
-    const q = validateSessionQuery(this.#ctx, query);
-    if (q.cursor !== null && !isRowId(q.cursor.id)) throw this.#badCursor('listSessions', 'cursor');
-    const keep = (r: SessionRow) =>
-      (q.statuses === null || q.statuses.includes(r.status as never)) &&
+  async insertSession(s: v.SessionRecord): Promise<string> {
+    return this.#insert('agent_sessions', toRow(SCHEMA.sessions, s, {}));
+  }
+
+  async session(id: string) {
+    return this.tables.agent_sessions.get(id);
+  }
+
+  async updateSession(id: string, update: v.UpdateRecord, expected: readonly SessionStatus[] | null) {
+    const row = this.tables.agent_sessions.get(id);
+    if (row === undefined || (expected !== null && !expected.includes(row.status as SessionStatus))) return 0;
+    return this.#update(SCHEMA.sessions, row, update);
+  }
+
+  async listSessions(q: v.SessionQueryRecord) {
+    const keep = (r: Row) =>
+      (q.statuses === null || q.statuses.includes(r.status as SessionStatus)) &&
       (q.agentName === null || r.agent_name === q.agentName) &&
       (q.provider === null || r.provider === q.provider) &&
       (q.model === null || r.model === q.model) &&
@@ -184,465 +85,222 @@ export class MemoryAgentStorage implements AgentStorage {
       (q.cursor === null ||
         Number(r.started_at) < q.cursor.key ||
         (Number(r.started_at) === q.cursor.key && Number(r.id) < Number(q.cursor.id)));
-    const rows = [...this.#tables.agent_sessions.values()]
+    return [...this.tables.agent_sessions.values()]
       .filter(keep)
       .sort((a, b) => Number(b.started_at) - Number(a.started_at) || Number(b.id) - Number(a.id))
       .slice(0, q.limit + 1);
-    return toPage(
-      rows.map((r) => decodeSession(ADAPTER, r)),
-      q.limit,
-      'forward',
-      'sessions',
-      (s) => ({ key: s.startedAt, id: s.id }),
-    );
   }
 
-  async deleteSession(id: string): Promise<boolean> {
-    this.#assertOpen();
-    const t = this.#tables;
-    if (!t.agent_sessions.delete(validateIdArgument(this.#ctx, 'deleteSession', 'id', id))) return false;
-    for (const table of [
-      t.agent_messages,
-      t.agent_tool_calls,
-      t.project_requirements_qna,
-      t.project_settings,
-    ].map(generic)) {
-      for (const [rowId, row] of table) if (row.session_id === id) table.delete(rowId);
+  async deleteSession(id: string) {
+    if (!this.tables.agent_sessions.delete(id)) return false;
+    // What the foreign keys' ON DELETE CASCADE does in SQL.
+    for (const name of [
+      'agent_messages',
+      'agent_tool_calls',
+      'project_requirements_qna',
+      'project_settings',
+    ] as const) {
+      const rows = this.tables[name];
+      for (const [rowId, row] of rows) if (row.session_id === id) rows.delete(rowId);
     }
     return true;
   }
 
-  async createMessage(input: NewMessage): Promise<string> {
-    this.#assertOpen();
-    const m = validateNewMessage(this.#ctx, input);
-    if (!this.#tables.agent_sessions.has(m.sessionId))
-      throw this.#notFound('createMessage', `session ${JSON.stringify(m.sessionId)}`);
-    return this.#existingMessage('createMessage', m) ?? this.#insertMessage(m);
+  async insertMessage(m: v.MessageRecord) {
+    if (!this.tables.agent_sessions.has(m.sessionId)) return 'no-parent' as const;
+    if (m.clientKey !== null && this.#byKey('agent_messages', m.sessionId, m.clientKey))
+      return 'duplicate' as const;
+    return this.#insert('agent_messages', toRow(SCHEMA.messages, m, {}));
   }
 
-  async getMessages(sessionId: string): Promise<Message[]> {
-    this.#assertOpen();
-    validateIdArgument(this.#ctx, 'getMessages', 'sessionId', sessionId);
-    return this.#rowsOf(this.#tables.agent_messages, sessionId).map((row) => decodeMessage(ADAPTER, row));
-  }
-
-  async getMessagesPage(sessionId: string, query?: PageQuery): Promise<Page<Message>> {
-    return this.#page('getMessagesPage', this.#tables.agent_messages, sessionId, query, (row) =>
-      decodeMessage(ADAPTER, row),
-    );
-  }
-
-  async countMessages(sessionId: string): Promise<number> {
-    this.#assertOpen();
-    validateIdArgument(this.#ctx, 'countMessages', 'sessionId', sessionId);
-    return this.#rowsOf(this.#tables.agent_messages, sessionId).length;
-  }
-
-  async createToolCall(input: NewToolCall): Promise<string> {
-    this.#assertOpen();
-    const t = validateNewToolCall(this.#ctx, input);
-    this.#checkToolCallParents('createToolCall', t);
-    return this.#existingToolCall('createToolCall', t) ?? this.#insertToolCall(t);
-  }
-
-  async updateToolCall(id: string, update: ToolCallUpdate): Promise<void> {
-    this.#assertOpen();
-    const record = validateToolCallUpdate(this.#ctx, id, update);
-    this.#update('updateToolCall', TABLES.toolCalls, 'tool call', id, record);
-  }
-
-  async getToolCalls(sessionId: string): Promise<ToolCall[]> {
-    return this.#toolCalls('getToolCalls', sessionId, () => true);
-  }
-
-  async getPendingToolCalls(sessionId: string): Promise<ToolCall[]> {
-    return this.#toolCalls('getPendingToolCalls', sessionId, (row) => row.status === 'pending');
-  }
-
-  async getToolCallsPage(sessionId: string, query?: PageQuery): Promise<Page<ToolCall>> {
-    return this.#page('getToolCallsPage', this.#tables.agent_tool_calls, sessionId, query, (row) =>
-      decodeToolCall(ADAPTER, row),
-    );
-  }
-
-  async countToolCalls(sessionId: string): Promise<number> {
-    this.#assertOpen();
-    validateIdArgument(this.#ctx, 'countToolCalls', 'sessionId', sessionId);
-    return this.#rowsOf(this.#tables.agent_tool_calls, sessionId).length;
-  }
-
-  async appendBatch(batch: Batch): Promise<BatchResult> {
-    this.#assertOpen();
-    const b = validateBatch(this.#ctx, batch);
-    // Check everything first: nothing below may fail once the first row is written.
-    // (Validation already refused keys repeated within the batch.)
-    const reuse = b.messages.map((m) => {
-      if (!this.#tables.agent_sessions.has(m.sessionId)) {
-        throw this.#notFound('appendBatch', `session ${JSON.stringify(m.sessionId)}`);
-      }
-      return this.#existingMessage('appendBatch', m);
-    });
-    const reuseCalls = b.toolCalls.map((t) => {
-      if (t.messageIndex === null) {
-        this.#checkToolCallParents('appendBatch', t);
-        return this.#existingToolCall('appendBatch', t);
-      }
-      if (!this.#tables.agent_sessions.has(t.sessionId)) {
-        throw this.#notFound('appendBatch', `session ${JSON.stringify(t.sessionId)}`);
-      }
-      // Linked to a message of this batch: an existing call matches only if that message is
-      // an existing one too (a new message has an id no stored call can name).
-      const linked = reuse[t.messageIndex] ?? null;
-      if (linked === null) {
-        if (t.clientKey !== null && this.#callRow(t.sessionId, t.clientKey) !== undefined) {
-          throw idempotencyConflict(
-            ADAPTER,
-            'appendBatch',
-            `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
-          );
-        }
-        return undefined;
-      }
-      return this.#existingToolCall('appendBatch', { ...t, messageId: linked });
-    });
-    const messageIds = b.messages.map((m, i) => reuse[i] ?? this.#insertMessage(m));
-    const toolCallIds = b.toolCalls.map((t, i) => {
-      const record: ToolCallRecord =
-        t.messageIndex === null ? t : { ...t, messageId: messageIds[t.messageIndex] as string };
-      return reuseCalls[i] ?? this.#insertToolCall(record);
-    });
-    return { messageIds, toolCallIds };
-  }
-
-  async createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]> {
-    this.#assertOpen();
-    const list = validateQuestions(this.#ctx, sessionId, questions);
-    this.#checkChildren('createQuestions', sessionId, list);
-    return list.map((q) => {
-      const id = this.#nextId();
-      this.#tables.project_requirements_qna.set(id, {
-        id,
-        session_id: sessionId,
-        tool_call_id: q.toolCallId,
-        question_id: q.questionId,
-        question: q.question,
-        description: q.description,
-        response_type: q.responseType,
-        answer: null,
-        created_at: q.createdAt,
-        answered_at: null,
-      });
-      return id;
-    });
-  }
-
-  async getQuestions(sessionId: string): Promise<Question[]> {
-    return this.#children(
-      'getQuestions',
-      this.#tables.project_requirements_qna,
-      sessionId,
-      () => true,
-      decodeQuestion,
-    );
-  }
-
-  async getPendingQuestions(sessionId: string): Promise<Question[]> {
-    return this.#children(
-      'getPendingQuestions',
-      this.#tables.project_requirements_qna,
-      sessionId,
-      (r) => r.answer === null,
-      decodeQuestion,
-    );
-  }
-
-  async answerQuestions(sessionId: string, answers: Answer[]): Promise<void> {
-    this.#assertOpen();
-    const list = validateAnswers(this.#ctx, sessionId, answers);
-    const rows = list.map((a) =>
-      this.#byKey(
-        'answerQuestions',
-        generic(this.#tables.project_requirements_qna),
-        sessionId,
-        'question_id',
-        a.questionId,
-        'answer',
-        'question',
-      ),
-    );
-    list.forEach((a, i) => {
-      for (const row of rows[i] as AnyRow[])
-        Object.assign(row, { answer: a.answer, answered_at: a.answeredAt });
-    });
-  }
-
-  async createSettings(sessionId: string, settings: NewSetting[]): Promise<string[]> {
-    this.#assertOpen();
-    const list = validateSettings(this.#ctx, sessionId, settings);
-    this.#checkChildren('createSettings', sessionId, list);
-    return list.map((s) => {
-      const id = this.#nextId();
-      this.#tables.project_settings.set(id, {
-        id,
-        session_id: sessionId,
-        tool_call_id: s.toolCallId,
-        setting_key: s.settingKey,
-        setting_name: s.settingName,
-        description: s.description,
-        setting_type: s.settingType,
-        setting_value: s.settingValue,
-        created_at: s.createdAt,
-        updated_at: null,
-      });
-      return id;
-    });
-  }
-
-  async getSettings(sessionId: string): Promise<Setting[]> {
-    return this.#children('getSettings', this.#tables.project_settings, sessionId, () => true, decodeSetting);
-  }
-
-  async getPendingSettings(sessionId: string): Promise<Setting[]> {
-    return this.#children(
-      'getPendingSettings',
-      this.#tables.project_settings,
-      sessionId,
-      (r) => r.setting_value === null,
-      decodeSetting,
-    );
-  }
-
-  async setSettingValues(sessionId: string, values: SettingValue[]): Promise<void> {
-    this.#assertOpen();
-    const list = validateSettingValues(this.#ctx, sessionId, values);
-    const rows = list.map((v) =>
-      this.#byKey(
-        'setSettingValues',
-        generic(this.#tables.project_settings),
-        sessionId,
-        'setting_key',
-        v.settingKey,
-        'setting_value',
-        'setting',
-      ),
-    );
-    list.forEach((v, i) => {
-      for (const row of rows[i] as AnyRow[])
-        Object.assign(row, { setting_value: v.value, updated_at: v.updatedAt });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-  }
-
-  #rowsOf<Row extends { session_id: unknown; created_at: unknown; id: string }>(
-    table: Map<string, Row>,
-    sessionId: string,
-  ): Row[] {
-    return [...table.values()].filter((r) => r.session_id === sessionId).sort(byPosition);
-  }
-
-  #children<Row extends { session_id: unknown; created_at: unknown; id: string }, T>(
-    op: string,
-    table: Map<string, Row>,
-    sessionId: string,
-    keep: (row: Row) => boolean,
-    decode: (adapter: string, row: Row) => T,
-  ): T[] {
-    this.#assertOpen();
-    validateIdArgument(this.#ctx, op, 'sessionId', sessionId);
-    return this.#rowsOf(table, sessionId)
-      .filter(keep)
-      .map((row) => decode(ADAPTER, row));
-  }
-
-  #toolCalls(op: string, sessionId: string, keep: (row: ToolCallRow) => boolean): ToolCall[] {
-    return this.#children(op, this.#tables.agent_tool_calls, sessionId, keep, decodeToolCall);
-  }
-
-  #page<
-    Row extends { session_id: unknown; created_at: unknown; id: string },
-    T extends { id: string; createdAt: number },
-  >(
-    op: string,
-    table: Map<string, Row>,
-    sessionId: string,
-    query: PageQuery | undefined,
-    decode: (row: Row) => T,
-  ): Page<T> {
-    this.#assertOpen();
-    const list = table === (this.#tables.agent_messages as unknown) ? 'messages' : 'toolCalls';
-    const q = validatePageQuery(this.#ctx, op, list, sessionId, query);
-    const cursor = q.after ?? q.before;
-    if (cursor !== null && !isRowId(cursor.id)) throw this.#badCursor(op, q.after ? 'after' : 'before');
-    const rows = this.#rowsOf(table, sessionId);
-    let picked: Row[];
-    if (q.before !== null) {
-      const { key, id } = q.before;
-      picked = rows
-        .filter((r) => comparePosition(r, key, id) < 0)
-        .reverse()
-        .slice(0, q.limit + 1);
-    } else {
-      const after = q.after;
-      picked = (
-        after === null ? rows : rows.filter((r) => comparePosition(r, after.key, after.id) > 0)
-      ).slice(0, q.limit + 1);
+  async insertMessages(ms: readonly v.MessageRecord[]) {
+    if (ms.some((m) => !this.tables.agent_sessions.has(m.sessionId))) return 'no-parent' as const;
+    const ids: string[] = [];
+    for (const m of ms) {
+      const id = await this.insertMessage(m);
+      if (id === 'duplicate' || id === 'no-parent') return id;
+      ids.push(id);
     }
-    return toPage(
-      picked.map(decode),
-      q.limit,
-      q.before === null ? 'forward' : 'backward',
-      `${list}:${sessionId}`,
-      (item) => ({
-        key: item.createdAt,
-        id: item.id,
-      }),
-    );
+    return ids;
   }
 
-  #existingMessage(op: string, m: MessageRecord): string | undefined {
-    if (m.clientKey === null) return undefined;
-    for (const row of this.#tables.agent_messages.values()) {
-      if (row.session_id === m.sessionId && row.client_key === m.clientKey) {
-        const stored = decodeMessage(ADAPTER, row);
-        if (!sameMessage(stored, m))
-          throw idempotencyConflict(ADAPTER, op, `a message with clientKey ${JSON.stringify(m.clientKey)}`);
-        return stored.id;
-      }
-    }
-    return undefined;
+  async messageByKey(sessionId: string, clientKey: string) {
+    return this.#byKey('agent_messages', sessionId, clientKey) as Row | undefined;
   }
 
-  #insertMessage(m: MessageRecord): string {
-    const id = this.#nextId();
-    this.#tables.agent_messages.set(id, {
-      id,
-      session_id: m.sessionId,
-      role: m.role,
-      content: m.content,
-      created_at: m.createdAt,
-      client_key: m.clientKey,
-    });
-    return id;
+  async messageSession(id: string) {
+    return this.tables.agent_messages.get(id)?.session_id as string | undefined;
   }
 
-  #checkToolCallParents(op: string, t: ToolCallRecord): void {
-    const message = t.messageId === null ? undefined : this.#tables.agent_messages.get(t.messageId);
+  async messages(sessionId: string) {
+    return this.#of('agent_messages', sessionId) as Row[];
+  }
+
+  async insertToolCall(t: v.ToolCallRecord) {
+    const message = t.messageId === null ? undefined : this.tables.agent_messages.get(t.messageId);
     if (
-      !this.#tables.agent_sessions.has(t.sessionId) ||
+      !this.tables.agent_sessions.has(t.sessionId) ||
       (t.messageId !== null && message?.session_id !== t.sessionId)
-    ) {
-      const what =
-        t.messageId === null
-          ? `session ${JSON.stringify(t.sessionId)}`
-          : `session ${JSON.stringify(t.sessionId)} with message ${JSON.stringify(t.messageId)}`;
-      throw this.#notFound(op, what);
-    }
+    )
+      return 'no-parent' as const;
+    if (t.clientKey !== null && this.#byKey('agent_tool_calls', t.sessionId, t.clientKey))
+      return 'duplicate' as const;
+    return this.#insert('agent_tool_calls', toRow(SCHEMA.toolCalls, t, {}));
   }
 
-  #callRow(sessionId: string, clientKey: string): ToolCallRow | undefined {
-    for (const row of this.#tables.agent_tool_calls.values()) {
-      if (row.session_id === sessionId && row.client_key === clientKey) return row;
-    }
-    return undefined;
+  async toolCallByKey(sessionId: string, clientKey: string) {
+    return this.#byKey('agent_tool_calls', sessionId, clientKey) as Row | undefined;
   }
 
-  #existingToolCall(op: string, t: ToolCallRecord): string | undefined {
-    const row = t.clientKey === null ? undefined : this.#callRow(t.sessionId, t.clientKey);
-    if (row === undefined) return undefined;
-    const stored = decodeToolCall(ADAPTER, row);
-    if (!sameToolCall(stored, t)) {
-      throw idempotencyConflict(
-        ADAPTER,
-        op,
-        `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
-      );
-    }
-    return stored.id;
+  async updateToolCall(id: string, update: v.UpdateRecord) {
+    const row = this.tables.agent_tool_calls.get(id);
+    return row === undefined ? 0 : this.#update(SCHEMA.toolCalls, row, update);
   }
 
-  #insertToolCall(t: ToolCallRecord): string {
-    const id = this.#nextId();
-    this.#tables.agent_tool_calls.set(id, {
-      id,
-      session_id: t.sessionId,
-      message_id: t.messageId,
-      tool_call_id: t.toolCallId,
-      tool_name: t.toolName,
-      request: t.request,
-      response: t.response,
-      status: t.status,
-      execution_time_ms: t.executionTimeMs,
-      created_at: t.createdAt,
-      completed_at: t.completedAt,
-      error_details: t.errorDetails,
-      client_key: t.clientKey,
-    });
+  async toolCalls(sessionId: string, pendingOnly: boolean) {
+    return (this.#of('agent_tool_calls', sessionId) as Row[]).filter(
+      (r) => !pendingOnly || r.status === 'pending',
+    );
+  }
+
+  async page(list: 'messages' | 'toolCalls', sessionId: string, q: PageRequest) {
+    const rows = this.#of(list === 'messages' ? 'agent_messages' : 'agent_tool_calls', sessionId);
+    const cursor = q.cursor;
+    const cmp = (r: Row) =>
+      cursor === null ? 0 : Number(r.created_at) - cursor.key || Number(r.id) - Number(cursor.id);
+    const picked =
+      q.direction === 'before'
+        ? rows.filter((r) => cmp(r) < 0).reverse()
+        : q.direction === 'after'
+          ? rows.filter((r) => cmp(r) > 0)
+          : rows;
+    return picked.slice(0, q.limit) as Row[];
+  }
+
+  async count(list: 'messages' | 'toolCalls', sessionId: string) {
+    return this.#of(list === 'messages' ? 'agent_messages' : 'agent_tool_calls', sessionId).length;
+  }
+
+  async insertChild(
+    kind: 'questions' | 'settings',
+    sessionId: string,
+    item: v.QuestionRecord | v.SettingRecord,
+  ) {
+    const call = item.toolCallId === null ? undefined : this.tables.agent_tool_calls.get(item.toolCallId);
+    if (
+      !this.tables.agent_sessions.has(sessionId) ||
+      (item.toolCallId !== null && call?.session_id !== sessionId)
+    )
+      return 'no-parent' as const;
+    const table = SCHEMA[kind];
+    const value = kind === 'questions' ? { answer: null, answered_at: null } : { updated_at: null };
+    return this.#insert(table.name, toRow(table, item, { session_id: sessionId, ...value }));
+  }
+
+  async children(kind: 'questions' | 'settings', sessionId: string, pendingOnly: boolean) {
+    const table = SCHEMA[kind];
+    const value = kind === 'questions' ? 'answer' : 'setting_value';
+    return this.#of(table.name, sessionId).filter((r) => !pendingOnly || r[value] === null) as never;
+  }
+
+  async setValue(
+    kind: 'questions' | 'settings',
+    sessionId: string,
+    key: string,
+    set: { value: string; at: number },
+    which: 'pending' | 'latest',
+  ) {
+    const [keyColumn, valueColumn, timeColumn] =
+      kind === 'questions'
+        ? ['question_id', 'answer', 'answered_at']
+        : ['setting_key', 'setting_value', 'updated_at'];
+    const rows = this.#of(SCHEMA[kind].name, sessionId).filter((r) => r[keyColumn] === key);
+    const targets = which === 'pending' ? rows.filter((r) => r[valueColumn] === null) : rows.slice(-1);
+    for (const row of targets)
+      this.#set(SCHEMA[kind].name, row, { [valueColumn]: set.value, [timeColumn]: set.at });
+    return targets.length;
+  }
+
+  async close(): Promise<void> {}
+
+  readonly inspection = {
+    rowCounts: async () => ({
+      agent_sessions: this.tables.agent_sessions.size,
+      agent_messages: this.tables.agent_messages.size,
+      agent_tool_calls: this.tables.agent_tool_calls.size,
+    }),
+    writeRaw: async (table: TableName, id: string, column: string, value: string | null) => {
+      const row = this.tables[table].get(id);
+      if (row === undefined) throw new Error(`no ${table} row ${id}`);
+      this.tables[table].set(id, { ...row, [column]: value });
+    },
+  };
+
+  #insert(table: TableName, row: Row): string {
+    this.#lastId += 1;
+    const id = String(this.#lastId);
+    const rows = this.tables[table];
+    rows.set(id, { ...row, id });
+    this.#undo?.push(() => rows.delete(id));
     return id;
   }
 
-  /** Questions and settings: the session and the tool calls they name exist. Keys may repeat, as nocodo stores them. */
-  #checkChildren(op: string, sessionId: string, items: readonly { toolCallId: string | null }[]): void {
-    if (items.length === 0) return;
-    if (!this.#tables.agent_sessions.has(sessionId))
-      throw this.#notFound(op, `session ${JSON.stringify(sessionId)}`);
-    for (const item of items) {
-      const call = item.toolCallId === null ? undefined : this.#tables.agent_tool_calls.get(item.toolCallId);
-      if (item.toolCallId !== null && call?.session_id !== sessionId) {
-        throw this.#notFound(
-          op,
-          `session ${JSON.stringify(sessionId)} with tool call ${JSON.stringify(item.toolCallId)}`,
-        );
-      }
-    }
+  #update(table: Table, row: Row, update: v.UpdateRecord): number {
+    this.#set(
+      table.name,
+      row,
+      Object.fromEntries(update.fields.map((field, i) => [columnOf(table, field).column, update.values[i]])),
+    );
+    return 1;
   }
 
-  /** The rows a value for `key` goes to: the pending ones, else the latest one; NOT_FOUND when the session has none. */
-  #byKey<Row extends AnyRow>(
-    op: string,
-    table: Map<string, Row>,
-    sessionId: string,
-    keyColumn: string,
-    key: string,
-    valueColumn: string,
-    what: string,
-  ): Row[] {
-    const rows = [...table.values()]
-      .filter((row) => row.session_id === sessionId && row[keyColumn] === key)
-      .sort((a, b) => byPosition(a as never, b as never));
-    if (rows.length === 0)
-      throw this.#notFound(op, `${what} ${JSON.stringify(key)} in session ${JSON.stringify(sessionId)}`);
-    const pending = rows.filter((row) => row[valueColumn] === null);
-    return pending.length > 0 ? pending : [rows[rows.length - 1] as Row];
+  /**
+   * Replaces the row with a changed copy, never changes it in place: a read that already
+   * holds the row (and decodes it after an await) sees it as it was when it read it.
+   */
+  #set(table: TableName, row: Row, values: Record<string, unknown>): void {
+    const rows = this.tables[table];
+    rows.set(row.id, { ...row, ...values });
+    this.#undo?.push(() => rows.set(row.id, row));
   }
 
-  #update(op: string, table: TableName, what: string, id: string, record: UpdateRecord): void {
-    const row = (this.#tables as unknown as Record<TableName, Map<string, AnyRow>>)[table].get(id);
-    if (row === undefined) throw this.#notFound(op, `${what} ${JSON.stringify(id)}`);
-    record.fields.forEach((field, i) => {
-      row[COLUMN_OF[field] as string] = record.values[i];
-    });
+  #of(table: TableName, sessionId: string): Row[] {
+    return [...this.tables[table].values()].filter((r) => r.session_id === sessionId).sort(position);
   }
 
-  #nextId(): string {
-    this.#lastId += 1;
-    return String(this.#lastId);
+  #byKey(table: 'agent_messages' | 'agent_tool_calls', sessionId: string, key: string): Row | undefined {
+    for (const row of this.tables[table].values())
+      if (row.session_id === sessionId && row.client_key === key) return row;
+    return undefined;
   }
+}
 
-  #badCursor(op: string, field: string): AgentStorageError {
-    return new AgentStorageError('INVALID_INPUT', `${op}: ${field} is not a cursor this storage issued`, {
-      adapter: ADAPTER,
-      field,
-    });
+/**
+ * The contract without SQL: the engine over `MemoryPort`, gated so that a unit (a batch, a
+ * list of answers) is atomic. Data lives as long as the object; `capabilities.persistent`
+ * is false.
+ */
+export class MemoryAgentStorage extends StorageEngine {
+  constructor(options: StorageOptions = {}) {
+    super(gated(new MemoryPort(), new Gate()), options);
   }
+}
 
-  #notFound(op: string, what: string): AgentStorageError {
-    return new AgentStorageError('NOT_FOUND', `${op}: no ${what}`, { adapter: ADAPTER });
-  }
+/**
+ * The raw rows behind a memory store, for tests that must see or damage what is stored
+ * (the conformance suite's row counts and corrupt-data checks).
+ */
+export function memoryTables(store: MemoryAgentStorage): MemoryTables {
+  return (store.port as MemoryPort).tables;
+}
 
-  #assertOpen(): void {
-    if (this.#closed) throw new AgentStorageError('CLOSED', 'the storage was closed', { adapter: ADAPTER });
-  }
+/** `memory:`: a fresh, empty store; it takes no options besides the clock. */
+export async function openUrl(url: string, options: Readonly<Record<string, unknown>>) {
+  if (url !== 'memory:' && url !== 'memory://')
+    throw badUrl('memory', url, 'has more than the scheme; memory: takes nothing else');
+  return new MemoryAgentStorage(checkOptions<StorageOptions>('memory', options, []));
+}
+
+export async function scratchTarget() {
+  return (await import('../../conformance/targets.js')).memoryTarget();
 }

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { DEFAULT_CRASH_TRIALS } from '../../conformance/run.js';
+import { needsFastCheck } from '../../conformance/peer-dependency.js';
 import { AgentStorageError } from '../contract/errors.js';
 import { redactSecrets } from '../contract/redact.js';
 import { DEFAULT_URL } from '../create-storage.js';
-import { findAdapter, isMigratable } from '../registry.js';
-import { verify } from './verify.js';
+import { isMigratable, openStore } from '../registry.js';
 
 const USAGE = `Usage: agent-storage <command> [options]
 
@@ -29,7 +28,7 @@ Commands:
 
 async function migrations(url: string, apply: boolean): Promise<number> {
   // Opened without createStorage, which would migrate (or refuse) before we could report.
-  const store = await findAdapter(url).open(url, {});
+  const store = await openStore(url);
   try {
     if (!isMigratable(store)) {
       process.stdout.write(`${store.adapter} has no schema to migrate\n`);
@@ -85,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   if (command === 'verify') {
+    // Loaded only now: migrate and status work without fast-check (an optional peer).
+    const { verify } = await import('./verify.js').catch(needsFastCheck);
     return verify({
       urls: values.url ?? [],
       adapters: values.adapter ?? [],
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
       runs: integerOption('runs', values.runs),
       faults:
         values.faults || values['crash-trials'] !== undefined
-          ? { crashTrials: integerOption('crash-trials', values['crash-trials']) ?? DEFAULT_CRASH_TRIALS }
+          ? { crashTrials: integerOption('crash-trials', values['crash-trials']) }
           : false,
     });
   }

@@ -1,14 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runConformance } from '../../conformance/run.js';
-import {
-  builtInTargets,
-  libsqlTarget,
-  memoryTarget,
-  postgresScratchTarget,
-  sqliteTarget,
-} from '../../conformance/targets.js';
+import { DEFAULT_CRASH_TRIALS, runConformance } from '../../conformance/run.js';
+import { builtInTargets } from '../../conformance/targets.js';
 import type { ConformanceReport, ConformanceTarget } from '../../conformance/types.js';
 import { AgentStorageError } from '../contract/errors.js';
 import { findAdapter } from '../registry.js';
@@ -25,29 +19,14 @@ export interface VerifyOptions {
   seed: number | undefined;
   runs: number | undefined;
   /** The fault tier, with its crash-trial count; `false`: not run. */
-  faults: false | { crashTrials: number };
+  faults: false | { crashTrials: number | undefined };
 }
 
 const PROGRESS = { passed: '.', failed: 'F', skipped: 's', 'not-applicable': '-' } as const;
 
-/** A scratch target of the same adapter a URL names: verify never opens the URL's own data. */
-function scratchTargetFor(url: string): ConformanceTarget {
-  const adapter = findAdapter(url).name;
-  if (adapter === 'memory') return memoryTarget();
-  if (adapter === 'sqlite') return sqliteTarget();
-  if (adapter === 'libsql') {
-    if (!/^(libsql:(?!\/\/)|file:)/.test(url)) {
-      throw new AgentStorageError(
-        'NOT_SUPPORTED',
-        'verify checks libsql on local scratch files only; a libSQL server URL is not used',
-        {
-          adapter: 'cli',
-        },
-      );
-    }
-    return libsqlTarget();
-  }
-  return postgresScratchTarget(url);
+/** A scratch target of the adapter a URL names (its module provides it): verify never opens the URL's own data. */
+async function scratchTargetFor(url: string): Promise<ConformanceTarget> {
+  return (await findAdapter(url).load()).scratchTarget(url);
 }
 
 /** Loads a third-party target from a module file: `export default target` or `export const target`, or a factory of one. */
@@ -71,7 +50,7 @@ async function targetFromModule(path: string): Promise<ConformanceTarget> {
 
 export async function verify(options: VerifyOptions): Promise<number> {
   const targets = [
-    ...options.urls.map(scratchTargetFor),
+    ...(await Promise.all(options.urls.map(scratchTargetFor))),
     ...(await Promise.all(options.adapters.map(targetFromModule))),
   ];
   if (targets.length === 0) targets.push(...builtInTargets());
@@ -82,7 +61,7 @@ export async function verify(options: VerifyOptions): Promise<number> {
       grep: options.grep,
       seed: options.seed,
       runs: options.runs,
-      faults: options.faults,
+      faults: options.faults && { crashTrials: options.faults.crashTrials ?? DEFAULT_CRASH_TRIALS },
       onResult: (r) => process.stderr.write(PROGRESS[r.status]),
     });
     process.stderr.write(

@@ -41,7 +41,7 @@ export interface Capabilities {
   /** The `expectedStatus` option of `updateSession`. */
   readonly conditionalUpdate: boolean;
   /** `createQuestions`, `getQuestions`, `getPendingQuestions`, `answerQuestions`. */
-  readonly requirements: boolean;
+  readonly questions: boolean;
   /** `createSettings`, `getSettings`, `getPendingSettings`, `setSettingValues`. */
   readonly settings: boolean;
 }
@@ -57,7 +57,7 @@ export const ALL_CAPABILITIES: Omit<Capabilities, 'persistent'> = Object.freeze(
   batch: true,
   idempotency: true,
   conditionalUpdate: true,
-  requirements: true,
+  questions: true,
   settings: true,
 });
 
@@ -219,14 +219,14 @@ export interface AgentStorage {
    * Stores questions for a session, optionally tied to one of its tool calls; resolves to
    * their ids, one new row per question. A `questionId` may repeat (an agent asks `q1` again
    * in a later round), as nocodo stores it. `NOT_FOUND` for an unknown session or tool call.
-   * Capability `requirements`.
+   * Capability `questions`.
    */
   createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]>;
 
-  /** A session's questions ordered by createdAt, ties in insertion order. Capability `requirements`. */
+  /** A session's questions ordered by createdAt, ties in insertion order. Capability `questions`. */
   getQuestions(sessionId: string): Promise<Question[]>;
 
-  /** The session's unanswered questions, in `getQuestions` order. Capability `requirements`. */
+  /** The session's unanswered questions, in `getQuestions` order. Capability `questions`. */
   getPendingQuestions(sessionId: string): Promise<Question[]>;
 
   /**
@@ -234,7 +234,7 @@ export interface AgentStorage {
    * question of the session with that id; when none is unanswered, it replaces the answer of
    * the latest one (answering again). Earlier rounds' answers are never overwritten by a
    * later round's. `NOT_FOUND` when the session has no question with that id; a `questionId`
-   * repeated within one call is `INVALID_INPUT`. Capability `requirements`.
+   * repeated within one call is `INVALID_INPUT`. Capability `questions`.
    */
   answerQuestions(sessionId: string, answers: Answer[]): Promise<void>;
 

@@ -2,6 +2,8 @@ import { AgentStorageError } from '../contract/errors.js';
 import { encodeJson } from '../contract/json.js';
 import type { Message, ToolCall } from '../contract/types.js';
 import type { MessageRecord, ToolCallRecord } from '../contract/validation.js';
+import type { StoragePort } from './port.js';
+import { decodeMessage, decodeToolCall } from './rows.js';
 
 /**
  * Whether a repeated create is the same write as the stored one. Only what the caller
@@ -30,4 +32,36 @@ export function idempotencyConflict(adapter: string, op: string, what: string): 
   return new AgentStorageError('CONFLICT', `${op}: ${what} already exists with a different payload`, {
     adapter,
   });
+}
+
+/** The stored message with `m`'s key in its session: its id when it is the same write, CONFLICT when not. */
+export async function storedMessage(
+  on: StoragePort,
+  op: string,
+  m: MessageRecord,
+): Promise<string | undefined> {
+  const row = await on.messageByKey(m.sessionId, m.clientKey as string);
+  if (row === undefined) return undefined;
+  const stored = decodeMessage(on.adapter, row);
+  if (!sameMessage(stored, m))
+    throw idempotencyConflict(on.adapter, op, `a message with clientKey ${JSON.stringify(m.clientKey)}`);
+  return stored.id;
+}
+
+/** The stored tool call with `t`'s key in its session: its id when it is the same write, CONFLICT when not. */
+export async function storedToolCall(
+  on: StoragePort,
+  op: string,
+  t: ToolCallRecord,
+): Promise<string | undefined> {
+  const row = await on.toolCallByKey(t.sessionId, t.clientKey as string);
+  if (row === undefined) return undefined;
+  const stored = decodeToolCall(on.adapter, row);
+  if (!sameToolCall(stored, t))
+    throw idempotencyConflict(
+      on.adapter,
+      op,
+      `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
+    );
+  return stored.id;
 }

@@ -1,21 +1,8 @@
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { redactError, redactSecrets } from '../contract/redact.js';
-import { MIGRATION_LOG } from '../core/migrator.js';
-import type { SqlDialect } from '../core/sql-dialect.js';
-import {
-  countSql,
-  deleteSessionSql,
-  listSessionsSql,
-  pageSql,
-  QUESTION_COLUMNS,
-  SETTING_COLUMNS,
-  type SqlSyntax,
-  selectChildrenSql,
-  sessionColumns,
-  setByKeySql,
-  setLatestByKeySql,
-  updateSql,
-} from '../core/sql-queries.js';
+import type { ColumnType } from '../core/schema.js';
+import type { SqlDialect } from '../sql/dialect.js';
+import { MIGRATION_LOG } from '../sql/migrator.js';
 
 /** Schema names are interpolated into SQL, so only plain identifiers are accepted. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -41,119 +28,44 @@ export function checkSchemaName(adapter: string, schema: string): string {
  * JSON come back as text (`::text`, and the executor's type parsers) so the shared
  * decoder sees exactly what SQLite returns.
  */
-export function postgresDialect(schema = 'public'): SqlDialect {
+export function postgresDialect(schema = 'public', options: PostgresDialectOptions = {}): SqlDialect {
   const s = `"${schema}"`;
-  const syntax: SqlSyntax = {
-    param: (index, type) => (type === undefined ? `$${index}` : `$${index}::${type}`),
-    table: (name) => `${s}.${name}`,
-    idText: (column) => `${column}::text`,
-  };
-  const sessionSelect = sessionColumns(syntax);
-  const messageColumns =
-    'id::text AS id, session_id::text AS session_id, role, content, created_at, client_key';
-  const toolCallColumns = `id::text AS id, session_id::text AS session_id, message_id::text AS message_id,
-    tool_call_id, tool_name, request, response, status, execution_time_ms, created_at, completed_at, error_details,
-    client_key`;
   const log = `${s}.${MIGRATION_LOG}`;
   const insertMessages = `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
     RETURNING id::text AS id`;
-  // Questions and settings: the parent session (and tool call, when named) is checked inside the INSERT.
-  const insertChild = (table: string, columns: [string, string][]) => `INSERT INTO ${s}.${table}
-      (session_id, tool_call_id, ${columns.map(([c]) => c).join(', ')})
-    SELECT p.id, $2::bigint, ${columns.map(([, type], i) => `$${i + 3}::${type}`).join(', ')}
-    FROM ${s}.agent_sessions p
-    WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
-      SELECT 1 FROM ${s}.agent_tool_calls t WHERE t.id = $2::bigint AND t.session_id = p.id))
-    RETURNING id::text AS id`;
   return {
     name: 'postgres',
-    sql: {
-      insertSession: `INSERT INTO ${s}.agent_sessions (agent_name, provider, model, system_prompt, user_prompt,
-          config, status, started_at, ended_at, result, error)
-        VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8, $9, $10, $11) RETURNING id::text AS id`,
-      selectSession: `SELECT ${sessionSelect} FROM ${s}.agent_sessions WHERE id = $1::bigint`,
-      insertMessage: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
-        SELECT p.id, $2::text, $3::text, $4::bigint, $5::text FROM ${s}.agent_sessions p WHERE p.id = $1::bigint
-        RETURNING id::text AS id`,
-      selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
-        ORDER BY x.created_at, x.id`,
-      insertToolCall: `INSERT INTO ${s}.agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request,
-          response, status, execution_time_ms, created_at, completed_at, error_details, client_key)
-        SELECT p.id, $2::bigint, $3::text, $4::text, $5::json, $6::json, $7::text, $8::bigint, $9::bigint,
-          $10::bigint, $11::text, $12::text
-        FROM ${s}.agent_sessions p
-        WHERE p.id = $1::bigint AND ($2::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $2::bigint AND m.session_id = p.id))
-        RETURNING id::text AS id`,
-      selectToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x WHERE x.session_id = $1::bigint
-        ORDER BY x.created_at, x.id`,
-      selectPendingToolCalls: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
-        WHERE x.session_id = $1::bigint AND status = 'pending' ORDER BY x.created_at, x.id`,
-      update: (table, columns, statuses) => updateSql(syntax, table, columns, statuses),
-      selectMessageByKey: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint AND client_key = $2::text`,
-      selectToolCallByKey: `SELECT ${toolCallColumns} FROM ${s}.agent_tool_calls x
-        WHERE x.session_id = $1::bigint AND client_key = $2::text`,
-      selectMessageSession: `SELECT session_id::text AS session_id FROM ${s}.agent_messages WHERE id = $1::bigint`,
-      deleteSession: deleteSessionSql(syntax),
-      countMessages: countSql(syntax, 'agent_messages'),
-      countToolCalls: countSql(syntax, 'agent_tool_calls'),
-      listSessions: (shape) => listSessionsSql(syntax, shape),
-      page: (table, direction) =>
-        pageSql(syntax, table, table === 'agent_messages' ? messageColumns : toolCallColumns, direction),
-      // One array per column: one statement and five bound values for any batch size.
-      insertMessages: (rows) => [
-        {
-          sql: insertMessages,
-          params: [
-            rows.map((r) => r.sessionId),
-            rows.map((r) => r.role),
-            rows.map((r) => r.content),
-            rows.map((r) => r.createdAt),
-            rows.map((r) => r.clientKey),
-          ],
-        },
-      ],
-      insertQuestion: insertChild('project_requirements_qna', [
-        ['question_id', 'text'],
-        ['question', 'text'],
-        ['description', 'text'],
-        ['response_type', 'text'],
-        ['created_at', 'bigint'],
-      ]),
-      selectQuestions: selectChildrenSql(syntax, 'project_requirements_qna', QUESTION_COLUMNS),
-      selectPendingQuestions: selectChildrenSql(
-        syntax,
-        'project_requirements_qna',
-        QUESTION_COLUMNS,
-        'answer',
-      ),
-      answerQuestion: setByKeySql(syntax, 'project_requirements_qna', 'answer', 'answered_at', 'question_id'),
-      reanswerQuestion: setLatestByKeySql(
-        syntax,
-        'project_requirements_qna',
-        'answer',
-        'answered_at',
-        'question_id',
-      ),
-      insertSetting: insertChild('project_settings', [
-        ['setting_key', 'text'],
-        ['setting_name', 'text'],
-        ['description', 'text'],
-        ['setting_type', 'text'],
-        ['setting_value', 'text'],
-        ['created_at', 'bigint'],
-      ]),
-      selectSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS),
-      selectPendingSettings: selectChildrenSql(syntax, 'project_settings', SETTING_COLUMNS, 'setting_value'),
-      setSettingValue: setByKeySql(syntax, 'project_settings', 'setting_value', 'updated_at', 'setting_key'),
-      resetSettingValue: setLatestByKeySql(
-        syntax,
-        'project_settings',
-        'setting_value',
-        'updated_at',
-        'setting_key',
-      ),
+    syntax: {
+      param: (index, type) => `$${index}::${PG_TYPES[type]}`,
+      table: (name) => `${s}.${name}`,
+      idText: (column) => `${column}::text`,
+      numbered: true,
+      textOut: options.textAsBytes ? (column) => `convert_to(${column}, 'UTF8')` : undefined,
+    },
+    // One array per column: one statement and five bound values for any batch size.
+    insertMessages: (rows) => [
+      {
+        sql: insertMessages,
+        params: [
+          rows.map((r) => r.sessionId),
+          rows.map((r) => r.role),
+          rows.map((r) => r.content),
+          rows.map((r) => r.createdAt),
+          rows.map((r) => r.clientKey),
+        ],
+      },
+    ],
+    mapError: mapPgError,
+    // Another program that writes statuses the contract does not know has dropped the CHECK;
+    // one that writes broken JSON has made the column text.
+    loosen: {
+      column: (
+        table,
+        column,
+      ) => `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table.split('.').pop()}_${column}_check;
+        ALTER TABLE ${table} ALTER COLUMN ${column} TYPE text`,
+      after: null,
     },
     migrationSql: {
       // One advisory lock per schema, held to the end of the migration transaction: concurrent
@@ -173,6 +85,39 @@ export function postgresDialect(schema = 'public'): SqlDialect {
   };
 }
 
+export interface PostgresDialectOptions {
+  /**
+   * Select text columns as their UTF-8 bytes (`bytea`), for a driver whose text decoding
+   * changes some strings (PGlite 0.5 drops a leading U+FEFF); the driver decodes them with
+   * `readBytesAsText`.
+   */
+  textAsBytes?: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A `bytea` in Postgres' hex text form (`\x…`) → the UTF-8 text it holds, every character kept. */
+export function readBytesAsText(hex: string): string {
+  const bytes = new Uint8Array((hex.length - 2) >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  return utf8.decode(bytes);
+}
+
+/** int8 as read: a number when it is a safe integer, else the exact text (which the decoder reports as CORRUPT_DATA). */
+export function readInt8(value: string): number | string {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+}
+
+/** The Postgres type of a parameter for each schema column type (JSON is bound as its text). */
+const PG_TYPES: Record<ColumnType, string> = {
+  id: 'bigint',
+  integer: 'bigint',
+  text: 'text',
+  enum: 'text',
+  json: 'json',
+};
+
 /** SQLSTATE classes and codes → the contract's codes. https://www.postgresql.org/docs/current/errcodes-appendix.html */
 export function postgresErrorCode(sqlstate: string | undefined): ErrorCode {
   if (sqlstate === undefined) return 'UNAVAILABLE'; // network errors (ECONNREFUSED, terminated connections)
@@ -184,7 +129,7 @@ export function postgresErrorCode(sqlstate: string | undefined): ErrorCode {
   return 'UNAVAILABLE';
 }
 
-export function mapPgError(adapter: string, error: unknown): AgentStorageError {
+function mapPgError(adapter: string, error: unknown): AgentStorageError {
   if (error instanceof AgentStorageError) return error;
   const code = (error as { code?: unknown })?.code;
   const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;

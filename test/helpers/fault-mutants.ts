@@ -109,43 +109,34 @@ export async function deafToLostConnections(options: {
  */
 export async function reusesBrokenConnection(options: { url: string }): Promise<AgentStorage> {
   const { createClient } = await import('@libsql/client');
-  const { SqlAgentStorage } = await import('../../src/core/sql-storage.js');
-  const { mapSqliteError, sqliteDialect } = await import('../../src/dialects/sqlite.js');
+  const { SqlAgentStorage, driverExecutor, sqliteDialect } = await import('../../src/sql/index.js');
   const [path, query] = options.url.slice('libsql:'.length).split('?') as [string, string | undefined];
   const timeout = Number(new URLSearchParams(query ?? '').get('busyTimeoutMs') ?? 5000);
   const client = createClient({ url: `file:${path}`, intMode: 'number', timeout, concurrency: 1 });
-  const call = async <T>(fn: () => Promise<T>) => {
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapSqliteError('libsql', e);
-    }
-  };
-  type Executor = import('../../src/core/executor.js').SqlExecutor;
-  const on = (target: Pick<import('@libsql/client').Client, 'execute' | 'executeMultiple'>): Executor => ({
-    run: async (sql, args) => (await call(() => target.execute({ sql, args: args as never }))).rowsAffected,
-    get: async (sql, args) =>
-      (await call(() => target.execute({ sql, args: args as never }))).rows[0] as never,
-    all: async (sql, args) => (await call(() => target.execute({ sql, args: args as never }))).rows as never,
-    exec: async (sql) => call(() => target.executeMultiple(sql)),
-    transaction: async (fn) => {
-      const tx = await call(() => client.transaction('write'));
-      try {
-        const result = await fn(on(tx));
-        await call(() => tx.commit());
-        return result;
-      } finally {
-        tx.close();
-      }
+  type Target = Pick<import('@libsql/client').Client, 'execute' | 'executeMultiple'>;
+  const calls = (target: Target): import('../../src/sql/executor.js').Calls => ({
+    run: async (sql, args) => (await target.execute({ sql, args: args as never })).rowsAffected,
+    get: async (sql, args) => (await target.execute({ sql, args: args as never })).rows[0] as never,
+    all: async (sql, args) => (await target.execute({ sql, args: args as never })).rows as never,
+    exec: (sql) => target.executeMultiple(sql),
+  });
+  const executor = driverExecutor(
+    {
+      ...calls(client),
+      begin: async () => {
+        const tx = await client.transaction('write');
+        return {
+          ...calls(tx),
+          commit: () => tx.commit(),
+          rollback: () => tx.rollback(),
+          end: () => tx.close(),
+        };
+      },
+      close: () => client.close(),
     },
-    close: async () => client.close(),
-  });
-  return new SqlAgentStorage({
-    adapter: 'libsql',
-    executor: on(client),
-    dialect: sqliteDialect,
-    persistent: true,
-  });
+    { mapError: (e) => sqliteDialect.mapError('libsql', e) },
+  );
+  return new SqlAgentStorage({ adapter: 'libsql', executor, dialect: sqliteDialect, persistent: true });
 }
 
 /**
@@ -156,7 +147,7 @@ export async function reusesBrokenConnection(options: { url: string }): Promise<
  */
 export async function processLocalIds(options: { url: string }): Promise<AgentStorage> {
   const store = await createStorage(options.url);
-  const exec = (store as unknown as { executor: import('../../src/core/executor.js').SqlExecutor }).executor;
+  const exec = (store as unknown as { executor: import('../../src/sql/executor.js').SqlExecutor }).executor;
   let next =
     Number((await exec.get<{ n: number | null }>('SELECT MAX(id) AS n FROM agent_messages', []))?.n ?? 0) + 1;
   return wrap(store, {

@@ -358,7 +358,7 @@ export const classMutants: Mutant[] = [
   {
     id: 'question-ties-desc',
     name: 'questions with tied createdAt listed newest first',
-    caughtBy: ['requirements.qna'],
+    caughtBy: ['questions.qna'],
     break: (inner) => ({
       async getQuestions(sessionId) {
         return (await inner.getQuestions(sessionId)).sort(
@@ -421,7 +421,7 @@ export const classMutants: Mutant[] = [
   {
     id: 'reanswer-ignored',
     name: 'answering a question again changes nothing',
-    caughtBy: ['requirements.qna'],
+    caughtBy: ['questions.qna'],
     break: (inner) => ({
       async answerQuestions(sessionId, answers) {
         const pending = new Set((await inner.getPendingQuestions(sessionId)).map((q) => q.questionId));

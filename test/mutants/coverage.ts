@@ -1,4 +1,4 @@
-import { SESSION_FIELDS } from '../../conformance/model.js';
+import { SESSION_FIELDS } from '../../conformance/reference-model.js';
 import { memoryTables } from '../../src/adapters/memory.js';
 import { AgentStorageError } from '../../src/contract/errors.js';
 import type { AgentStorage } from '../../src/contract/storage.js';

@@ -309,7 +309,7 @@ const NO_CAPABILITIES: ModelCapabilities = Object.freeze({
   batch: false,
   idempotency: false,
   conditionalUpdate: false,
-  requirements: false,
+  questions: false,
   settings: false,
 });
 
@@ -775,7 +775,7 @@ export class ReferenceModel {
 
   createQuestions(sessionId: string, questions: NewQuestion[]): string[] {
     questions = readOnce(questions);
-    this.#need('createQuestions', 'requirements');
+    this.#need('createQuestions', 'questions');
     validateQuestions(this.#ctx, sessionId, questions);
     questions.forEach((q, i) => {
       this.#onlyFields('createQuestions', q, NEW_QUESTION_FIELDS, `questions[${i}].`);
@@ -804,13 +804,13 @@ export class ReferenceModel {
   }
 
   getQuestions(sessionId: string): ModelQuestion[] {
-    this.#need('getQuestions', 'requirements');
+    this.#need('getQuestions', 'questions');
     validateIdArgument(this.#ctx, 'getQuestions', 'sessionId', sessionId);
     return byCreatedAt(this.questions.filter((q) => q.sessionId === sessionId)).map((q) => ({ ...q }));
   }
 
   getPendingQuestions(sessionId: string): ModelQuestion[] {
-    this.#need('getPendingQuestions', 'requirements');
+    this.#need('getPendingQuestions', 'questions');
     validateIdArgument(this.#ctx, 'getPendingQuestions', 'sessionId', sessionId);
     return byCreatedAt(this.questions.filter((q) => q.sessionId === sessionId && q.answer === null)).map(
       (q) => ({ ...q }),
@@ -823,7 +823,7 @@ export class ReferenceModel {
    */
   answerQuestions(sessionId: string, answers: Answer[]): void {
     answers = readOnce(answers);
-    this.#need('answerQuestions', 'requirements');
+    this.#need('answerQuestions', 'questions');
     validateAnswers(this.#ctx, sessionId, answers);
     answers.forEach((a, i) => {
       this.#onlyFields('answerQuestions', a, ANSWER_FIELDS, `answers[${i}].`);

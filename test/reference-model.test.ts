@@ -5,7 +5,7 @@ import {
   CONTRACT_HAS_CLIENT_KEYS,
   modelTarget,
   ReferenceModel,
-} from '../conformance/model.js';
+} from '../conformance/reference-model.js';
 import { runConformance } from '../conformance/run.js';
 import { AgentStorageError } from '../src/contract/errors.js';
 import { ALL_CAPABILITIES } from '../src/contract/storage.js';

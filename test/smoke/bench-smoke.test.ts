@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresUrl } from './helpers/postgres.js';
+import { postgresUrl } from '../helpers/postgres.js';
 
 // A smoke test that `npm run bench -- --quick` runs and reports: never a timing assertion
 // (ratios are measured by the benchmark itself; see docs/performance.md).
-const root = join(import.meta.dirname, '..');
+const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const pgUrl = await postgresUrl();

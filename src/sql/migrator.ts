@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Umzug } from 'umzug';
 import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
+import { nocodoColumns, SCHEMA } from '../core/schema.js';
+import type { SqlDialect } from './dialect.js';
 import type { SqlExecutor } from './executor.js';
-import type { SqlDialect } from './sql-dialect.js';
 
 /** The table that records applied migrations, one row per file, with its checksum. */
 export const MIGRATION_LOG = 'agent_storage_migrations';
@@ -100,6 +101,13 @@ export function loadMigrations(dialect: string): MigrationFile[] {
     });
   cache.set(dialect, files);
   return files;
+}
+
+/** The columns the origin's migration gives `table` (the schema's, less the kit's own). */
+function nocodoColumnsOf(table: string): string[] {
+  const t = Object.values(SCHEMA).find((x) => x.name === table);
+  if (t === undefined) throw new Error(`no table ${table} in the schema`);
+  return nocodoColumns(t);
 }
 
 function fail(config: MigratorConfig, message: string, cause?: unknown): never {
@@ -225,7 +233,7 @@ async function adopt(
         file,
         version: expected.version,
         table: expected.table,
-        missing: expected.columns.filter((c) => !columns.has(c)),
+        missing: nocodoColumnsOf(expected.table).filter((c) => !columns.has(c)),
       });
   }
   if (found.length === 0) return;

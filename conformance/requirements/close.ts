@@ -1,0 +1,45 @@
+import { rejects } from '../expect.js';
+import { aSession, newMessage, newSession, newToolCall } from '../fixtures.js';
+import type { Requirement } from '../types.js';
+
+export const closeRequirements: Requirement[] = [
+  {
+    id: 'close.rejects',
+    title: 'After close(), every call rejects with CLOSED; close() again resolves',
+    async run(ctx) {
+      const sessionId = await aSession(ctx);
+      const callId = await ctx.store.createToolCall(newToolCall(sessionId));
+      await ctx.store.close();
+      await ctx.store.close();
+      const s = ctx.store;
+      const calls: [string, () => Promise<unknown>][] = [
+        ['createSession', () => s.createSession(newSession())],
+        ['getSession', () => s.getSession(sessionId)],
+        ['updateSession', () => s.updateSession(sessionId, { status: 'failed' })],
+        ['createMessage', () => s.createMessage(newMessage(sessionId))],
+        ['getMessages', () => s.getMessages(sessionId)],
+        ['createToolCall', () => s.createToolCall(newToolCall(sessionId))],
+        ['updateToolCall', () => s.updateToolCall(callId, { status: 'failed' })],
+        ['getToolCalls', () => s.getToolCalls(sessionId)],
+        ['getPendingToolCalls', () => s.getPendingToolCalls(sessionId)],
+        // The optional operations too, declared or not: a closed store serves nothing.
+        ['listSessions', () => s.listSessions()],
+        ['deleteSession', () => s.deleteSession(sessionId)],
+        ['getMessagesPage', () => s.getMessagesPage(sessionId)],
+        ['getToolCallsPage', () => s.getToolCallsPage(sessionId)],
+        ['countMessages', () => s.countMessages(sessionId)],
+        ['countToolCalls', () => s.countToolCalls(sessionId)],
+        ['appendBatch', () => s.appendBatch({ messages: [newMessage(sessionId)] })],
+        ['createQuestions', () => s.createQuestions(sessionId, [{ questionId: 'q', question: 'q?' }])],
+        ['getQuestions', () => s.getQuestions(sessionId)],
+        ['getPendingQuestions', () => s.getPendingQuestions(sessionId)],
+        ['answerQuestions', () => s.answerQuestions(sessionId, [{ questionId: 'q', answer: 'a' }])],
+        ['createSettings', () => s.createSettings(sessionId, [{ settingKey: 'k', settingName: 'K' }])],
+        ['getSettings', () => s.getSettings(sessionId)],
+        ['getPendingSettings', () => s.getPendingSettings(sessionId)],
+        ['setSettingValues', () => s.setSettingValues(sessionId, [{ settingKey: 'k', value: 'v' }])],
+      ];
+      for (const [name, call] of calls) await rejects(call, 'CLOSED', `${name} after close()`);
+    },
+  },
+];

@@ -1,0 +1,52 @@
+import { AgentStorageError } from '../contract/errors.js';
+import type { AgentStorage } from '../contract/storage.js';
+import type { LibsqlOptions } from './libsql.js';
+import {
+  checkOptions,
+  ensureFolder,
+  loadDriver,
+  SQLITE_OPTIONS,
+  SQLITE_PARAMS,
+  splitUrlOptions,
+} from './url-options.js';
+
+const ADAPTER = 'libsql';
+
+/** `libsql:./a.db` is a local file; `libsql://host`, `http(s)://`, `ws(s)://` are servers; `file:` passes through. */
+export const clientUrl = (url: string) =>
+  url.startsWith('libsql:') && !url.startsWith('libsql://') ? `file:${url.slice('libsql:'.length)}` : url;
+
+/** The file a `file:` URL names (`file:./a.db`, `file:///abs/a.db`); undefined for servers and memory. */
+export function localFile(url: string): string | undefined {
+  if (!url.startsWith('file:') || /^file:(:memory:|.*[?&]mode=memory)/.test(url)) return undefined;
+  return url
+    .slice('file:'.length)
+    .replace(/^\/\/(localhost)?/, '')
+    .split('?')[0] as string;
+}
+
+/** `libsql:./a.db`, `file:`, or a server URL (`libsql://`, `https://`, `ws://`; `authToken` and `tls` stay in it). */
+export async function openUrl(
+  url: string,
+  options: Readonly<Record<string, unknown>>,
+): Promise<AgentStorage> {
+  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS, ['authToken', 'tls']);
+  const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
+  const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', () => import('./libsql.js'));
+  const file = localFile(clientUrl(rest));
+  if (file !== undefined) ensureFolder(file);
+  return new LibsqlAgentStorage(rest, { ...fromUrl, ...own });
+}
+
+/** Local scratch files; a server URL is refused: verify never writes to a server it was pointed at. */
+export async function scratchTarget(url: string) {
+  if (!clientUrl(url).startsWith('file:'))
+    throw new AgentStorageError(
+      'NOT_SUPPORTED',
+      'verify checks libsql on local scratch files only, never a server',
+      {
+        adapter: ADAPTER,
+      },
+    );
+  return (await import('../../conformance/targets.js')).libsqlTarget();
+}

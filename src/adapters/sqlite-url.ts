@@ -1,0 +1,39 @@
+import type { AgentStorage } from '../contract/storage.js';
+import type { SqliteFileOptions } from '../dialects/sqlite.js';
+import {
+  badUrl,
+  checkOptions,
+  ensureFolder,
+  loadDriver,
+  SQLITE_OPTIONS,
+  SQLITE_PARAMS,
+  splitUrlOptions,
+} from './url-options.js';
+
+const ADAPTER = 'sqlite';
+
+/** `sqlite:./a.db`, `sqlite:/abs/a.db`, `sqlite:///abs/a.db`, `sqlite::memory:`; `?durability=`, `?busyTimeoutMs=`. */
+export async function openUrl(
+  url: string,
+  options: Readonly<Record<string, unknown>>,
+): Promise<AgentStorage> {
+  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS);
+  const after = rest.slice(rest.indexOf(':') + 1);
+  const path = after.startsWith('//') ? after.slice(2) : after;
+  if (after.startsWith('//') && /[@:]/.test(path.split('/')[0] as string))
+    throw badUrl(ADAPTER, url, 'names a host or credentials; a SQLite URL names a file');
+  if (path === '') throw badUrl(ADAPTER, url, 'names no database file');
+  const own = checkOptions<SqliteFileOptions>(ADAPTER, options, SQLITE_OPTIONS);
+  const { SqliteAgentStorage } = await loadDriver(
+    ADAPTER,
+    'better-sqlite3',
+    () => import('./better-sqlite3.js'),
+  );
+  ensureFolder(path);
+  return new SqliteAgentStorage(path, { ...fromUrl, ...own });
+}
+
+/** Files in a fresh temporary folder: verify never opens the file `url` names. */
+export async function scratchTarget() {
+  return (await import('../../conformance/targets.js')).sqliteTarget();
+}

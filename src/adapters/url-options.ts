@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AgentStorageError } from '../contract/errors.js';
+import { redactUrl } from '../contract/redact.js';
+import type { Durability } from '../dialects/sqlite.js';
+
+/**
+ * What every adapter module uses to read its own URLs and options: the query parameters and
+ * option keys it knows, each checked, anything else refused by name rather than ignored.
+ */
+
+export function badUrl(adapter: string, url: string, problem: string): AgentStorageError {
+  return new AgentStorageError('INVALID_INPUT', `url ${JSON.stringify(redactUrl(url))} ${problem}`, {
+    adapter,
+    field: 'url',
+  });
+}
+
+/** `url` parsed as a WHATWG URL; INVALID_INPUT when it is not one (the parser's own error quotes the password). */
+export function parseUrl(adapter: string, url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw badUrl(adapter, url, 'is not a valid URL');
+  }
+}
+
+/** A query parameter's parser: its value, or a problem to report. */
+export type ParamParser = (value: string) => unknown;
+
+export const durabilityParam: ParamParser = (v) => {
+  if (v !== 'normal' && v !== 'full') return new Error('durability other than normal or full');
+  return v as Durability;
+};
+
+export const millisecondsParam: ParamParser = (v) =>
+  /^[0-9]{1,15}$/.test(v) ? Number(v) : new Error('a value that is not a whole number of milliseconds');
+
+/**
+ * Splits the kit's own query parameters (`parsers`) off `url`; parameters named in `keep`
+ * belong to the driver and stay in the URL; any other is refused by name.
+ */
+export function splitUrlOptions(
+  adapter: string,
+  url: string,
+  parsers: Readonly<Record<string, ParamParser>>,
+  keep: readonly string[] = [],
+): { rest: string; options: Record<string, unknown> } {
+  const q = url.indexOf('?');
+  if (q === -1) return { rest: url, options: {} };
+  const options: Record<string, unknown> = {};
+  const kept: string[] = [];
+  for (const pair of url.slice(q + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decodeURIComponent(eq === -1 ? pair : pair.slice(0, eq));
+    const value = decodeURIComponent(eq === -1 ? '' : pair.slice(eq + 1));
+    const parse = Object.hasOwn(parsers, key) ? parsers[key] : undefined;
+    if (parse !== undefined) {
+      const parsed = parse(value);
+      if (parsed instanceof Error) throw badUrl(adapter, url, `has ${key} with ${parsed.message}`);
+      options[key] = parsed;
+    } else if (keep.includes(key)) {
+      kept.push(pair);
+    } else {
+      throw badUrl(
+        adapter,
+        url,
+        `has the query parameter ${JSON.stringify(key)}, which ${adapter} does not know`,
+      );
+    }
+  }
+  return { rest: `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}`, options };
+}
+
+/**
+ * The options `createStorage` passed, checked against the names the adapter takes: a typo
+ * (`busyTimeout`) is INVALID_INPUT naming it, not silently a default. Returns a copy.
+ */
+export function checkOptions<T extends object>(
+  adapter: string,
+  options: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+): T {
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key !== 'clock' && !known.includes(key))
+      throw new AgentStorageError(
+        'INVALID_INPUT',
+        `${key} is not an option of ${adapter} (it takes ${['clock', ...known].join(', ')})`,
+        { adapter, field: key },
+      );
+  }
+  return { ...options } as T;
+}
+
+/** nocodo creates the database's folder too; SQLite drivers fail on a missing one. */
+export function ensureFolder(path: string): void {
+  if (path !== '' && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+}
+
+/** Options both SQLite adapters read from their URL's query (`sqlite:./a.db?durability=full`). */
+export const SQLITE_PARAMS = { durability: durabilityParam, busyTimeoutMs: millisecondsParam };
+export const SQLITE_OPTIONS = ['durability', 'busyTimeoutMs'] as const;
+
+/**
+ * Loads an adapter's driver module; a driver package that is not installed (they are optional
+ * peer dependencies) becomes NOT_SUPPORTED with the command that installs it.
+ */
+export async function loadDriver<T>(adapter: string, pkg: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !String(message).includes(`'${pkg}'`)) throw e;
+    throw new AgentStorageError(
+      'NOT_SUPPORTED',
+      `the ${adapter} adapter needs ${pkg}, which is not installed: npm install ${pkg}`,
+      {
+        adapter,
+        cause: e,
+      },
+    );
+  }
+}

@@ -1,0 +1,328 @@
+import { AgentStorageError } from './errors.js';
+import { encodeJson, JsonEncodeError } from './json.js';
+import type { UpdateRecord } from './validation.js';
+
+/**
+ * The checks every validator is built from: reading a caller's input once as plain data,
+ * checking each field against its spec, and raising `INVALID_INPUT` naming the field. Exported
+ * for adapters written by hand (docs/writing-an-adapter.md), which validate before writing too.
+ */
+
+export interface ValidationContext {
+  adapter: string;
+  clock: () => number;
+}
+
+export type Kind = 'text' | 'nonEmpty' | 'name' | 'timestamp' | 'duration' | 'json' | 'id';
+export interface FieldSpec {
+  kind: Kind;
+  nullable?: boolean;
+  oneOf?: readonly string[];
+  /** Omitted → this default; `'clock'` → the storage's clock. Absent → the field is required. */
+  default?: null | string | 'clock';
+}
+
+export function invalid(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  problem: string,
+  cause?: unknown,
+): never {
+  throw new AgentStorageError(
+    'INVALID_INPUT',
+    `${op}: ${field} ${problem}`,
+    cause === undefined ? { adapter: ctx.adapter, field } : { adapter: ctx.adapter, field, cause },
+  );
+}
+
+/**
+ * Names and keys (agentName, provider, model, toolName, toolCallId, clientKey, questionId,
+ * settingKey) are indexed, and an index entry has a size limit (Postgres' btree takes about
+ * 2.7 kB): 512 UTF-16 units stay below it in any encoding, on every backend.
+ */
+export const MAX_NAME_LENGTH = 512;
+
+/** Text that every backend stores and returns unchanged: well-formed UTF-16 with no U+0000. */
+export function textProblem(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'contains U+0000, which not every backend can store';
+  if (!value.isWellFormed()) return 'contains a lone surrogate, which is not valid Unicode';
+  return undefined;
+}
+
+export function checkValue(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  spec: FieldSpec,
+  value: unknown,
+): unknown {
+  if (value === null && spec.nullable) return null;
+  const kind = spec.kind;
+  if (kind === 'json') {
+    // `response: null` means "no response"; a required JSON field takes JSON null as a value.
+    try {
+      return encodeJson(value);
+    } catch (e) {
+      if (e instanceof JsonEncodeError)
+        invalid(ctx, op, field, `is not JSON: ${field}${e.path.slice(1)} ${e.problem}`, e.cause);
+      throw e;
+    }
+  }
+  if (kind === 'timestamp' || kind === 'duration') {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      invalid(
+        ctx,
+        op,
+        field,
+        `must be a safe integer${spec.nullable ? ' or null' : ''}, got ${describe(value)}`,
+      );
+    }
+    if (kind === 'duration' && value < 0) invalid(ctx, op, field, `must not be negative, got ${value}`);
+    // An integer column has no negative zero: -0 is stored, and read back, as 0 everywhere.
+    return value === 0 ? 0 : value;
+  }
+  if (typeof value !== 'string') {
+    invalid(ctx, op, field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
+  }
+  if (kind === 'id') return value; // opaque: an id the store never issued is NOT_FOUND, not invalid
+  if ((kind === 'nonEmpty' || kind === 'name') && value.length === 0)
+    invalid(ctx, op, field, 'must not be empty');
+  if (kind === 'name' && value.length > MAX_NAME_LENGTH) {
+    invalid(ctx, op, field, `must be at most ${MAX_NAME_LENGTH} characters, got ${value.length}`);
+  }
+  if (spec.oneOf && !spec.oneOf.includes(value)) {
+    invalid(ctx, op, field, `must be one of ${spec.oneOf.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  const problem = textProblem(value);
+  if (problem) invalid(ctx, op, field, problem);
+  return value;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return `bigint ${value}`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+    const name = proto?.constructor?.name;
+    return proto === null || proto === Object.prototype || typeof name !== 'string' ? 'object' : `a ${name}`;
+  }
+  return typeof value;
+}
+
+/** Reads `holder[key]` once; a getter that throws is the caller's bad input, with its error as cause. */
+export function readOnce(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  holder: object,
+  key: string | number,
+): unknown {
+  try {
+    return (holder as Record<string | number, unknown>)[key];
+  } catch (e) {
+    return invalid(ctx, op, field, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
+/**
+ * A snapshot of a caller's plain object: each own enumerable property read exactly once,
+ * so what is validated is what is stored even if a getter would answer differently the
+ * next time. Anything but a plain object (an array, a `Date`, a `Map`, a `Promise`, a
+ * class instance) is `INVALID_INPUT`: taking it as an empty record would be a guess.
+ * `path` prefixes the names of its fields in errors (`messages[3].`).
+ */
+export function requireObject(
+  ctx: ValidationContext,
+  op: string,
+  what: string,
+  input: unknown,
+  path = '',
+): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    invalid(ctx, op, what, `must be an object, got ${describe(input)}`);
+  }
+  const proto = Object.getPrototypeOf(input);
+  if (proto !== Object.prototype && proto !== null) {
+    invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
+  }
+  // A literal keeps V8's fast properties; a caller's own `__proto__` key is defined, not
+  // assigned, so it stays a key (and is refused as unknown) instead of setting the prototype.
+  const snapshot: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    const value = readOnce(ctx, op, `${path}${key}`, input, key);
+    if (key === '__proto__')
+      Object.defineProperty(snapshot, key, { value, enumerable: true, writable: true, configurable: true });
+    else snapshot[key] = value;
+  }
+  return snapshot;
+}
+
+/** A record's snapshot (see `requireObject`); `path` prefixes field names in errors (`messages[3].`). */
+export function recordSnapshot(
+  ctx: ValidationContext,
+  op: string,
+  input: unknown,
+  path: string,
+): Record<string, unknown> {
+  return requireObject(ctx, op, path === '' ? 'input' : path.slice(0, -1), input, path);
+}
+
+/** Checks a record's snapshot against its fields; `extra` names keys the caller reads itself. */
+export function checkRecord(
+  ctx: ValidationContext,
+  op: string,
+  fields: Record<string, FieldSpec>,
+  obj: Record<string, unknown>,
+  path = '',
+  extra: readonly string[] = [],
+): Record<string, unknown> {
+  for (const key of Object.keys(obj)) {
+    // Object.hasOwn, not `in`: `constructor` or `__proto__` must not pass as fields.
+    if (!Object.hasOwn(fields, key) && !extra.includes(key)) {
+      invalid(
+        ctx,
+        op,
+        `${path}${key}`,
+        key === 'id' ? 'is assigned by the store' : 'is not a field of this record',
+      );
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const field in fields) {
+    const spec = fields[field] as FieldSpec;
+    const value = obj[field];
+    const name = `${path}${field}`;
+    // Whether createdAt was given: an idempotent retry compares it only then.
+    if (field === 'createdAt') out.createdAtGiven = value !== undefined;
+    if (value === undefined) {
+      if (spec.default === undefined) invalid(ctx, op, name, 'is required');
+      out[field] = spec.default === 'clock' ? clockNow(ctx, op, name) : spec.default;
+      // Defaults are already in stored form except JSON, which is encoded here.
+      if (spec.kind === 'json' && !spec.nullable) out[field] = 'null';
+    } else {
+      out[field] = checkValue(ctx, op, name, spec, value);
+    }
+  }
+  return out;
+}
+
+/** The index keys of an array, as `Object.keys` lists them. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+export function checkList<T>(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  input: unknown,
+  item: (value: unknown, path: string) => T,
+): T[] {
+  if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
+  if (Object.getPrototypeOf(input) !== Array.prototype)
+    invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
+  // A property beside the elements would be dropped without a word: refuse it instead.
+  const length = input.length;
+  const keys = Object.keys(input);
+  if (keys.length !== length) {
+    const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+    if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
+  }
+  // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
+  const out: T[] = [];
+  for (let i = 0; i < length; i++) {
+    out.push(item(readOnce(ctx, op, `${field}[${i}]`, input, i), `${field}[${i}].`));
+  }
+  return out;
+}
+
+export function clockNow(ctx: ValidationContext, op: string, field: string): number {
+  const now = ctx.clock();
+  if (!Number.isSafeInteger(now)) {
+    // Not the caller's fault, but writing a bad timestamp would be worse.
+    invalid(
+      ctx,
+      op,
+      field,
+      `was omitted and the storage clock returned ${describe(now)}, not a safe integer`,
+    );
+  }
+  return now;
+}
+
+export function checkUpdate(
+  ctx: ValidationContext,
+  op: string,
+  fields: Record<string, FieldSpec>,
+  mutable: readonly string[],
+  id: unknown,
+  input: unknown,
+): UpdateRecord {
+  if (typeof id !== 'string') invalid(ctx, op, 'id', `must be a string, got ${describe(id)}`);
+  const obj = requireObject(ctx, op, 'update', input);
+  for (const key of Object.keys(obj)) {
+    if (!mutable.includes(key)) {
+      invalid(
+        ctx,
+        op,
+        key,
+        Object.hasOwn(fields, key) ? 'cannot be changed after creation' : 'is not a field of this record',
+      );
+    }
+  }
+  const out: UpdateRecord = { fields: [], values: [] };
+  for (const field of mutable) {
+    const value = obj[field];
+    if (value === undefined) continue;
+    out.fields.push(field);
+    out.values.push(checkValue(ctx, op, field, fields[field] as FieldSpec, value) as string | number | null);
+  }
+  if (out.fields.length === 0) invalid(ctx, op, 'update', `must set at least one of ${mutable.join(', ')}`);
+  return out;
+}
+
+/** Keys that must be unique within one call (questionId, settingKey). */
+export function checkUnique(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  key: string,
+  items: readonly Record<string, unknown>[],
+): void {
+  const seen = new Set<unknown>();
+  items.forEach((item, i) => {
+    if (seen.has(item[key]))
+      invalid(ctx, op, `${field}[${i}].${key}`, `repeats ${JSON.stringify(item[key])} within the same call`);
+    seen.add(item[key]);
+  });
+}
+
+/**
+ * A list of records for one session (questions, answers, settings, values). With `key`, the
+ * key must be unique within the call: answering `q1` twice in one call has no one answer.
+ * Questions and settings themselves may repeat a key, as nocodo stores them.
+ */
+export function keyedList<T>(
+  ctx: ValidationContext,
+  op: string,
+  sessionId: unknown,
+  field: string,
+  fields: Record<string, FieldSpec>,
+  key: string | null,
+  input: unknown,
+): T[] {
+  validateIdArgument(ctx, op, 'sessionId', sessionId);
+  const list = checkList(ctx, op, field, input, (v, path) =>
+    checkRecord(ctx, op, fields, recordSnapshot(ctx, op, v, path), path),
+  );
+  if (key !== null) checkUnique(ctx, op, field, key, list);
+  return list as unknown as T[];
+}
+
+/** Checks the argument of a read (`getSession(id)`, `getMessages(sessionId)`): it must be a string. */
+export function validateIdArgument(ctx: ValidationContext, op: string, field: string, id: unknown): string {
+  if (typeof id !== 'string') invalid(ctx, op, field, `must be a string, got ${describe(id)}`);
+  return id;
+}

@@ -1,0 +1,329 @@
+import { unixSeconds } from '../contract/clock.js';
+import { AgentStorageError } from '../contract/errors.js';
+import {
+  type AgentStorage,
+  ALL_CAPABILITIES,
+  type Capabilities,
+  type StorageOptions,
+} from '../contract/storage.js';
+import type * as t from '../contract/types.js';
+import * as v from '../contract/validation.js';
+import { appendBatch } from './batch.js';
+import { insertChildren, setValues } from './child-lists.js';
+import { badCursor, closed, notFound, notSupported, parentMissing, raced } from './failures.js';
+import { storedMessage, storedToolCall } from './idempotency.js';
+import { isRowId } from './ids.js';
+import { toPage } from './paging.js';
+import type { StoragePort } from './port.js';
+import { decodeMessage, decodeQuestion, decodeSession, decodeSetting, decodeToolCall } from './rows.js';
+
+/** What the engine needs besides the port. */
+export interface EngineOptions extends StorageOptions {
+  /** Optional capabilities this store declares. Default: all of them. */
+  capabilities?: Partial<Omit<Capabilities, 'persistent'>>;
+}
+
+const str = JSON.stringify;
+
+/**
+ * The contract (`AgentStorage`) implemented once, over any `StoragePort`: every decision the
+ * contract makes — what is valid, what NOT_FOUND and CONFLICT are, when a retry is the same
+ * write, how pages and cursors work, CLOSED, NOT_SUPPORTED — lives here and nowhere else.
+ * Every operation is `async`: a failure, whatever it is, rejects the promise.
+ */
+export class StorageEngine implements AgentStorage {
+  readonly adapter: string;
+  readonly capabilities: Capabilities;
+  /** The port this engine runs on (a SQL port exposes its executor and dialect). */
+  readonly port: StoragePort;
+  readonly #ctx: v.ValidationContext;
+  #closed = false;
+
+  constructor(port: StoragePort, options: EngineOptions = {}) {
+    this.port = port;
+    this.adapter = port.adapter;
+    this.capabilities = Object.freeze({
+      persistent: port.persistent,
+      ...ALL_CAPABILITIES,
+      ...options.capabilities,
+    });
+    this.#ctx = { adapter: port.adapter, clock: options.clock ?? unixSeconds };
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  async createSession(input: t.NewSession): Promise<string> {
+    this.#open();
+    return this.port.insertSession(v.validateNewSession(this.#ctx, input));
+  }
+
+  async getSession(id: string): Promise<t.Session | null> {
+    this.#open();
+    if (!isRowId(v.validateIdArgument(this.#ctx, 'getSession', 'id', id))) return null;
+    const row = await this.port.session(id);
+    return row === undefined ? null : decodeSession(this.adapter, row);
+  }
+
+  async updateSession(id: string, update: t.SessionUpdate, options?: t.SessionUpdateOptions): Promise<void> {
+    this.#open();
+    const record = v.validateSessionUpdate(this.#ctx, id, update);
+    const expected = v.validateExpectedStatus(this.#ctx, options);
+    if (expected !== null) this.#need('updateSession: expectedStatus', 'conditionalUpdate');
+    if (isRowId(id) && (await this.port.updateSession(id, record, expected)) > 0) return;
+    // Only now tell "no such session" from "not in the expected status".
+    const row = isRowId(id) && expected !== null ? await this.port.session(id) : undefined;
+    if (row === undefined) throw this.#notFound('updateSession', `session ${str(id)}`);
+    const status = decodeSession(this.adapter, row).status;
+    throw new AgentStorageError(
+      'CONFLICT',
+      `updateSession: session ${str(id)} is ${status}, not ${(expected ?? []).join(' or ')}`,
+      { adapter: this.adapter },
+    );
+  }
+
+  async listSessions(query?: t.SessionQuery): Promise<t.Page<t.Session>> {
+    this.#open();
+    this.#need('listSessions', 'listSessions');
+    const q = v.validateSessionQuery(this.#ctx, query);
+    if (q.cursor !== null && !isRowId(q.cursor.id)) throw badCursor(this.adapter, 'listSessions', 'cursor');
+    const rows = await this.port.listSessions(q);
+    return toPage(
+      rows.map((r) => decodeSession(this.adapter, r)),
+      q.limit,
+      'forward',
+      'sessions',
+      (s) => ({ key: s.startedAt, id: s.id }),
+    );
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    this.#open();
+    this.#need('deleteSession', 'deleteSession');
+    if (!isRowId(v.validateIdArgument(this.#ctx, 'deleteSession', 'id', id))) return false;
+    return this.port.deleteSession(id);
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  async createMessage(input: t.NewMessage): Promise<string> {
+    this.#open();
+    const m = v.validateNewMessage(this.#ctx, input);
+    if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
+    const outcome = isRowId(m.sessionId) ? await this.port.insertMessage(m) : 'no-parent';
+    if (outcome === 'no-parent') throw this.#notFound('createMessage', `session ${str(m.sessionId)}`);
+    if (outcome !== 'duplicate') return outcome;
+    const stored = await storedMessage(this.port, 'createMessage', m);
+    if (stored === undefined) throw raced(this.adapter, 'createMessage');
+    return stored;
+  }
+
+  async getMessages(sessionId: string): Promise<t.Message[]> {
+    return (await this.#rowsOf('getMessages', sessionId, (id) => this.port.messages(id))).map((r) =>
+      decodeMessage(this.adapter, r),
+    );
+  }
+
+  async getMessagesPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.Message>> {
+    return this.#page('getMessagesPage', 'messages', sessionId, query, (r) =>
+      decodeMessage(this.adapter, r as never),
+    );
+  }
+
+  async countMessages(sessionId: string): Promise<number> {
+    return this.#count('countMessages', 'messages', sessionId);
+  }
+
+  // ---------------------------------------------------------------- tool calls
+
+  async createToolCall(input: t.NewToolCall): Promise<string> {
+    this.#open();
+    const t = v.validateNewToolCall(this.#ctx, input);
+    if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
+    const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
+    const outcome = known ? await this.port.insertToolCall(t) : 'no-parent';
+    if (outcome === 'no-parent') throw parentMissing(this.adapter, 'createToolCall', t);
+    if (outcome !== 'duplicate') return outcome;
+    const stored = await storedToolCall(this.port, 'createToolCall', t);
+    if (stored === undefined) throw raced(this.adapter, 'createToolCall');
+    return stored;
+  }
+
+  async updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
+    this.#open();
+    const record = v.validateToolCallUpdate(this.#ctx, id, update);
+    if (!isRowId(id) || (await this.port.updateToolCall(id, record)) === 0)
+      throw this.#notFound('updateToolCall', `tool call ${str(id)}`);
+  }
+
+  async getToolCalls(sessionId: string): Promise<t.ToolCall[]> {
+    return (await this.#rowsOf('getToolCalls', sessionId, (id) => this.port.toolCalls(id, false))).map((r) =>
+      decodeToolCall(this.adapter, r),
+    );
+  }
+
+  async getPendingToolCalls(sessionId: string): Promise<t.ToolCall[]> {
+    return (await this.#rowsOf('getPendingToolCalls', sessionId, (id) => this.port.toolCalls(id, true))).map(
+      (r) => decodeToolCall(this.adapter, r),
+    );
+  }
+
+  async getToolCallsPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.ToolCall>> {
+    return this.#page('getToolCallsPage', 'toolCalls', sessionId, query, (r) =>
+      decodeToolCall(this.adapter, r as never),
+    );
+  }
+
+  async countToolCalls(sessionId: string): Promise<number> {
+    return this.#count('countToolCalls', 'toolCalls', sessionId);
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  async appendBatch(batch: t.Batch): Promise<t.BatchResult> {
+    this.#open();
+    this.#need('appendBatch', 'batch');
+    const b = v.validateBatch(this.#ctx, batch);
+    if ([...b.messages, ...b.toolCalls].some((x) => x.clientKey !== null))
+      this.#need('appendBatch: clientKey', 'idempotency');
+    for (const item of [...b.messages, ...b.toolCalls]) {
+      if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
+    }
+    if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
+    return appendBatch(this.port, b);
+  }
+
+  // ---------------------------------------------------------------- questions and settings
+
+  async createQuestions(sessionId: string, questions: t.NewQuestion[]): Promise<string[]> {
+    this.#open();
+    this.#need('createQuestions', 'questions');
+    const list = v.validateQuestions(this.#ctx, sessionId, questions);
+    return insertChildren(this.port, 'createQuestions', 'questions', sessionId, list);
+  }
+
+  async getQuestions(sessionId: string): Promise<t.Question[]> {
+    return this.#children('getQuestions', 'questions', sessionId, false, decodeQuestion);
+  }
+
+  async getPendingQuestions(sessionId: string): Promise<t.Question[]> {
+    return this.#children('getPendingQuestions', 'questions', sessionId, true, decodeQuestion);
+  }
+
+  async answerQuestions(sessionId: string, answers: t.Answer[]): Promise<void> {
+    this.#open();
+    this.#need('answerQuestions', 'questions');
+    const list = v.validateAnswers(this.#ctx, sessionId, answers);
+    await setValues(
+      this.port,
+      'answerQuestions',
+      'questions',
+      sessionId,
+      list.map((a) => ({ key: a.questionId, value: a.answer, at: a.answeredAt })),
+    );
+  }
+
+  async createSettings(sessionId: string, settings: t.NewSetting[]): Promise<string[]> {
+    this.#open();
+    this.#need('createSettings', 'settings');
+    const list = v.validateSettings(this.#ctx, sessionId, settings);
+    return insertChildren(this.port, 'createSettings', 'settings', sessionId, list);
+  }
+
+  async getSettings(sessionId: string): Promise<t.Setting[]> {
+    return this.#children('getSettings', 'settings', sessionId, false, decodeSetting);
+  }
+
+  async getPendingSettings(sessionId: string): Promise<t.Setting[]> {
+    return this.#children('getPendingSettings', 'settings', sessionId, true, decodeSetting);
+  }
+
+  async setSettingValues(sessionId: string, values: t.SettingValue[]): Promise<void> {
+    this.#open();
+    this.#need('setSettingValues', 'settings');
+    const list = v.validateSettingValues(this.#ctx, sessionId, values);
+    await setValues(
+      this.port,
+      'setSettingValues',
+      'settings',
+      sessionId,
+      list.map((s) => ({ key: s.settingKey, value: s.value, at: s.updatedAt })),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.port.close();
+  }
+
+  async #rowsOf<Row>(op: string, sessionId: string, read: (id: string) => Promise<Row[]>): Promise<Row[]> {
+    this.#open();
+    if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return [];
+    return read(sessionId);
+  }
+
+  async #children<Row, T>(
+    op: string,
+    kind: 'questions' | 'settings',
+    sessionId: string,
+    pendingOnly: boolean,
+    decode: (adapter: string, row: Row) => T,
+  ): Promise<T[]> {
+    this.#open();
+    this.#need(op, kind === 'questions' ? 'questions' : 'settings');
+    const rows = await this.#rowsOf(op, sessionId, (id) =>
+      this.port.children(kind as 'questions', id, pendingOnly),
+    );
+    return rows.map((r) => decode(this.adapter, r as Row));
+  }
+
+  async #count(op: string, list: 'messages' | 'toolCalls', sessionId: string): Promise<number> {
+    this.#open();
+    this.#need(op, 'paging');
+    if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return 0;
+    return this.port.count(list, sessionId);
+  }
+
+  async #page<T extends { id: string; createdAt: number }>(
+    op: string,
+    list: 'messages' | 'toolCalls',
+    sessionId: string,
+    query: t.PageQuery | undefined,
+    decode: (row: unknown) => T,
+  ): Promise<t.Page<T>> {
+    this.#open();
+    this.#need(op, 'paging');
+    const q = v.validatePageQuery(this.#ctx, op, list, sessionId, query);
+    const cursor = q.after ?? q.before;
+    if (cursor !== null && !isRowId(cursor.id))
+      throw badCursor(this.adapter, op, q.after ? 'after' : 'before');
+    const direction = q.after ? 'after' : q.before ? 'before' : 'first';
+    const rows = isRowId(sessionId)
+      ? await this.port.page(list, sessionId, { direction, cursor, limit: q.limit + 1 })
+      : [];
+    return toPage(
+      rows.map(decode),
+      q.limit,
+      direction === 'before' ? 'backward' : 'forward',
+      `${list}:${sessionId}`,
+      (i) => ({
+        key: i.createdAt,
+        id: i.id,
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- checks, once
+
+  #need(op: string, capability: keyof Omit<Capabilities, 'persistent'>): void {
+    if (this.capabilities[capability] !== true) throw notSupported(this.adapter, op, capability);
+  }
+
+  #notFound(op: string, what: string): AgentStorageError {
+    return notFound(this.adapter, op, what);
+  }
+
+  #open(): void {
+    if (this.#closed) throw closed(this.adapter);
+  }
+}

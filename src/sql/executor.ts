@@ -1,0 +1,146 @@
+import type { Gate } from '../core/gate.js';
+
+/** A scalar a statement can bind. Ids travel as decimal strings; the dialect's SQL casts them. */
+export type SqlScalar = string | number | null;
+/** A bound value: a scalar, or (Postgres batch inserts through `unnest`) an array of them. */
+export type SqlValue = SqlScalar | readonly SqlScalar[];
+
+/**
+ * The whole surface the SQL engine needs from a driver. Each driver file implements it once
+ * (statement caching, error mapping to `AgentStorageError`, transactions); the engine never
+ * sees a driver object. Every call that fails rejects with an `AgentStorageError` whose
+ * code the dialect's error mapping chose.
+ */
+export interface SqlExecutor {
+  /** Runs a statement that returns no rows; resolves to the number of rows changed. */
+  run(sql: string, params: readonly SqlValue[]): Promise<number>;
+  /**
+   * Runs a statement and resolves to its first row, or `undefined`. A statement that writes
+   * (`INSERT … RETURNING`) is stepped to completion before this resolves: its commit, and a
+   * commit that fails, happen here — never later, unreported.
+   */
+  get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined>;
+  /** Runs a statement and resolves to all its rows. */
+  all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+  /** Runs several statements as one script (DDL in migrations); no parameters. */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` in one write transaction on one connection, serialised against every
+   * other call on this executor: committed when `fn` resolves, rolled back when it throws.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Releases what the executor opened; leaves a caller's own client open. */
+  close(): Promise<void>;
+}
+
+/** The four calls a driver makes on one connection (or in one transaction). */
+export interface Calls {
+  run(sql: string, params: readonly SqlValue[]): Promise<number> | number;
+  get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> | Row | undefined;
+  all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> | Row[];
+  exec(sql: string): Promise<void> | void;
+}
+
+/** An open write transaction: its calls, and how it ends. */
+export interface DriverTransaction extends Calls {
+  commit(): Promise<void> | void;
+  /** Undoes the transaction; may fail when the connection is gone (the caller reports the first error). */
+  rollback(): Promise<void> | void;
+  /** Runs last, however the transaction ended (releases a pooled connection). */
+  end?(): void;
+}
+
+/**
+ * What a driver file writes (see docs/writing-an-adapter.md): its calls, one way to open a
+ * write transaction on one connection, and `close`. Calls may be synchronous. `driverExecutor`
+ * adds the rest once: error mapping, the per-database gate, transaction bodies and views.
+ */
+export interface Driver extends Calls {
+  begin(): Promise<DriverTransaction> | DriverTransaction;
+  /** Releases what the driver opened (not a caller's own client). */
+  close(): Promise<void> | void;
+}
+
+export interface DriverExecutorOptions {
+  /** Maps a driver error to the contract's (the dialect's `mapError`, bound to the adapter). */
+  mapError(error: unknown): Error;
+  /**
+   * Serialises this database's calls in this process (`gateFor`): transactions are exclusive,
+   * other calls shared — or exclusive too with `exclusiveCalls`. None: the driver has a pool
+   * and every transaction its own connection.
+   */
+  gate?: Gate | undefined;
+  exclusiveCalls?: boolean | undefined;
+  /** Wraps every call and transaction, inside the gate (libsql: reconnect after a failed statement). */
+  around?: (<T>(task: () => Promise<T>) => Promise<T>) | undefined;
+}
+
+/** Runs `fn`, turning a synchronous throw or a rejection into a rejection with the mapped error. */
+async function attempt<T>(fn: () => Promise<T> | T, map: (e: unknown) => Error): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw map(e);
+  }
+}
+
+/**
+ * The `SqlExecutor` over a `Driver`: every error mapped, calls and transactions behind the
+ * gate, a transaction committed when its body resolves and rolled back when it rejects —
+ * reporting the body's error, never a failing rollback's.
+ */
+export function driverExecutor(driver: Driver, options: DriverExecutorOptions): SqlExecutor {
+  const { mapError: map, gate, around } = options;
+  const exclusive = <T>(task: () => Promise<T>) => {
+    const wrapped = around ? () => around(task) : task;
+    return gate ? gate.exclusive(wrapped) : wrapped();
+  };
+  const call = options.exclusiveCalls || !gate ? exclusive : <T>(task: () => Promise<T>) => gate.shared(task);
+  const calls = (on: Calls): Calls => ({
+    run: (sql, params) => attempt(() => on.run(sql, params), map),
+    get: <Row>(sql: string, params: readonly SqlValue[]) => attempt(() => on.get<Row>(sql, params), map),
+    all: <Row>(sql: string, params: readonly SqlValue[]) => attempt(() => on.all<Row>(sql, params), map),
+    exec: (sql) => attempt(() => on.exec(sql), map),
+  });
+  const direct = calls(driver);
+  return {
+    run: (sql, params) => call(() => direct.run(sql, params) as Promise<number>),
+    get: (sql, params) => call(() => direct.get(sql, params) as Promise<never>),
+    all: (sql, params) => call(() => direct.all(sql, params) as Promise<never[]>),
+    exec: (sql) => call(() => direct.exec(sql) as Promise<void>),
+    transaction: (fn) =>
+      exclusive(async () => {
+        const tx = await attempt(() => driver.begin(), map);
+        try {
+          const result = await fn(transactionView(calls(tx)));
+          await attempt(() => tx.commit(), map);
+          return result;
+        } catch (e) {
+          await attempt(() => tx.rollback(), map).catch(() => undefined);
+          throw e;
+        } finally {
+          tx.end?.();
+        }
+      }),
+    close: async () => {
+      await gate?.idle();
+      await driver.close();
+    },
+  };
+}
+
+/**
+ * The executor a transaction's body sees: the calls on the transaction's connection, a nested
+ * `transaction` that joins the open one, and no `close`.
+ */
+export function transactionView(calls: Calls): SqlExecutor {
+  const view: SqlExecutor = {
+    run: async (sql, params) => calls.run(sql, params),
+    get: async (sql, params) => calls.get(sql, params),
+    all: async (sql, params) => calls.all(sql, params),
+    exec: async (sql) => calls.exec(sql),
+    transaction: (fn) => fn(view),
+    close: () => Promise.reject(new Error('close() inside a transaction')),
+  };
+  return view;
+}

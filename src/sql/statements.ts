@@ -1,0 +1,274 @@
+import { type Column, columnOf, SCHEMA, type Table, type TableName } from '../core/schema.js';
+import type { SqlValue } from './executor.js';
+
+/**
+ * Every statement the SQL port runs, generated from the schema (`src/core/schema.ts`) for a
+ * dialect's syntax. Parameters are bound by **name**: a statement records the field each
+ * placeholder stands for, in the order they appear, and `bind` picks the values from a
+ * record. So a statement's text and its parameters cannot drift apart across files, and a
+ * field may appear twice (numbered placeholders reuse `$n`; SQLite's `?` binds it again).
+ */
+
+/** How a dialect writes what differs in these statements. */
+export interface SqlSyntax {
+  /** The `index`-th placeholder (1-based) for a value of `type`: `?`, or `$3::bigint`. */
+  param(index: number, type: Column['type']): string;
+  /** A table's name as SQL writes it (schema-qualified on Postgres). */
+  table(name: TableName): string;
+  /** An id column selected as decimal text (ids are 64-bit; JS numbers would round them). */
+  idText(column: string): string;
+  /** Placeholders are numbered (`$1`): a field used twice in a statement is bound once. */
+  readonly numbered: boolean;
+  /** How a text column is selected, when not as itself (a driver that cannot read some text back as stored). */
+  readonly textOut?: ((column: string) => string) | undefined;
+}
+
+export interface Statement {
+  readonly text: string;
+  /** The field each placeholder stands for, in order. */
+  readonly names: readonly string[];
+}
+
+/** The statement's parameters, picked from `values` by name (missing ones bind NULL). */
+export function bind(statement: Statement, values: object): SqlValue[] {
+  const v = values as Readonly<Record<string, unknown>>;
+  return statement.names.map((n) => (v[n] ?? null) as SqlValue);
+}
+
+/**
+ * Builds one statement: `p(name, type)` writes a marker for a placeholder; the markers are
+ * then numbered in the order they appear in the text (not the order `p` was called), and the
+ * names recorded in that order.
+ */
+function build(
+  syntax: SqlSyntax,
+  write: (p: (name: string, type?: Column['type']) => string) => string,
+): Statement {
+  const wanted: [string, Column['type']][] = [];
+  const marked = write((name, type = 'text') => `\uE000${wanted.push([name, type]) - 1}\uE000`);
+  const names: string[] = [];
+  const text = marked.replace(/\uE000(\d+)\uE000/g, (_, i: string) => {
+    const [name, type] = wanted[Number(i)] as [string, Column['type']];
+    const seen = syntax.numbered ? names.indexOf(name) : -1;
+    if (seen >= 0) return syntax.param(seen + 1, type);
+    names.push(name);
+    return syntax.param(names.length, type);
+  });
+  return { text, names };
+}
+
+/** `x.col`, ids as text, aliased back to the column name: the shape `src/core/rows.ts` decodes. */
+export function selectList(syntax: SqlSyntax, table: Table, alias = 'x'): string {
+  const { idText, textOut } = syntax;
+  return table.columns
+    .map((c) => {
+      const column = `${alias}.${c.column}`;
+      if (c.type === 'id') return `${idText(column)} AS ${c.column}`;
+      return c.type === 'text' && textOut ? `${textOut(column)} AS ${c.column}` : column;
+    })
+    .join(', ');
+}
+
+const typeOf = (table: Table, field: string) => columnOf(table, field).type;
+
+export type ListName = 'messages' | 'toolCalls';
+export type ChildKind = 'questions' | 'settings';
+
+/** The statements of one dialect. Fixed ones are built once; shaped ones once per shape (memoised). */
+export function statements(syntax: SqlSyntax) {
+  const t = (table: Table) => syntax.table(table.name);
+  const S = SCHEMA;
+  const order = 'ORDER BY x.created_at, x.id';
+  const memo = new Map<string, Statement>();
+  const shaped = (key: string, make: () => Statement) => {
+    let st = memo.get(key);
+    if (st === undefined) {
+      st = make();
+      memo.set(key, st);
+    }
+    return st;
+  };
+  const insertColumns = (table: Table, skip: readonly string[]) =>
+    table.columns.filter((c) => c.column !== 'id' && !skip.includes(c.column));
+
+  return {
+    insertSession: build(syntax, (p) => {
+      const cols = insertColumns(S.sessions, []);
+      return `INSERT INTO ${t(S.sessions)} (${cols.map((c) => c.column).join(', ')})
+        VALUES (${cols.map((c) => p(c.field, c.type)).join(', ')}) RETURNING ${syntax.idText('id')} AS id`;
+    }),
+    session: build(
+      syntax,
+      (p) => `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x WHERE x.id = ${p('id', 'id')}`,
+    ),
+    deleteSession: build(syntax, (p) => `DELETE FROM ${t(S.sessions)} WHERE id = ${p('id', 'id')}`),
+
+    /** `UPDATE … SET <fields> WHERE id = :id [AND status IN (:s1, …)]`. */
+    update(table: Table, fields: readonly string[], statuses = 0): Statement {
+      return shaped(`update:${table.name}:${fields.join(',')}:${statuses}`, () =>
+        build(syntax, (p) => {
+          const sets = fields
+            .map((f) => `${columnOf(table, f).column} = ${p(f, typeOf(table, f))}`)
+            .join(', ');
+          const guard =
+            statuses > 0
+              ? ` AND status IN (${Array.from({ length: statuses }, (_, i) => p(`status${i}`)).join(', ')})`
+              : '';
+          return `UPDATE ${t(table)} SET ${sets} WHERE id = ${p('id', 'id')}${guard}`;
+        }),
+      );
+    },
+
+    /** Newest first; the filters given, ANDed; after the cursor; `limit` rows. */
+    listSessions(shape: ListShape): Statement {
+      return shaped(`list:${JSON.stringify(shape)}`, () =>
+        build(syntax, (p) => {
+          const where: string[] = [];
+          if (shape.statuses > 0)
+            where.push(
+              `x.status IN (${Array.from({ length: shape.statuses }, (_, i) => p(`status${i}`)).join(', ')})`,
+            );
+          for (const f of ['agentName', 'provider', 'model'] as const)
+            if (shape[f]) where.push(`x.${columnOf(S.sessions, f).column} = ${p(f)}`);
+          if (shape.startedFrom) where.push(`x.started_at >= ${p('startedFrom', 'integer')}`);
+          if (shape.startedBefore) where.push(`x.started_at < ${p('startedBefore', 'integer')}`);
+          // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
+          if (shape.cursor)
+            where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
+          // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
+          return `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x
+            ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+            ORDER BY x.started_at DESC, x.id DESC LIMIT ${p('limit', 'integer')}`;
+        }),
+      );
+    },
+
+    /** Inserts a message when its session exists (no row back when not). */
+    insertMessage: build(syntax, (p) => {
+      const cols = insertColumns(S.messages, ['session_id']);
+      return `INSERT INTO ${t(S.messages)} (session_id, ${cols.map((c) => c.column).join(', ')})
+        SELECT s.id, ${cols.map((c) => p(c.field, c.type)).join(', ')} FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')}
+        RETURNING ${syntax.idText('id')} AS id`;
+    }),
+    messageByKey: build(
+      syntax,
+      (p) =>
+        `SELECT ${selectList(syntax, S.messages)} FROM ${t(S.messages)} x WHERE x.session_id = ${p('sessionId', 'id')} AND x.client_key = ${p('clientKey')}`,
+    ),
+    messageSession: build(
+      syntax,
+      (p) =>
+        `SELECT ${syntax.idText('session_id')} AS session_id FROM ${t(S.messages)} WHERE id = ${p('id', 'id')}`,
+    ),
+
+    /** Inserts a tool call when its session (and its message, in that session) exist. */
+    insertToolCall: build(syntax, (p) => {
+      const cols = insertColumns(S.toolCalls, ['session_id', 'message_id']);
+      return `INSERT INTO ${t(S.toolCalls)} (session_id, message_id, ${cols.map((c) => c.column).join(', ')})
+        SELECT s.id, ${p('messageId', 'id')}, ${cols.map((c) => p(c.field, c.type)).join(', ')}
+        FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')} AND (${p('messageId', 'id')} IS NULL OR EXISTS (
+          SELECT 1 FROM ${t(S.messages)} m WHERE m.id = ${p('messageId', 'id')} AND m.session_id = s.id))
+        RETURNING ${syntax.idText('id')} AS id`;
+    }),
+    toolCallByKey: build(
+      syntax,
+      (p) =>
+        `SELECT ${selectList(syntax, S.toolCalls)} FROM ${t(S.toolCalls)} x WHERE x.session_id = ${p('sessionId', 'id')} AND x.client_key = ${p('clientKey')}`,
+    ),
+
+    /** A session's rows in contract order: createdAt, ties in insertion order (id). */
+    rows(table: Table, pending?: string): Statement {
+      return shaped(`rows:${table.name}:${pending ?? ''}`, () =>
+        build(syntax, (p) => {
+          const filter = pending === undefined ? '' : ` AND ${pending}`;
+          return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x WHERE x.session_id = ${p('sessionId', 'id')}${filter} ${order}`;
+        }),
+      );
+    },
+
+    count(table: Table): Statement {
+      return shaped(`count:${table.name}`, () =>
+        build(
+          syntax,
+          (p) => `SELECT COUNT(*) AS n FROM ${t(table)} x WHERE x.session_id = ${p('sessionId', 'id')}`,
+        ),
+      );
+    },
+
+    /**
+     * One keyset page of a session's rows in (createdAt, id) order: the first, or after the
+     * cursor, or before it (read descending; the engine reverses), `limit` rows.
+     */
+    page(table: Table, direction: 'first' | 'after' | 'before'): Statement {
+      return shaped(`page:${table.name}:${direction}`, () =>
+        build(syntax, (p) => {
+          const session = `x.session_id = ${p('sessionId', 'id')}`;
+          if (direction === 'first')
+            return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x WHERE ${session} ${order} LIMIT ${p('limit', 'integer')}`;
+          const [cmp, dir] = direction === 'after' ? ['>', 'ASC'] : ['<', 'DESC'];
+          return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x
+            WHERE ${session} AND (x.created_at, x.id) ${cmp} (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})
+            ORDER BY x.created_at ${dir}, x.id ${dir} LIMIT ${p('limit', 'integer')}`;
+        }),
+      );
+    },
+
+    /** A question or setting, when its session (and its tool call, in that session) exist. */
+    insertChild(kind: ChildKind): Statement {
+      const table = S[kind];
+      return shaped(`child:${kind}`, () =>
+        build(syntax, (p) => {
+          const cols = insertColumns(table, ['session_id', 'tool_call_id', ...NOT_INSERTED[kind]]);
+          return `INSERT INTO ${t(table)} (session_id, tool_call_id, ${cols.map((c) => c.column).join(', ')})
+            SELECT s.id, ${p('toolCallId', 'id')}, ${cols.map((c) => p(c.field, c.type)).join(', ')}
+            FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')} AND (${p('toolCallId', 'id')} IS NULL OR EXISTS (
+              SELECT 1 FROM ${t(S.toolCalls)} c WHERE c.id = ${p('toolCallId', 'id')} AND c.session_id = s.id))
+            RETURNING ${syntax.idText('id')} AS id`;
+        }),
+      );
+    },
+
+    /**
+     * Sets the value of a session's rows with a key: the `pending` ones (value NULL), or the
+     * `latest` one (createdAt, then insertion). Names: value, at, sessionId, key.
+     */
+    setValue(kind: ChildKind, which: 'pending' | 'latest'): Statement {
+      const table = S[kind];
+      const [key, value, at] = CHILD_COLUMNS[kind];
+      return shaped(`set:${kind}:${which}`, () =>
+        build(syntax, (p) => {
+          const set = `UPDATE ${t(table)} SET ${value} = ${p('value')}, ${at} = ${p('at', 'integer')}`;
+          if (which === 'pending')
+            return `${set} WHERE session_id = ${p('sessionId', 'id')} AND ${key} = ${p('key')} AND ${value} IS NULL`;
+          return `${set} WHERE id = (SELECT l.id FROM ${t(table)} l WHERE l.session_id = ${p('sessionId', 'id')} AND l.${key} = ${p('key')}
+            ORDER BY l.created_at DESC, l.id DESC LIMIT 1)`;
+        }),
+      );
+    },
+  };
+}
+
+/** A question is created unanswered; a setting may come with its value, never with the time it was set. */
+const NOT_INSERTED: Record<ChildKind, readonly string[]> = {
+  questions: ['answer', 'answered_at'],
+  settings: ['updated_at'],
+};
+
+/** Key, value and time columns of questions and settings. */
+export const CHILD_COLUMNS: Record<ChildKind, [key: string, value: string, at: string]> = {
+  questions: ['question_id', 'answer', 'answered_at'],
+  settings: ['setting_key', 'setting_value', 'updated_at'],
+};
+
+/** Which filters a listing uses, hence which statement. */
+export interface ListShape {
+  statuses: number;
+  agentName: boolean;
+  provider: boolean;
+  model: boolean;
+  startedFrom: boolean;
+  startedBefore: boolean;
+  cursor: boolean;
+}
+
+export type Statements = ReturnType<typeof statements>;
