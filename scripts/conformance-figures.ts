@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformance } from '../conformance/run.js';
-import { libsqlTarget, memoryTarget, postgresTarget, sqliteTarget } from '../conformance/targets.js';
+import { libsqlTarget, memoryTarget, pgliteTarget, postgresTarget, sqliteTarget } from '../conformance/targets.js';
 import type { ConformanceTarget } from '../conformance/types.js';
 import { postgresUrl } from '../test/helpers/postgres.js';
 import { catalogue } from '../test/mutants/catalogue.js';
@@ -43,6 +43,7 @@ const targets: [string, () => ConformanceTarget][] = [
   ['memory', memoryTarget],
   ['sqlite', sqliteTarget],
   ['libsql', libsqlTarget],
+  ['pglite', pgliteTarget],
   ...(pgUrl ? [['postgres', () => postgresTarget(pgUrl)] as [string, () => ConformanceTarget]] : []),
 ];
 const rows: string[] = [];

@@ -165,7 +165,8 @@ export interface AgentStorage {
    * same batch with `messageIndex`. Every item is validated first (`INVALID_INPUT` names
    * `messages[i].field`); an unknown session or message is `NOT_FOUND`; with
    * `idempotency`, repeated keys behave as in the single creates, and a retried batch
-   * writes nothing new. Resolves to the ids in input order. Capability `batch`.
+   * writes nothing new. Resolves to the ids in input order. An empty batch writes nothing
+   * and resolves to empty lists, whatever its sessions. Capability `batch`.
    */
   appendBatch(batch: Batch): Promise<BatchResult>;
 
@@ -219,7 +220,8 @@ export interface AgentStorage {
    * Stores questions for a session, optionally tied to one of its tool calls; resolves to
    * their ids, one new row per question. A `questionId` may repeat (an agent asks `q1` again
    * in a later round), as nocodo stores it. `NOT_FOUND` for an unknown session or tool call.
-   * Capability `questions`.
+   * An empty list resolves to `[]` and writes and checks nothing, whatever the session (the
+   * same for every list-taking call below). Capability `questions`.
    */
   createQuestions(sessionId: string, questions: NewQuestion[]): Promise<string[]>;
 
