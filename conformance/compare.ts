@@ -3,7 +3,8 @@ import { acceptableCodes } from './reference-model.js';
 /**
  * What the model-based property (`properties.ts`) and the interleaving property
  * (`interleavings.ts`) share: exact rendering, the contract's view of a record (ids mapped
- * to the model's), outcomes of a call on either side, and the id mapping.
+ * to the model's), outcomes of a call on either side, and the id mapping. What each
+ * operation is (how it is called, what its answer holds) is in `operations.ts`.
  */
 
 /** The tables whose rows have ids a caller sees. */

@@ -6,7 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformance } from '../conformance/run.js';
-import { libsqlTarget, memoryTarget, pgliteTarget, postgresTarget, sqliteTarget } from '../conformance/targets.js';
+import {
+  libsqlTarget,
+  memoryTarget,
+  pgliteTarget,
+  postgresTarget,
+  sqliteTarget,
+} from '../conformance/targets.js';
 import type { ConformanceTarget } from '../conformance/types.js';
 import { postgresUrl } from '../test/helpers/postgres.js';
 import { catalogue } from '../test/mutants/catalogue.js';

@@ -60,10 +60,10 @@ describe('adapters own their URLs and options', () => {
     }
   });
 
-  it('a driver that is not installed is NOT_SUPPORTED with the command that installs it', async () => {
+  it('a driver that is not installed is UNAVAILABLE with the command that installs it', async () => {
     const missing = 'agent-storage-no-such-driver';
     await expect(loadDriver('demo', missing, () => import(missing))).rejects.toMatchObject({
-      code: 'NOT_SUPPORTED',
+      code: 'UNAVAILABLE',
       message: expect.stringContaining(`npm install ${missing}`),
     });
     // Any other failure of the module passes through unchanged.

@@ -105,7 +105,7 @@ export const SQLITE_OPTIONS = ['durability', 'busyTimeoutMs'] as const;
 
 /**
  * Loads an adapter's driver module; a driver package that is not installed (they are optional
- * peer dependencies) becomes NOT_SUPPORTED with the command that installs it.
+ * peer dependencies) becomes UNAVAILABLE with the command that installs it.
  */
 export async function loadDriver<T>(adapter: string, pkg: string, load: () => Promise<T>): Promise<T> {
   try {
@@ -114,7 +114,7 @@ export async function loadDriver<T>(adapter: string, pkg: string, load: () => Pr
     const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
     if (code !== 'ERR_MODULE_NOT_FOUND' || !String(message).includes(`'${pkg}'`)) throw e;
     throw new AgentStorageError(
-      'NOT_SUPPORTED',
+      'UNAVAILABLE',
       `the ${adapter} adapter needs ${pkg}, which is not installed: npm install ${pkg}`,
       {
         adapter,

@@ -50,7 +50,7 @@ type Reader = (adapter: string, table: TableName, row: Row, column: string) => u
  * rather than a reader object per row: a 10,000-row read would otherwise allocate 10,000
  * readers, which showed up as garbage-collection time in the benchmark.
  */
-const READERS: Record<Column['type'], Reader> = {
+const READERS = {
   id(adapter, table, row, column) {
     const v = row[column];
     if (typeof v !== 'string' || !isDecimal(v))
@@ -79,38 +79,81 @@ const READERS: Record<Column['type'], Reader> = {
       return corrupt(adapter, table, row, column, `holds ${show(v)}, which is not valid JSON`);
     }
   },
-  enum: () => undefined, // replaced per column (its values) in `decoder`
-};
+} satisfies Record<Exclude<Column['type'], 'enum'>, Reader>;
+
+/** A value the contract knows for an `enum` column (a status, a role), never remapped. */
+function oneOf(
+  adapter: string,
+  table: TableName,
+  row: Row,
+  column: string,
+  allowed: readonly string[],
+): string {
+  const v = READERS.text(adapter, table, row, column) as string;
+  if (!allowed.includes(v))
+    corrupt(adapter, table, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
+  return v;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type Decoder<T> = (adapter: string, row: Row) => T;
 
 /**
- * A decoder for `table`'s rows, made from the schema: each column read by its type's checker
- * (`null` passes where the column is nullable, and a JSON column reads NULL as JSON null),
- * raising `CORRUPT_DATA` naming adapter, table, row and column.
+ * The decoder as a loop over the columns: what runs where code generation is refused (a
+ * Content-Security-Policy without `unsafe-eval`, Cloudflare Workers), and the reference the
+ * generated one is tested against.
  */
-function decoder<T>(table: Table): (adapter: string, row: Row) => T {
-  const cells = table.columns.map((c): [string, string, Reader] => {
-    let read = READERS[c.type];
-    if (c.type === 'enum') {
-      const allowed = c.values as readonly string[];
-      read = (adapter, t, row, column) => {
-        const v = READERS.text(adapter, t, row, column) as string;
-        if (!allowed.includes(v))
-          corrupt(adapter, t, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
-        return v;
-      };
-    }
-    if (c.nullable && c.type !== 'json') {
-      const strict = read;
-      read = (adapter, t, row, column) => (row[column] === null ? null : strict(adapter, t, row, column));
-    }
-    return [c.column, c.field, read];
+export function interpretedDecoder<T>(table: Table): Decoder<T> {
+  const cells = table.columns.map((c) => {
+    const allowed = c.values ?? [];
+    const read: Reader = c.type === 'enum' ? (a, t, r, col) => oneOf(a, t, r, col, allowed) : READERS[c.type];
+    const nullable = c.nullable && c.type !== 'json';
+    return [c.column, c.field, read, nullable] as const;
   });
   const name = table.name;
   return (adapter, row) => {
     const out: Record<string, unknown> = {};
-    for (const [column, field, read] of cells) out[field] = read(adapter, name, row, column);
+    for (const [column, field, read, nullable] of cells)
+      out[field] = nullable && row[column] === null ? null : read(adapter, name, row, column);
     return out as T;
   };
+}
+
+/**
+ * The same decoder generated as source (from the schema's own names only, each checked to be
+ * an identifier) so that it builds one object literal per row with constant property names:
+ * the loop with computed keys measured three to four times slower per row (50 rows: 14 µs
+ * against 4 µs), a tenth of a page read on SQLite. Throws `EvalError` where code generation
+ * is refused.
+ */
+export function generatedDecoder<T>(table: Table): Decoder<T> {
+  const cells = table.columns.map((c, i) => {
+    if (!IDENTIFIER.test(c.field) || !IDENTIFIER.test(c.column))
+      throw new Error(`bad name in the schema: ${c.field}`);
+    const args = `a, t, row, ${JSON.stringify(c.column)}`;
+    const read = c.type === 'enum' ? `oneOf(${args}, values[${i}])` : `R.${c.type}(${args})`;
+    const value = c.nullable && c.type !== 'json' ? `row.${c.column} === null ? null : ${read}` : read;
+    return `${c.field}: ${value}`;
+  });
+  const values = table.columns.map((c) => c.values ?? []);
+  // Source built from the static schema above, never from data.
+  const make = new Function('R', 'oneOf', 'values', 't', `return (a, row) => ({ ${cells.join(', ')} });`);
+  return make(READERS, oneOf, values, table.name) as Decoder<T>;
+}
+
+/**
+ * A decoder for `table`'s rows, made from the schema: each column read by its type's checker
+ * (`null` passes where the column is nullable; a JSON column reads NULL as JSON null), raising
+ * `CORRUPT_DATA` naming adapter, table, row and column. Generated where the runtime allows it.
+ */
+function decoder<T>(table: Table): Decoder<T> {
+  try {
+    return generatedDecoder<T>(table);
+  } catch (e) {
+    if (e instanceof EvalError) return interpretedDecoder<T>(table);
+    throw e;
+  }
 }
 
 export const decodeSession = decoder<Session>(SCHEMA.sessions);

@@ -75,12 +75,18 @@ export interface DriverExecutorOptions {
   around?: (<T>(task: () => Promise<T>) => Promise<T>) | undefined;
 }
 
-/** Runs `fn`, turning a synchronous throw or a rejection into a rejection with the mapped error. */
-async function attempt<T>(fn: () => Promise<T> | T, map: (e: unknown) => Error): Promise<T> {
+/**
+ * Runs `fn`, turning a synchronous throw or a rejection into a rejection with the mapped
+ * error. Not an async function: a synchronous driver's result resolves without extra turns.
+ */
+function attempt<T>(fn: () => Promise<T> | T, map: (e: unknown) => Error): Promise<T> {
   try {
-    return await fn();
+    const result = fn();
+    return result instanceof Promise
+      ? result.catch((e: unknown) => Promise.reject(map(e)))
+      : Promise.resolve(result);
   } catch (e) {
-    throw map(e);
+    return Promise.reject(map(e));
   }
 }
 

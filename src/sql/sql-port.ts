@@ -121,13 +121,20 @@ export class SqlPort implements StoragePort {
       startedBefore: q.startedBefore !== null,
       cursor: q.cursor !== null,
     });
-    return this.#all(st, {
-      ...q,
-      ...Object.fromEntries((q.statuses ?? []).map((s, i) => [`status${i}`, s])),
+    const values: Record<string, unknown> = {
+      agentName: q.agentName,
+      provider: q.provider,
+      model: q.model,
+      startedFrom: q.startedFrom,
+      startedBefore: q.startedBefore,
       cursorKey: q.cursor?.key,
       cursorId: q.cursor?.id,
       limit: q.limit + 1,
+    };
+    q.statuses?.forEach((s, i) => {
+      values[`status${i}`] = s;
     });
+    return this.#all(st, values);
   }
 
   async deleteSession(id: string) {

@@ -121,25 +121,27 @@ export function statements(syntax: SqlSyntax) {
 
     /** Newest first; the filters given, ANDed; after the cursor; `limit` rows. */
     listSessions(shape: ListShape): Statement {
-      return shaped(`list:${JSON.stringify(shape)}`, () =>
-        build(syntax, (p) => {
-          const where: string[] = [];
-          if (shape.statuses > 0)
-            where.push(
-              `x.status IN (${Array.from({ length: shape.statuses }, (_, i) => p(`status${i}`)).join(', ')})`,
-            );
-          for (const f of ['agentName', 'provider', 'model'] as const)
-            if (shape[f]) where.push(`x.${columnOf(S.sessions, f).column} = ${p(f)}`);
-          if (shape.startedFrom) where.push(`x.started_at >= ${p('startedFrom', 'integer')}`);
-          if (shape.startedBefore) where.push(`x.started_at < ${p('startedBefore', 'integer')}`);
-          // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
-          if (shape.cursor)
-            where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
-          // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
-          return `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x
+      return shaped(
+        `list:${shape.statuses}:${+shape.agentName}${+shape.provider}${+shape.model}${+shape.startedFrom}${+shape.startedBefore}${+shape.cursor}`,
+        () =>
+          build(syntax, (p) => {
+            const where: string[] = [];
+            if (shape.statuses > 0)
+              where.push(
+                `x.status IN (${Array.from({ length: shape.statuses }, (_, i) => p(`status${i}`)).join(', ')})`,
+              );
+            for (const f of ['agentName', 'provider', 'model'] as const)
+              if (shape[f]) where.push(`x.${columnOf(S.sessions, f).column} = ${p(f)}`);
+            if (shape.startedFrom) where.push(`x.started_at >= ${p('startedFrom', 'integer')}`);
+            if (shape.startedBefore) where.push(`x.started_at < ${p('startedBefore', 'integer')}`);
+            // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
+            if (shape.cursor)
+              where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
+            // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
+            return `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x
             ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
             ORDER BY x.started_at DESC, x.id DESC LIMIT ${p('limit', 'integer')}`;
-        }),
+          }),
       );
     },
 
