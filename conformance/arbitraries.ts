@@ -685,6 +685,7 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
       model: nameFilter(FEW_MODELS),
       startedFrom: timestampField(options, false),
       startedBefore: timestampField(options, false),
+      endedBefore: timestampField(options, false),
       limit,
     },
     required: [],
@@ -712,9 +713,24 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
         .map((l): InputSpec => ({ kind: 'object', entries: l === undefined ? [] : [['limit', l]] })),
     },
     {
+      // The latest rows (or, spelled out, the first), as a chat view opens a long session.
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.option(limit.valid, { nil: undefined }), fc.constantFrom('end', 'end', 'start'))
+        .map(
+          ([l, from]): InputSpec => ({
+            kind: 'object',
+            entries: [['from', plain(from)], ...(l === undefined ? [] : [['limit', l] as [string, Val]])],
+          }),
+        ),
+    },
+    {
       weight: 2,
       arbitrary: fc.oneof(
         limit.invalid.map((l): InputSpec => ({ kind: 'object', entries: [['limit', l]] })),
+        fc
+          .constantFrom('END', 'last', 'end ', 1, null, true)
+          .map((v): InputSpec => ({ kind: 'object', entries: [['from', plain(v)]] })),
         fc
           .tuple(fc.constantFrom('after', 'before'), malformedCursorArb)
           .map(([key, c]): InputSpec => ({ kind: 'object', entries: [[key, plain(c)]] })),
@@ -877,6 +893,11 @@ export function inputArbitraries(options: ArbitraryOptions = {}) {
     sessionRef: idRefArb('sessions'),
     toolCallRef: idRefArb('toolCalls'),
     sessionQuery,
+    /** A deleteSessions query: the listing's filters (sometimes none, which it refuses) and a limit. */
+    sessionDeleteQuery: fc.oneof(
+      { weight: 1, arbitrary: fc.constant(null) },
+      { weight: 8, arbitrary: inputArb(sessionQueryShape) },
+    ),
     pageQuery,
     limit: fc.oneof({ weight: 6, arbitrary: limit.valid }, { weight: 1, arbitrary: limit.invalid }),
     expectedStatus,

@@ -89,6 +89,7 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
   updateSession: { capability: null, check: done, data: 1 },
   listSessions: { capability: 'listSessions', check: page(SHAPES.session) },
   deleteSession: { capability: 'deleteSession', check: value },
+  deleteSessions: { capability: 'deleteSession', check: value },
   createMessage: { capability: null, check: created('messages'), data: 0 },
   getMessages: { capability: null, check: list(SHAPES.message) },
   getMessagesPage: { capability: 'paging', check: page(SHAPES.message) },

@@ -751,7 +751,10 @@ export function commandArbitraries(options: ArbitraryOptions = {}): fc.Arbitrary
     );
   }
   if (caps.deleteSession) {
-    arbs.push({ weight: 1, arbitrary: a.sessionRef.map((id) => call('deleteSession', { val: id })) });
+    arbs.push(
+      { weight: 1, arbitrary: a.sessionRef.map((id) => call('deleteSession', { val: id })) },
+      { weight: 1, arbitrary: a.sessionDeleteQuery.map((q) => call('deleteSessions', ...query(q))) },
+    );
   }
   if (caps.batch) {
     arbs.push({ weight: 4, arbitrary: a.batch.map((batch) => call('appendBatch', { batch })) });

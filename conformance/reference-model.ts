@@ -13,6 +13,7 @@ import type {
   NewToolCall,
   Page,
   PageQuery,
+  SessionDeleteQuery,
   SessionQuery,
   SessionStatus,
   SessionUpdate,
@@ -23,6 +24,7 @@ import type {
 import {
   type CursorPosition,
   encodeCursor,
+  type SessionQueryRecord,
   type ValidationContext,
   validateAnswers,
   validateBatch,
@@ -33,6 +35,7 @@ import {
   validateNewToolCall,
   validatePageQuery,
   validateQuestions,
+  validateSessionDeleteQuery,
   validateSessionQuery,
   validateSessionUpdate,
   validateSettings,
@@ -546,18 +549,7 @@ export class ReferenceModel {
     const q = validateSessionQuery(this.#ctx, query);
     const after = q.cursor === null ? null : this.#position('listSessions', 'sessions', 'cursor', q.cursor);
     const position = (s: ModelSession): Position => ({ key: s.startedAt, seq: this.#seq('sessions', s.id) });
-    const rows = this.sessions
-      .filter(
-        (s) =>
-          (q.statuses === null || q.statuses.includes(s.status)) &&
-          (q.agentName === null || s.agentName === q.agentName) &&
-          (q.provider === null || s.provider === q.provider) &&
-          (q.model === null || s.model === q.model) &&
-          (q.startedFrom === null || s.startedAt >= q.startedFrom) &&
-          (q.startedBefore === null || s.startedAt < q.startedBefore) &&
-          (after === null || comparePositions(position(s), after) < 0),
-      )
-      .toSorted((a, b) => comparePositions(position(b), position(a)));
+    const rows = this.#matching(q).filter((s) => after === null || comparePositions(position(s), after) < 0);
     const items = rows.slice(0, q.limit);
     const edge = items[items.length - 1];
     return {
@@ -567,6 +559,33 @@ export class ReferenceModel {
           ? this.#cursor('sessions', edge.startedAt, edge.id)
           : null,
     };
+  }
+
+  /** The sessions matching a listing's filters, newest first (startedAt, then insertion, descending). */
+  #matching(q: SessionQueryRecord): ModelSession[] {
+    const position = (s: ModelSession): Position => ({ key: s.startedAt, seq: this.#seq('sessions', s.id) });
+    return this.sessions
+      .filter(
+        (s) =>
+          (q.statuses === null || q.statuses.includes(s.status)) &&
+          (q.agentName === null || s.agentName === q.agentName) &&
+          (q.provider === null || s.provider === q.provider) &&
+          (q.model === null || s.model === q.model) &&
+          (q.startedFrom === null || s.startedAt >= q.startedFrom) &&
+          (q.startedBefore === null || s.startedAt < q.startedBefore) &&
+          (q.endedBefore === null || (s.endedAt !== null && s.endedAt < q.endedBefore)),
+      )
+      .toSorted((a, b) => comparePositions(position(b), position(a)));
+  }
+
+  /** The first `limit` matching sessions in listing order, each removed as deleteSession does. */
+  deleteSessions(query: SessionDeleteQuery): number {
+    query = readOnce(query);
+    this.#need('deleteSessions', 'deleteSession');
+    const q = validateSessionDeleteQuery(this.#ctx, query);
+    const batch = this.#matching(q).slice(0, q.limit);
+    for (const s of batch) this.deleteSession(s.id);
+    return batch.length;
   }
 
   /** Removes the session and everything of it; `true` when it existed. */
@@ -1038,8 +1057,8 @@ export class ReferenceModel {
     const position = (row: T): Position => ({ key: row.createdAt, seq: this.#seq(table, row.id) });
     const rows = rowsOf(sessionId);
     const scope = `${table}:${sessionId}`;
-    if (before !== null) {
-      const earlier = rows.filter((r) => comparePositions(position(r), before) < 0);
+    if (before !== null || q.fromEnd) {
+      const earlier = before === null ? rows : rows.filter((r) => comparePositions(position(r), before) < 0);
       const items = earlier.slice(Math.max(0, earlier.length - q.limit));
       const edge = items[0];
       return {
@@ -1187,6 +1206,7 @@ const OPERATIONS = [
   'updateSession',
   'listSessions',
   'deleteSession',
+  'deleteSessions',
   'createMessage',
   'getMessages',
   'getMessagesPage',
@@ -1207,6 +1227,15 @@ const OPERATIONS = [
   'getPendingSettings',
   'setSettingValues',
 ] as const satisfies readonly (keyof AgentStorage & keyof ReferenceModel)[];
+
+// Every operation of the contract is served: a new one the list forgets fails to compile here.
+const _allServed: Exclude<
+  keyof AgentStorage,
+  (typeof OPERATIONS)[number] | 'adapter' | 'capabilities' | 'close'
+> extends never
+  ? true
+  : never = true;
+void _allServed;
 
 /**
  * The model behind the `AgentStorage` interface (async, with `close()`), so the conformance

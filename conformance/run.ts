@@ -30,6 +30,8 @@ export interface RunOptions {
    * (default 30). Off by default: it spawns processes and takes tens of seconds.
    */
   faults?: boolean | { crashTrials?: number } | undefined;
+  /** Stops before the next requirement once aborted (Ctrl-C); the target's teardown still runs. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Crash trials when the caller asks for the fault tier without saying how many. */
@@ -141,6 +143,17 @@ export async function runRequirement(
   }
 }
 
+/** The requirements a run would run: all (the fault tier when asked), or those whose id matches `grep`. */
+export function selectRequirements(
+  pool: readonly Requirement[] | undefined,
+  grep: string | RegExp | undefined,
+  faults: boolean,
+): Requirement[] {
+  return (pool ?? [...allRequirements, ...(faults ? faultRequirements : [])]).filter((r) =>
+    grep === undefined ? true : typeof grep === 'string' ? r.id.includes(grep) : grep.test(r.id),
+  );
+}
+
 /**
  * Runs the suite against `target` and returns a report; never throws for a failing
  * requirement. Runner-agnostic: the Vitest binding and the CLI are thin layers over it.
@@ -153,10 +166,7 @@ export async function runConformance(
   const startedAt = new Date().toISOString();
   const grep = options.grep;
   const crashTrials = resolveCrashTrials(options.faults);
-  const pool = options.requirements ?? [...allRequirements, ...(crashTrials > 0 ? faultRequirements : [])];
-  const selected = pool.filter((r) =>
-    grep === undefined ? true : typeof grep === 'string' ? r.id.includes(grep) : grep.test(r.id),
-  );
+  const selected = selectRequirements(options.requirements, grep, crashTrials > 0);
   const random: RunSettings = {
     seed: resolveSeed(options.seed),
     runs: resolveRuns(options.runs),
@@ -171,6 +181,7 @@ export async function runConformance(
     adapter = probe.adapter;
     await probe.close();
     for (const requirement of selected) {
+      if (options.signal?.aborted) break;
       const r = await runRequirement(target, requirement, random);
       results.push(r);
       options.onResult?.(r);

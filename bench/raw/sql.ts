@@ -111,6 +111,7 @@ const NO_FILTERS = {
   model: false,
   startedFrom: false,
   startedBefore: false,
+  endedBefore: false,
 };
 
 const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();

@@ -3,30 +3,38 @@ import { rejects } from '../expect.js';
 import { aSession, newMessage } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 
-/** Operations of each optional capability, called with plausible arguments. */
-const OPERATIONS: Record<OptionalCapability, (s: AgentStorage, sessionId: string) => Promise<unknown>[]> = {
-  listSessions: (s) => [s.listSessions({})],
+/**
+ * Operations of each optional capability, called with plausible arguments; thunks, so each
+ * call starts only when the requirement awaits it (a rejection is never left unhandled).
+ */
+const OPERATIONS: Record<
+  OptionalCapability,
+  (s: AgentStorage, sessionId: string) => (() => Promise<unknown>)[]
+> = {
+  listSessions: (s) => [() => s.listSessions({})],
   paging: (s, id) => [
-    s.getMessagesPage(id),
-    s.getToolCallsPage(id),
-    s.countMessages(id),
-    s.countToolCalls(id),
+    () => s.getMessagesPage(id),
+    () => s.getToolCallsPage(id),
+    () => s.countMessages(id),
+    () => s.countToolCalls(id),
   ],
-  deleteSession: (s, id) => [s.deleteSession(id)],
-  batch: (s, id) => [s.appendBatch({ messages: [newMessage(id)] })],
-  idempotency: (s, id) => [s.createMessage(newMessage(id, { clientKey: 'k' }))],
-  conditionalUpdate: (s, id) => [s.updateSession(id, { status: 'failed' }, { expectedStatus: 'running' })],
+  deleteSession: (s, id) => [() => s.deleteSession(id), () => s.deleteSessions({ startedBefore: 0 })],
+  batch: (s, id) => [() => s.appendBatch({ messages: [newMessage(id)] })],
+  idempotency: (s, id) => [() => s.createMessage(newMessage(id, { clientKey: 'k' }))],
+  conditionalUpdate: (s, id) => [
+    () => s.updateSession(id, { status: 'failed' }, { expectedStatus: 'running' }),
+  ],
   questions: (s, id) => [
-    s.createQuestions(id, []),
-    s.getQuestions(id),
-    s.getPendingQuestions(id),
-    s.answerQuestions(id, []),
+    () => s.createQuestions(id, []),
+    () => s.getQuestions(id),
+    () => s.getPendingQuestions(id),
+    () => s.answerQuestions(id, []),
   ],
   settings: (s, id) => [
-    s.createSettings(id, []),
-    s.getSettings(id),
-    s.getPendingSettings(id),
-    s.setSettingValues(id, []),
+    () => s.createSettings(id, []),
+    () => s.getSettings(id),
+    () => s.getPendingSettings(id),
+    () => s.setSettingValues(id, []),
   ],
 };
 
@@ -39,7 +47,7 @@ export const capabilityRequirements: Requirement[] = [
       for (const capability of Object.keys(ALL_CAPABILITIES) as OptionalCapability[]) {
         if (ctx.store.capabilities[capability] === true) continue;
         for (const [i, call] of OPERATIONS[capability](ctx.store, sessionId).entries()) {
-          await rejects(() => call, 'NOT_SUPPORTED', `${capability} operation #${i + 1}, undeclared`);
+          await rejects(call, 'NOT_SUPPORTED', `${capability} operation #${i + 1}, undeclared`);
         }
       }
     },

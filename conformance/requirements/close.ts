@@ -25,6 +25,7 @@ export const closeRequirements: Requirement[] = [
         // The optional operations too, declared or not: a closed store serves nothing.
         ['listSessions', () => s.listSessions()],
         ['deleteSession', () => s.deleteSession(sessionId)],
+        ['deleteSessions', () => s.deleteSessions({ status: 'failed' })],
         ['getMessagesPage', () => s.getMessagesPage(sessionId)],
         ['getToolCallsPage', () => s.getToolCallsPage(sessionId)],
         ['countMessages', () => s.countMessages(sessionId)],

@@ -1,4 +1,4 @@
-import { rejects, same } from '../expect.js';
+import { check, rejects, same } from '../expect.js';
 import { aSession, newMessage, newToolCall } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 
@@ -46,6 +46,83 @@ export const deleteRequirements: Requirement[] = [
           'rows left after the delete',
         );
       }
+    },
+  },
+  {
+    id: 'delete.bulk',
+    title:
+      'deleteSessions deletes at most limit sessions matching every filter (endedBefore never matches an open session), each with everything under it, resolves the count, and refuses a query without a filter',
+    needs: ['deleteSession', 'listSessions'],
+    async run(ctx) {
+      const s = ctx.store;
+      // Old finished runs of two agents, one still running, one that ended later, one of another status.
+      const made: { id: string; doomed: boolean }[] = [];
+      const add = async (
+        agentName: string,
+        status: 'completed' | 'failed' | 'running',
+        endedAt: number | null,
+      ) => {
+        const id = await aSession(ctx, { agentName, startedAt: 100 + made.length });
+        if (status !== 'running') await s.updateSession(id, { status, endedAt });
+        await s.createMessage(newMessage(id));
+        await s.createToolCall(newToolCall(id));
+        made.push({
+          id,
+          doomed: status === 'completed' && endedAt !== null && endedAt < 500 && agentName === 'a',
+        });
+        return id;
+      };
+      for (let i = 0; i < 5; i++) await add('a', 'completed', 200 + i);
+      await add('a', 'completed', 500); // ended exactly at the bound: kept
+      await add('a', 'running', null); // still open: kept
+      await add('a', 'failed', 100); // another status: kept
+      await add('b', 'completed', 200); // another agent: kept
+      const query = { status: 'completed' as const, agentName: 'a', endedBefore: 500 };
+      const before = await s.listSessions({ limit: 100 });
+      same(before.items.length, made.length, 'sessions before');
+      const counts: number[] = [];
+      for (let guard = 0; guard < 10; guard++) {
+        const n = await s.deleteSessions({ ...query, limit: 2 });
+        check(n <= 2, `one call deleted ${n} sessions with limit 2`);
+        counts.push(n);
+        if (n === 0) break;
+      }
+      same(counts, [2, 2, 1, 0], 'sessions deleted per call, limit 2');
+      for (const m of made) {
+        const session = await s.getSession(m.id);
+        same(session === null, m.doomed, `session ${m.id} ${m.doomed ? 'deleted' : 'kept'}`);
+        same((await s.getMessages(m.id)).length, m.doomed ? 0 : 1, `messages of session ${m.id}`);
+        same((await s.getToolCalls(m.id)).length, m.doomed ? 0 : 1, `tool calls of session ${m.id}`);
+      }
+      // The same filter lists what it deletes: endedBefore is a listing filter too.
+      same(
+        (await s.listSessions({ endedBefore: 501, agentName: 'a' })).items.map((x) => x.id).sort(),
+        [made[5]?.id, made[7]?.id].sort(),
+        'listSessions with endedBefore',
+      );
+      same(await s.deleteSessions({ agentName: 'b' }), 1, 'one more by agent alone (default limit)');
+      same(
+        await s.deleteSessions({ agentName: 'a', endedBefore: 10_000 }),
+        2,
+        'every ended session of agent a, whatever its status',
+      );
+      same(
+        (await s.getSession(made[6]?.id as string))?.status,
+        'running',
+        'the open session: endedBefore never matches it',
+      );
+      for (const q of [{}, { limit: 5 }]) {
+        await rejects(() => s.deleteSessions(q), 'INVALID_INPUT', `deleteSessions(${JSON.stringify(q)})`, {
+          field: 'query',
+        });
+      }
+      await rejects(() => s.deleteSessions({ ...query, cursor: 'x' } as never), 'INVALID_INPUT', 'a cursor', {
+        field: 'cursor',
+      });
+      await rejects(() => s.deleteSessions({ ...query, limit: 0 }), 'INVALID_INPUT', 'limit 0', {
+        field: 'limit',
+      });
+      same((await s.listSessions({ limit: 100 })).items.length, 1, 'sessions left after the refused calls');
     },
   },
 ];

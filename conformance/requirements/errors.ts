@@ -17,6 +17,7 @@ export const errorRequirements: Requirement[] = [
         ['updateSession', [bad, bad]],
         ['listSessions', [bad]],
         ['deleteSession', [bad]],
+        ['deleteSessions', [bad]],
         ['createMessage', [bad]],
         ['getMessages', [bad]],
         ['getMessagesPage', [bad, bad]],

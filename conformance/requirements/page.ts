@@ -4,7 +4,7 @@ import { aSession, newMessage, newToolCall } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 import { allPages } from './all-pages.js';
 
-export const pageRequirements: Requirement[] = [
+const forwardAndBack: Requirement[] = [
   ...(['messages', 'toolCalls'] as const).map(
     (kind): Requirement => ({
       id: `page.${kind === 'messages' ? 'messages' : 'toolcalls'}`,
@@ -105,3 +105,72 @@ export const pageRequirements: Requirement[] = [
     }),
   ),
 ];
+
+const latest: Requirement[] = [
+  ...(['messages', 'toolCalls'] as const).map(
+    (kind): Requirement => ({
+      id: `page.latest-${kind === 'messages' ? 'messages' : 'toolcalls'}`,
+      title: `${kind === 'messages' ? 'getMessagesPage' : 'getToolCallsPage'} with from 'end' reads the last limit rows (default ${PAGE_LIMIT.default}), ascending, and its cursor pages back to the first; 'end' never combines with a cursor`,
+      needs: ['paging'],
+      async run(ctx) {
+        const sessionId = await aSession(ctx);
+        const other = await aSession(ctx);
+        // More rows than the default limit, with ties and out-of-order times, so "the last 50"
+        // differs from "all", from "the first 50" and from "the newest 50 by time alone".
+        const n = PAGE_LIMIT.default + 7;
+        for (let i = 0; i < n; i++) {
+          const createdAt = [5, 1, 5, 3, 9][i % 5] as number;
+          if (kind === 'messages')
+            await ctx.store.createMessage(newMessage(sessionId, { content: `m${i}`, createdAt }));
+          else await ctx.store.createToolCall(newToolCall(sessionId, { toolCallId: `c${i}`, createdAt }));
+        }
+        await (kind === 'messages'
+          ? ctx.store.createMessage(newMessage(other, { createdAt: 100 }))
+          : ctx.store.createToolCall(newToolCall(other, { createdAt: 100 })));
+        const read = (q?: PageQuery, id = sessionId): Promise<Page<unknown>> =>
+          kind === 'messages' ? ctx.store.getMessagesPage(id, q) : ctx.store.getToolCallsPage(id, q);
+        const whole =
+          kind === 'messages'
+            ? await ctx.store.getMessages(sessionId)
+            : await ctx.store.getToolCalls(sessionId);
+        same(whole.length, n, 'rows written');
+        const latest = await read({ from: 'end' });
+        same(
+          latest.items,
+          whole.slice(-PAGE_LIMIT.default),
+          `the last ${PAGE_LIMIT.default} rows (the default limit)`,
+        );
+        check(latest.nextCursor !== null, 'the latest page of a longer session has a cursor to earlier rows');
+        same((await read({ from: 'start' })).items, whole.slice(0, PAGE_LIMIT.default), "from 'start'");
+        for (const limit of [1, 3, n - 1, n, n + 1]) {
+          const pages = await allPages(
+            (before) => read(before === undefined ? { from: 'end', limit } : { before, limit }),
+            `from the end, limit ${limit}`,
+          );
+          same(pages[0], whole.slice(-limit), `the last ${limit}`);
+          same(pages.reverse().flat(), whole, `from the end back to the first, limit ${limit}`);
+        }
+        same(await read({ from: 'end' }, '999999999'), { items: [], nextCursor: null }, 'an unknown session');
+        same(
+          (await read({ from: 'end', limit: 5 }, other)).items.length,
+          1,
+          'the other session has its own single row',
+        );
+        const cursor = latest.nextCursor as string;
+        for (const q of [{ after: cursor }, { before: cursor }])
+          await rejects(
+            () => read({ from: 'end', ...q }),
+            'INVALID_INPUT',
+            `from 'end' with ${Object.keys(q)[0]}`,
+            { field: 'from' },
+          );
+        for (const from of ['END', 'last', ''])
+          await rejects(() => read({ from } as unknown as PageQuery), 'INVALID_INPUT', `from ${from}`, {
+            field: 'from',
+          });
+      },
+    }),
+  ),
+];
+
+export const pageRequirements: Requirement[] = [...forwardAndBack, ...latest];

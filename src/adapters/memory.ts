@@ -82,6 +82,7 @@ export class MemoryPort implements StoragePort {
       (q.model === null || r.model === q.model) &&
       (q.startedFrom === null || Number(r.started_at) >= q.startedFrom) &&
       (q.startedBefore === null || Number(r.started_at) < q.startedBefore) &&
+      (q.endedBefore === null || (r.ended_at !== null && Number(r.ended_at) < q.endedBefore)) &&
       (q.cursor === null ||
         Number(r.started_at) < q.cursor.key ||
         (Number(r.started_at) === q.cursor.key && Number(r.id) < Number(q.cursor.id)));
@@ -168,6 +169,7 @@ export class MemoryPort implements StoragePort {
     const cursor = q.cursor;
     const cmp = (r: Row) =>
       cursor === null ? 0 : Number(r.created_at) - cursor.key || Number(r.id) - Number(cursor.id);
+    if (q.direction === 'last') return rows.slice(-q.limit).reverse() as Row[];
     const picked =
       q.direction === 'before'
         ? rows.filter((r) => cmp(r) < 0).reverse()

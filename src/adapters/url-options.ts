@@ -123,3 +123,12 @@ export async function loadDriver<T>(adapter: string, pkg: string, load: () => Pr
     );
   }
 }
+
+/** The error `loadDriver` raises: a driver package that is not installed (what `verify` reports as such). */
+export function isDriverMissing(e: unknown): boolean {
+  return (
+    e instanceof AgentStorageError &&
+    e.code === 'UNAVAILABLE' &&
+    (e.cause as { code?: unknown } | undefined)?.code === 'ERR_MODULE_NOT_FOUND'
+  );
+}

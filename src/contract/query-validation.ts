@@ -71,25 +71,23 @@ export interface SessionQueryRecord {
   model: string | null;
   startedFrom: number | null;
   startedBefore: number | null;
+  endedBefore: number | null;
   limit: number;
   cursor: CursorPosition | null;
 }
 
-export function validateSessionQuery(ctx: ValidationContext, input: unknown): SessionQueryRecord {
-  const op = 'listSessions';
-  const obj = input === undefined ? {} : requireObject(ctx, op, 'query', input);
-  const known = [
-    'status',
-    'agentName',
-    'provider',
-    'model',
-    'startedFrom',
-    'startedBefore',
-    'limit',
-    'cursor',
-  ];
+const FILTERS = ['status', 'agentName', 'provider', 'model', 'startedFrom', 'startedBefore', 'endedBefore'];
+
+/** The filters and limit of a listing (`listSessions`, `deleteSessions`), and a cursor where `op` takes one. */
+function sessionFilters(
+  ctx: ValidationContext,
+  op: string,
+  obj: Record<string, unknown>,
+  cursor: boolean,
+): SessionQueryRecord {
+  const known = [...FILTERS, 'limit', ...(cursor ? ['cursor'] : [])];
   for (const key of Object.keys(obj))
-    if (!known.includes(key)) invalid(ctx, op, key, 'is not a filter of listSessions');
+    if (!known.includes(key)) invalid(ctx, op, key, `is not a filter of ${op}`);
   let statuses: SessionStatus[] | null = null;
   if (obj.status !== undefined) {
     const list = Array.isArray(obj.status)
@@ -120,15 +118,38 @@ export function validateSessionQuery(ctx: ValidationContext, input: unknown): Se
     model: text('model'),
     startedFrom: time('startedFrom'),
     startedBefore: time('startedBefore'),
+    endedBefore: time('endedBefore'),
     limit: checkLimit(ctx, op, obj.limit),
     cursor: obj.cursor === undefined ? null : decodeCursor(ctx, op, 'cursor', obj.cursor, 'sessions'),
   };
+}
+
+export function validateSessionQuery(ctx: ValidationContext, input: unknown): SessionQueryRecord {
+  const obj = input === undefined ? {} : requireObject(ctx, 'listSessions', 'query', input);
+  return sessionFilters(ctx, 'listSessions', obj, true);
+}
+
+/** `deleteSessions`: like a listing without a cursor, and never without a filter. */
+export function validateSessionDeleteQuery(ctx: ValidationContext, input: unknown): SessionQueryRecord {
+  const op = 'deleteSessions';
+  const obj = requireObject(ctx, op, 'query', input);
+  const q = sessionFilters(ctx, op, obj, false);
+  if (!FILTERS.some((f) => obj[f] !== undefined))
+    invalid(
+      ctx,
+      op,
+      'query',
+      'needs at least one filter: deleting every session takes an explicit one, such as startedBefore',
+    );
+  return q;
 }
 
 export interface PageQueryRecord {
   limit: number;
   after: CursorPosition | null;
   before: CursorPosition | null;
+  /** The last `limit` rows (`from: 'end'`); never with a cursor. */
+  fromEnd: boolean;
 }
 
 /** `list` names the rows paged; cursors are scoped to it and to the session. */
@@ -142,12 +163,20 @@ export function validatePageQuery(
   const scope = `${list}:${validateIdArgument(ctx, op, 'sessionId', sessionId)}`;
   const obj = input === undefined ? {} : requireObject(ctx, op, 'query', input);
   for (const key of Object.keys(obj))
-    if (!['limit', 'after', 'before'].includes(key)) invalid(ctx, op, key, `is not an option of ${op}`);
+    if (!['limit', 'after', 'before', 'from'].includes(key))
+      invalid(ctx, op, key, `is not an option of ${op}`);
   if (obj.after !== undefined && obj.before !== undefined)
     invalid(ctx, op, 'before', 'cannot be combined with after');
+  if (obj.from !== undefined && obj.from !== 'start' && obj.from !== 'end')
+    invalid(ctx, op, 'from', "must be 'start' or 'end'");
+  const fromEnd = obj.from === 'end';
+  // A cursor already says where to read; 'end' with one would be two answers to one question.
+  if (obj.from !== undefined && (obj.after !== undefined || obj.before !== undefined))
+    invalid(ctx, op, 'from', 'cannot be combined with a cursor');
   return {
     limit: checkLimit(ctx, op, obj.limit),
     after: obj.after === undefined ? null : decodeCursor(ctx, op, 'after', obj.after, scope),
     before: obj.before === undefined ? null : decodeCursor(ctx, op, 'before', obj.before, scope),
+    fromEnd,
   };
 }

@@ -12,6 +12,7 @@ import type {
   PageQuery,
   Question,
   Session,
+  SessionDeleteQuery,
   SessionQuery,
   SessionUpdate,
   SessionUpdateOptions,
@@ -32,7 +33,7 @@ export interface Capabilities {
   readonly listSessions: boolean;
   /** `getMessagesPage`, `getToolCallsPage`, `countMessages`, `countToolCalls`. */
   readonly paging: boolean;
-  /** `deleteSession`. */
+  /** `deleteSession`, `deleteSessions`. */
   readonly deleteSession: boolean;
   /** `appendBatch`. */
   readonly batch: boolean;
@@ -147,6 +148,17 @@ export interface AgentStorage {
    * Capability `deleteSession`.
    */
   deleteSession(id: string): Promise<boolean>;
+
+  /**
+   * Retention in bounded batches: deletes up to `limit` of the sessions matching every filter
+   * of `query`, in `listSessions` order, each with everything under it and each all-or-nothing
+   * as `deleteSession`; resolves how many it deleted. Call again until it resolves 0: a batch
+   * never holds a long transaction or the whole store. A failure rejects; the sessions deleted
+   * before it stay deleted, each whole. Capability `deleteSession`. Rejects with
+   * `INVALID_INPUT` (field `query`) when no filter is given (deleting every session takes an
+   * explicit one, such as `startedBefore`), and for a bad filter or limit.
+   */
+  deleteSessions(query: SessionDeleteQuery): Promise<number>;
 
   /**
    * One page of a session's messages in `getMessages` order: the first `limit` after the

@@ -180,11 +180,20 @@ export interface SessionQuery {
   startedFrom?: number;
   /** Sessions with `startedAt < startedBefore`. */
   startedBefore?: number;
+  /** Sessions that ended (`endedAt` set) with `endedAt < endedBefore`; one still open never matches. */
+  endedBefore?: number;
   /** Default `PAGE_LIMIT.default`, at most `PAGE_LIMIT.max`. */
   limit?: number;
   /** A `nextCursor` from the previous page. */
   cursor?: string;
 }
+
+/**
+ * Input of `deleteSessions`: the filters of `listSessions` (at least one; they combine with
+ * AND) and `limit`, the most sessions one call deletes (default `PAGE_LIMIT.default`, at most
+ * `PAGE_LIMIT.max`).
+ */
+export type SessionDeleteQuery = Omit<SessionQuery, 'cursor'>;
 
 /** Input of the paged reads of messages and tool calls, in the contract's order (createdAt, then insertion). */
 export interface PageQuery {
@@ -194,6 +203,12 @@ export interface PageQuery {
   after?: string;
   /** Rows strictly before this cursor; the page still reads in ascending order. */
   before?: string;
+  /**
+   * `'end'`: the last `limit` rows (the latest N a chat view or a context window wants),
+   * still ascending, with a `nextCursor` to pass as `before` for earlier ones. Default
+   * `'start'`. Not combined with `after` or `before`.
+   */
+  from?: 'start' | 'end';
 }
 
 /** Options of `updateSession`. */

@@ -31,6 +31,8 @@ const str = JSON.stringify;
  * write, how pages and cursors work, CLOSED, NOT_SUPPORTED — lives here and nowhere else.
  * Every operation is `async`: a failure, whatever it is, rejects the promise.
  */
+const keyed = (x: { clientKey: string | null }) => x.clientKey !== null;
+
 export class StorageEngine implements AgentStorage {
   readonly adapter: string;
   readonly capabilities: Capabilities;
@@ -94,6 +96,19 @@ export class StorageEngine implements AgentStorage {
       'sessions',
       (s) => ({ key: s.startedAt, id: s.id }),
     );
+  }
+
+  async deleteSessions(query: t.SessionDeleteQuery): Promise<number> {
+    this.#open();
+    this.#need('deleteSessions', 'deleteSession');
+    const q = v.validateSessionDeleteQuery(this.#ctx, query);
+    // The listing picks the batch; each session then goes in its own atomic delete, so a
+    // batch never holds one long transaction, and one deleted meanwhile by another caller
+    // is not counted.
+    const rows = await this.port.listSessions(q);
+    let deleted = 0;
+    for (const row of rows.slice(0, q.limit)) if (await this.port.deleteSession(row.id)) deleted++;
+    return deleted;
   }
 
   async deleteSession(id: string): Promise<boolean> {
@@ -183,10 +198,12 @@ export class StorageEngine implements AgentStorage {
     this.#open();
     this.#need('appendBatch', 'batch');
     const b = v.validateBatch(this.#ctx, batch);
-    if ([...b.messages, ...b.toolCalls].some((x) => x.clientKey !== null))
+    // Every key is checked before any session: an undeclared capability outranks a missing row.
+    if (b.messages.some(keyed) || b.toolCalls.some(keyed))
       this.#need('appendBatch: clientKey', 'idempotency');
-    for (const item of [...b.messages, ...b.toolCalls]) {
-      if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
+    for (const items of [b.messages, b.toolCalls]) {
+      for (const item of items)
+        if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
     }
     if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
     return appendBatch(this.port, b);
@@ -297,14 +314,14 @@ export class StorageEngine implements AgentStorage {
     const cursor = q.after ?? q.before;
     if (cursor !== null && !isRowId(cursor.id))
       throw badCursor(this.adapter, op, q.after ? 'after' : 'before');
-    const direction = q.after ? 'after' : q.before ? 'before' : 'first';
+    const direction = q.after ? 'after' : q.before ? 'before' : q.fromEnd ? 'last' : 'first';
     const rows = isRowId(sessionId)
       ? await this.port.page(list, sessionId, { direction, cursor, limit: q.limit + 1 })
       : [];
     return toPage(
       rows.map(decode),
       q.limit,
-      direction === 'before' ? 'backward' : 'forward',
+      direction === 'before' || direction === 'last' ? 'backward' : 'forward',
       `${list}:${sessionId}`,
       (i) => ({
         key: i.createdAt,

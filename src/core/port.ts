@@ -92,7 +92,8 @@ export interface PortInspection {
 }
 
 export interface PageRequest {
-  direction: 'first' | 'after' | 'before';
+  /** `last`: the newest rows, read descending like `before` (the engine reverses). */
+  direction: 'first' | 'last' | 'after' | 'before';
   cursor: v.CursorPosition | null;
   /** Rows to return at most (the engine asks for one more than the page to know whether more follow). */
   limit: number;

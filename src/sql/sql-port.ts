@@ -61,6 +61,13 @@ async function inserted<K extends boolean>(
  * from the schema with named parameters; the dialect supplies only its syntax and a batch
  * insert.
  */
+/** An update's named values: a loop, not spreads of `Object.fromEntries`, on the hot path of every tool call. */
+function updateValues(update: v.UpdateRecord, id: string): Record<string, unknown> {
+  const values: Record<string, unknown> = { id };
+  for (let i = 0; i < update.fields.length; i++) values[update.fields[i] as string] = update.values[i];
+  return values;
+}
+
 export class SqlPort implements StoragePort {
   readonly adapter: string;
   readonly persistent: boolean;
@@ -104,11 +111,11 @@ export class SqlPort implements StoragePort {
 
   updateSession(id: string, update: v.UpdateRecord, expected: readonly SessionStatus[] | null) {
     const st = this.#st.update(SCHEMA.sessions, update.fields, expected?.length ?? 0);
-    return this.#run(st, {
-      ...Object.fromEntries(update.fields.map((f, i) => [f, update.values[i]])),
-      id,
-      ...Object.fromEntries((expected ?? []).map((s, i) => [`status${i}`, s])),
+    const values = updateValues(update, id);
+    expected?.forEach((s, i) => {
+      values[`status${i}`] = s;
     });
+    return this.#run(st, values);
   }
 
   listSessions(q: v.SessionQueryRecord) {
@@ -119,6 +126,7 @@ export class SqlPort implements StoragePort {
       model: q.model !== null,
       startedFrom: q.startedFrom !== null,
       startedBefore: q.startedBefore !== null,
+      endedBefore: q.endedBefore !== null,
       cursor: q.cursor !== null,
     });
     const values: Record<string, unknown> = {
@@ -127,6 +135,7 @@ export class SqlPort implements StoragePort {
       model: q.model,
       startedFrom: q.startedFrom,
       startedBefore: q.startedBefore,
+      endedBefore: q.endedBefore,
       cursorKey: q.cursor?.key,
       cursorId: q.cursor?.id,
       limit: q.limit + 1,
@@ -183,7 +192,7 @@ export class SqlPort implements StoragePort {
 
   updateToolCall(id: string, update: v.UpdateRecord) {
     const st = this.#st.update(SCHEMA.toolCalls, update.fields);
-    return this.#run(st, { ...Object.fromEntries(update.fields.map((f, i) => [f, update.values[i]])), id });
+    return this.#run(st, updateValues(update, id));
   }
 
   toolCalls(sessionId: string, pendingOnly: boolean) {

@@ -122,7 +122,7 @@ export function statements(syntax: SqlSyntax) {
     /** Newest first; the filters given, ANDed; after the cursor; `limit` rows. */
     listSessions(shape: ListShape): Statement {
       return shaped(
-        `list:${shape.statuses}:${+shape.agentName}${+shape.provider}${+shape.model}${+shape.startedFrom}${+shape.startedBefore}${+shape.cursor}`,
+        `list:${shape.statuses}:${+shape.agentName}${+shape.provider}${+shape.model}${+shape.startedFrom}${+shape.startedBefore}${+shape.endedBefore}${+shape.cursor}`,
         () =>
           build(syntax, (p) => {
             const where: string[] = [];
@@ -134,6 +134,8 @@ export function statements(syntax: SqlSyntax) {
               if (shape[f]) where.push(`x.${columnOf(S.sessions, f).column} = ${p(f)}`);
             if (shape.startedFrom) where.push(`x.started_at >= ${p('startedFrom', 'integer')}`);
             if (shape.startedBefore) where.push(`x.started_at < ${p('startedBefore', 'integer')}`);
+            // NULL (still open) compares unknown, so an open session never matches.
+            if (shape.endedBefore) where.push(`x.ended_at < ${p('endedBefore', 'integer')}`);
             // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
             if (shape.cursor)
               where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
@@ -199,14 +201,17 @@ export function statements(syntax: SqlSyntax) {
 
     /**
      * One keyset page of a session's rows in (createdAt, id) order: the first, or after the
-     * cursor, or before it (read descending; the engine reverses), `limit` rows.
+     * cursor, or before it, or the last (both read descending; the engine reverses), `limit` rows.
      */
-    page(table: Table, direction: 'first' | 'after' | 'before'): Statement {
+    page(table: Table, direction: 'first' | 'last' | 'after' | 'before'): Statement {
       return shaped(`page:${table.name}:${direction}`, () =>
         build(syntax, (p) => {
           const session = `x.session_id = ${p('sessionId', 'id')}`;
           if (direction === 'first')
             return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x WHERE ${session} ${order} LIMIT ${p('limit', 'integer')}`;
+          if (direction === 'last')
+            return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x WHERE ${session}
+              ORDER BY x.created_at DESC, x.id DESC LIMIT ${p('limit', 'integer')}`;
           const [cmp, dir] = direction === 'after' ? ['>', 'ASC'] : ['<', 'DESC'];
           return `SELECT ${selectList(syntax, table)} FROM ${t(table)} x
             WHERE ${session} AND (x.created_at, x.id) ${cmp} (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})
@@ -270,6 +275,7 @@ export interface ListShape {
   model: boolean;
   startedFrom: boolean;
   startedBefore: boolean;
+  endedBefore: boolean;
   cursor: boolean;
 }
 

@@ -384,6 +384,86 @@ export const coverageMutants: Mutant[] = [
     }),
   },
   {
+    id: 'latest-is-first',
+    name: "from 'end' reads the first page of messages instead of the last",
+    caughtBy: ['page.latest-messages'],
+    break: (inner) => ({
+      async getMessagesPage(sessionId, query) {
+        if (query?.from !== 'end') return inner.getMessagesPage(sessionId, query);
+        const { from: _end, ...rest } = query;
+        return inner.getMessagesPage(sessionId, rest);
+      },
+    }),
+  },
+  {
+    id: 'latest-calls-descending',
+    name: "from 'end' returns the latest tool calls newest first",
+    caughtBy: ['page.latest-toolcalls'],
+    break: (inner) => ({
+      async getToolCallsPage(sessionId, query) {
+        const page = await inner.getToolCallsPage(sessionId, query);
+        return query?.from === 'end' ? { ...page, items: [...page.items].reverse() } : page;
+      },
+    }),
+  },
+  {
+    id: 'latest-messages-with-cursor',
+    name: "from 'end' beside a cursor silently wins over the cursor",
+    caughtBy: ['page.latest-messages'],
+    break: (inner) => ({
+      async getMessagesPage(sessionId, query) {
+        if (query?.from !== 'end' || (query.after === undefined && query.before === undefined))
+          return inner.getMessagesPage(sessionId, query);
+        return inner.getMessagesPage(sessionId, {
+          from: 'end',
+          ...(query.limit ? { limit: query.limit } : {}),
+        });
+      },
+    }),
+  },
+  {
+    id: 'bulk-delete-unbounded',
+    name: 'deleteSessions ignores its limit and deletes every match in one call',
+    caughtBy: ['delete.bulk'],
+    break: (inner) => ({
+      async deleteSessions(query) {
+        if (typeof query !== 'object' || query === null) return inner.deleteSessions(query);
+        let total = 0;
+        for (let n = -1; n !== 0; total += n) n = await inner.deleteSessions({ ...query, limit: 1000 });
+        return total;
+      },
+    }),
+  },
+  {
+    id: 'bulk-delete-open-sessions',
+    name: 'deleteSessions with endedBefore also deletes sessions that have not ended',
+    caughtBy: ['delete.bulk'],
+    break: (inner) => ({
+      async deleteSessions(query) {
+        const n = await inner.deleteSessions(query);
+        if (query?.endedBefore === undefined) return n;
+        const { endedBefore: _e, limit: _l, ...rest } = query;
+        const open = (await inner.listSessions({ ...rest, limit: 1000 })).items.filter(
+          (x) => x.endedAt === null,
+        );
+        for (const x of open) await inner.deleteSession(x.id);
+        return n + open.length;
+      },
+    }),
+  },
+  {
+    id: 'bulk-delete-everything',
+    name: 'deleteSessions without a filter deletes every session',
+    caughtBy: ['delete.bulk'],
+    break: (inner) => ({
+      async deleteSessions(query) {
+        const filters = Object.keys(query ?? {}).filter((k) => k !== 'limit');
+        if (filters.length > 0) return inner.deleteSessions(query);
+        return inner.deleteSessions({ ...query, startedBefore: Number.MAX_SAFE_INTEGER });
+      },
+    }),
+  },
+  {
     id: 'call-update-missing-ok',
     name: 'an update of an unknown tool call resolves',
     caughtBy: ['toolcall.update-unknown'],
