@@ -1,4 +1,5 @@
 import type { AgentStorage } from '../src/contract/storage.js';
+import { seededRandom } from './seeded-random.js';
 import type { SpawnSpec } from './types.js';
 
 /**
@@ -47,18 +48,6 @@ export const agentNameOf = (worker: number) => `fault-writer-${worker}`;
 const pad = (token: string, padding: number) => (padding > 0 ? `${token}|${'x'.repeat(padding)}` : token);
 const tokenOf = (text: string) => text.split('|')[0] as string;
 
-/** A small seeded generator (mulberry32): the writer's choices replay from the seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The writer's loop: creates and updates rows one write at a time, announcing each, until
  * `spec.writes` writes or `spec.forMs` have passed (or the process is killed). A failed
@@ -70,7 +59,7 @@ export async function runWriter(
   spec: WorkerSpec,
   emit: (event: WorkerEvent) => void,
 ): Promise<void> {
-  const rand = random(spec.seed * 31 + spec.worker);
+  const rand = seededRandom(spec.seed * 31 + spec.worker);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
   const padding = spec.padding ?? 0;
   const sessions: string[] = [];

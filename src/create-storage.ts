@@ -1,6 +1,6 @@
 import { AgentStorageError } from './contract/errors.js';
-import type { AgentStorage, StorageOptions } from './contract/storage.js';
-import { isMigratable, openStore } from './registry.js';
+import type { StorageOptions } from './contract/storage.js';
+import { isMigratable, type OpenedStorage, openStore } from './registry.js';
 
 export const DEFAULT_URL = 'sqlite:./agent-storage.db';
 
@@ -28,11 +28,15 @@ export interface CreateStorageOptions extends StorageOptions {
  * Rejects with `INVALID_INPUT` for an unknown scheme or option, `MIGRATION` when the schema
  * cannot be brought up to date (or is not current and `migrate` is false). On failure the
  * store it opened is closed again.
+ *
+ * The store has the migration methods where the adapter has them (every SQL adapter):
+ * `migrationStatus()`, `planMigration(to?)`, `migrateTo(to?)`, `migrateDown(to?)`,
+ * `migrate()`; `isMigratable(store)` narrows to them (docs/migrations.md).
  */
 export async function createStorage(
   config?: string | CreateStorageOptions,
   more: Omit<CreateStorageOptions, 'url'> = {},
-): Promise<AgentStorage> {
+): Promise<OpenedStorage> {
   const {
     url: given,
     migrate,

@@ -2,17 +2,49 @@ import type { ConformanceTarget } from '../conformance/types.js';
 import { AgentStorageError } from './contract/errors.js';
 import { redactUrl } from './contract/redact.js';
 import type { AgentStorage } from './contract/storage.js';
-import type { MigrationStatus } from './sql/migrator.js';
+import type { MigrationStatus, MigrationStep, MigrationTarget } from './sql/migrator.js';
 
-/** A store whose schema is managed by migrations (every SQL adapter). */
-export interface MigratableStorage extends AgentStorage {
+/** What a store whose schema is managed by migrations adds to the contract (see docs/migrations.md). */
+export interface MigrationMethods {
+  /** Applies every pending migration; resolves to the names applied. */
   migrate(): Promise<string[]>;
-  migrateDown(to?: string | 0): Promise<string[]>;
+  /**
+   * Takes the schema to `to`: a migration's name (or its number, `'0005'`), which is then the
+   * newest applied; `0`, every migration reverted; omitted, every migration applied. Reverts
+   * newer migrations and applies missing older ones in one transaction; resolves to the steps.
+   */
+  migrateTo(to?: MigrationTarget): Promise<MigrationStep[]>;
+  /** The steps `migrateTo(to)` would take now, each with its SQL. Writes nothing. */
+  planMigration(to?: MigrationTarget): Promise<MigrationStep[]>;
+  /** Reverts migrations down to and including `to` (default `0`: all of them), newest first. */
+  migrateDown(to?: MigrationTarget): Promise<string[]>;
+  /** Applied and pending migrations. Writes nothing. */
   migrationStatus(): Promise<MigrationStatus>;
 }
 
+/** A store whose schema is managed by migrations (every SQL adapter). */
+export interface MigratableStorage extends AgentStorage, MigrationMethods {}
+
+/**
+ * What `createStorage` and `openStore` return: the contract, plus the migration methods
+ * where the adapter has them (every SQL adapter; not `memory:`). `isMigratable` tells.
+ */
+export type OpenedStorage = AgentStorage & Partial<MigrationMethods>;
+
 export function isMigratable(store: AgentStorage): store is MigratableStorage {
-  return typeof (store as Partial<MigratableStorage>).migrate === 'function';
+  const s = store as Partial<MigrationMethods>;
+  return typeof s.migrate === 'function' && typeof s.migrationStatus === 'function';
+}
+
+/** How `openStore` opens a store (besides the adapter's own options). */
+export interface OpenMode {
+  /**
+   * For inspection (`agent-storage status`, `migrate --dry-run`): the store only reads. A
+   * database that does not exist is `NOT_FOUND` (nothing is created: no file, no folder, no
+   * table); an existing one is not changed (no WAL switch, no migration log). Writes through
+   * it are refused (`NOT_SUPPORTED`, or the driver's own refusal). Per adapter: docs/migrations.md.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /** What an adapter module exports for the registry: it owns its URLs, options and scratch target. */
@@ -20,8 +52,13 @@ export interface AdapterModule {
   /**
    * Opens the store `url` names. `options` are the caller's (`createStorage(url, options)`):
    * the adapter takes the ones it knows and rejects any other with INVALID_INPUT naming it.
+   * `mode.readOnly`: see `OpenMode`; an adapter with nothing to protect (memory) may ignore it.
    */
-  openUrl(url: string, options: Readonly<Record<string, unknown>>): Promise<AgentStorage>;
+  openUrl(
+    url: string,
+    options: Readonly<Record<string, unknown>>,
+    mode?: Readonly<OpenMode>,
+  ): Promise<AgentStorage>;
   /** For `agent-storage verify --url`: a conformance target on scratch storage like `url`'s, never its data. */
   scratchTarget(url: string): Promise<ConformanceTarget>;
 }
@@ -69,10 +106,14 @@ export function findAdapter(url: string): AdapterEntry {
   return entry;
 }
 
-/** Opens the store `url` names with the adapter's own options; no migrations (see `createStorage`). */
+/**
+ * Opens the store `url` names with the adapter's own options; no migrations (see
+ * `createStorage`). `{ readOnly: true }`: to inspect it, changing nothing (`OpenMode`).
+ */
 export async function openStore(
   url: string,
   options: Readonly<Record<string, unknown>> = {},
-): Promise<AgentStorage> {
-  return (await findAdapter(url).load()).openUrl(url, options);
+  mode: Readonly<OpenMode> = {},
+): Promise<OpenedStorage> {
+  return (await findAdapter(url).load()).openUrl(url, options, mode);
 }

@@ -71,10 +71,14 @@ describe('agent-storage CLI', () => {
     expect(await databases()).toEqual([]);
   });
 
-  it('migrate and status manage the store at --url', async () => {
-    const url = `sqlite:${join(dir, 'app.db')}`;
-    expect((await cli(['status', '--url', url])).stdout).toMatch(/^pending {2}0001_create_agent_sessions$/m);
-    expect((await cli(['migrate', '--url', url])).stdout).toMatch(/^applied 0001_create_agent_sessions, /m);
+  it('migrate and status manage the store at --url; status never creates a missing one', async () => {
+    const file = join(dir, 'app.db');
+    const url = `sqlite:${file}`;
+    const missing = await cli(['status', '--url', url]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/NOT_FOUND.*no database at/);
+    expect(() => readFileSync(file)).toThrow();
+    expect((await cli(['migrate', '--url', url])).stdout).toMatch(/0001_create_agent_sessions/);
     const status = await cli(['status', '--url', url]);
     expect(status.stdout).toMatch(/^applied {2}0005_create_project_settings$/m);
     expect(status.stdout).not.toMatch(/pending/);
@@ -83,6 +87,7 @@ describe('agent-storage CLI', () => {
   it('exits 2 with usage on an unknown command', async () => {
     const { code, stderr } = await cli(['frobnicate']);
     expect(code).toBe(2);
-    expect(stderr).toContain('Usage: agent-storage');
+    expect(stderr).toContain("unknown command 'frobnicate'");
+    expect(stderr).toContain('agent-storage help');
   });
 });

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStorage } from '../src/create-storage.js';
 import { openStore } from '../src/registry.js';
 import { checksumOf, loadMigrations, type MigrationFile, migrateUp } from '../src/sql/migrator.js';
 import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
-import { postgresUrl } from './helpers/postgres.js';
+import { dropSchemas, postgresUrl } from './helpers/postgres.js';
 
 // The same deployment scenarios on every SQL adapter: what differs is only how to make a
 // fresh database and how to read its schema back.
@@ -27,12 +27,7 @@ const pgSchemas: string[] = [];
 const pgUrl = await postgresUrl();
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (pgUrl) {
-    const client = new pg.Client({ connectionString: pgUrl });
-    await client.connect();
-    for (const s of pgSchemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    await client.end();
-  }
+  await dropSchemas(pgUrl, pgSchemas);
 });
 let n = 0;
 
@@ -178,6 +173,96 @@ for (const setup of setups) {
       await store.close();
     });
 
+    it('planMigration lists each step with its SQL and changes nothing; migrateTo then takes exactly those steps', async () => {
+      const store = await open(setup.freshUrl());
+      const files = loadMigrations(setup.dialect);
+      await store.migrate();
+      const full = await setup.schema(store);
+      const mid = names[4] as string;
+      const log = await logRows(store);
+      const down = await store.planMigration(mid);
+      expect(down).toEqual(
+        files
+          .slice(5)
+          .reverse()
+          .map((f) => ({ name: f.name, direction: 'down', sql: f.down })),
+      );
+      expect([await setup.schema(store), await logRows(store)]).toEqual([full, log]);
+      expect(await store.migrationStatus()).toEqual({ applied: names, pending: [] });
+      expect(await store.migrateTo(mid)).toEqual(down);
+      expect(await store.migrationStatus()).toEqual({ applied: names.slice(0, 5), pending: names.slice(5) });
+      // Up again, to the end: the same schema as before.
+      const up = await store.planMigration();
+      expect(up.map((s) => [s.name, s.direction, s.sql])).toEqual(
+        files.slice(5).map((f) => [f.name, 'up', f.up]),
+      );
+      expect(await store.migrateTo()).toEqual(up);
+      expect(await setup.schema(store)).toEqual(full);
+      // A number names its migration; 0 reverts everything; a target already reached is no step.
+      const second = names[1] as string;
+      expect((await store.migrateTo(second.slice(0, 4))).map((s) => s.name)).toEqual(
+        names.slice(2).reverse(),
+      );
+      expect(await store.planMigration(second)).toEqual([]);
+      expect(await store.migrateTo(second)).toEqual([]);
+      expect((await store.migrateTo(0)).map((s) => s.name)).toEqual(names.slice(0, 2).reverse());
+      expect(await setup.schema(store)).toEqual([]);
+      expect(await store.planMigration(0)).toEqual([]);
+      await store.migrateTo();
+      expect(await setup.schema(store)).toEqual(full);
+      await store.close();
+    });
+
+    it('migrateDown(name) reverts down to and including it; an unknown target is INVALID_INPUT and changes nothing', async () => {
+      const store = await open(setup.freshUrl());
+      await store.migrate();
+      const before = await setup.schema(store);
+      for (const to of ['0042_no_such_migration', 'create_agent_sessions', '']) {
+        for (const call of [
+          () => store.planMigration(to),
+          () => store.migrateTo(to),
+          () => store.migrateDown(to),
+        ])
+          await expect(call()).rejects.toMatchObject({
+            code: 'INVALID_INPUT',
+            field: 'to',
+            message: expect.stringContaining(names[0] as string),
+          });
+      }
+      expect(await setup.schema(store)).toEqual(before);
+      expect(await store.migrateDown(names[6])).toEqual(names.slice(6).reverse());
+      expect(await store.migrationStatus()).toEqual({ applied: names.slice(0, 6), pending: names.slice(6) });
+      await store.close();
+    });
+
+    it('status and plan only read: on a fresh database neither the log table nor anything else is created', async () => {
+      const store = await open(setup.freshUrl());
+      expect(await store.migrationStatus()).toEqual({ applied: [], pending: names });
+      expect((await store.planMigration()).map((s) => [s.name, s.direction])).toEqual(
+        names.map((n) => [n, 'up']),
+      );
+      expect(await store.executor.get(store.dialect.migrationSql.hasLog, [])).toBeUndefined();
+      expect(await setup.schema(store)).toEqual([]);
+      await store.close();
+    });
+
+    it('a store opened read-only reports status and plans, and refuses to migrate or write', async () => {
+      const url = setup.freshUrl();
+      const writer = await open(url);
+      await writer.migrateTo(names[2]);
+      const reader = (await openStore(url, {}, { readOnly: true })) as SqlAgentStorage;
+      expect(await reader.migrationStatus()).toEqual({ applied: names.slice(0, 3), pending: names.slice(3) });
+      expect((await reader.planMigration()).map((s) => s.name)).toEqual(names.slice(3));
+      await expect(reader.migrate()).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      await expect(reader.migrateTo(0)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      await expect(
+        reader.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' }),
+      ).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      await reader.close();
+      expect(await writer.migrationStatus()).toEqual({ applied: names.slice(0, 3), pending: names.slice(3) });
+      await writer.close();
+    });
+
     it('a failing migration leaves nothing behind: neither the earlier files of the run nor log rows', async () => {
       const store = await open(setup.freshUrl());
       const files = loadMigrations(setup.dialect).slice(0, 2);
@@ -220,3 +305,36 @@ for (const setup of setups) {
     });
   });
 }
+
+describe('planning on a database nocodo created', () => {
+  const nocodoDb = () => {
+    const path = join(dir, `nocodo-${++n}.db`);
+    const db = new Database(path);
+    for (const f of loadMigrations('sqlite').slice(0, 5)) db.exec(f.up);
+    db.close();
+    return `sqlite:${path}`;
+  };
+  const names = loadMigrations('sqlite').map((m) => m.name);
+
+  it('lists the adopted migrations as adopted (recorded, not run), then the kit’s own; migrateTo takes those steps', async () => {
+    const store = await open(nocodoDb());
+    const plan = await store.planMigration();
+    expect(plan.map((s) => [s.name, s.direction, s.adopted === true, s.sql === ''])).toEqual(
+      names.map((name, i) => [name, 'up', i < 5, i < 5]),
+    );
+    expect(await store.migrationStatus()).toEqual({ applied: [], pending: names });
+    expect(await store.migrateTo()).toEqual(plan);
+    expect(await store.migrationStatus()).toEqual({ applied: names, pending: [] });
+    await store.close();
+  });
+
+  it('going to 0 adopts nothing and reverts nothing: the tables nocodo made stay', async () => {
+    const store = await open(nocodoDb());
+    const before = await sqliteSchema(store);
+    expect(before.join('\n')).toMatch(/project_settings/);
+    expect(await store.planMigration(0)).toEqual([]);
+    expect(await store.migrateTo(0)).toEqual([]);
+    expect(await sqliteSchema(store)).toEqual(before);
+    await store.close();
+  });
+});

@@ -157,4 +157,24 @@ describe('the published package', () => {
     // The schema is not a rubber stamp: a report missing its results is refused.
     expect(validate({ ...(reports[0] as object), results: undefined })).toBe(false);
   });
+
+  it('in an app without @libsql/client, verify runs the adapters it has and reports libsql as not installed; opening a libsql: URL names the package', async () => {
+    // Runs after the test above, which installed fast-check; this one takes libsql away.
+    rmSync(join(app, 'node_modules', '@libsql'), { recursive: true, force: true });
+    const { code, stdout, stderr } = await bin(['verify', '--grep', 'session.get', '--runs', '1']);
+    expect(stderr).toMatch(/libsql: not installed \(.*UNAVAILABLE: .*npm install @libsql\/client/);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^requirement\s+memory\s+sqlite$/m);
+    expect(stdout).toMatch(/^not installed: libsql$/m);
+    const open = await node([
+      '--input-type=module',
+      '-e',
+      "import { createStorage } from 'agent-storage-kit'; await createStorage('libsql::memory:').catch((e) => console.log(e.code, e.message))",
+    ]);
+    expect(open.stdout).toMatch(/^UNAVAILABLE .*npm install @libsql\/client/m);
+    // Asked for by name, a missing driver is a failure, not a skip.
+    const asked = await bin(['verify', '--url', 'libsql::memory:', '--grep', 'session.get']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/npm install @libsql\/client/);
+  });
 });

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../src/contract/types.js';
 import { encodeCursor } from '../src/contract/validation.js';
@@ -9,7 +8,7 @@ import { SCHEMA } from '../src/core/schema.js';
 import { createStorage } from '../src/create-storage.js';
 import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
 import { statements } from '../src/sql/statements.js';
-import { postgresUrl } from './helpers/postgres.js';
+import { dropSchemas, postgresUrl } from './helpers/postgres.js';
 
 // A 200,000-message session: a page near its end is read through the index (the query
 // plan says so, no sort, no scan), and a retried batch append leaves exactly one copy.
@@ -19,12 +18,7 @@ const pgUrl = await postgresUrl();
 const schema = `agent_storage_plans_${process.pid}`;
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (pgUrl) {
-    const client = new pg.Client({ connectionString: pgUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
+  await dropSchemas(pgUrl, [schema]);
 });
 
 async function fill(store: SqlAgentStorage): Promise<string> {
@@ -102,6 +96,39 @@ describe('paging a 200,000-message session', () => {
     );
     expect(details).not.toMatch(/TEMP B-TREE|SCAN x\b/);
 
+    // The latest 50 (from: 'end'): the same index read backward, no sort.
+    const latest = await store.getMessagesPage(sessionId, { from: 'end', limit: 50 });
+    expect(latest.items.map((m) => m.content)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 50 + i}`),
+    );
+    for (const table of [SCHEMA.messages, SCHEMA.toolCalls]) {
+      const last = statements(store.dialect.syntax).page(table, 'last').text;
+      const lastPlan = (
+        await store.executor.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${last}`, [sessionId, 51])
+      )
+        .map((p) => p.detail)
+        .join('\n');
+      expect(lastPlan).toMatch(/SEARCH x USING INDEX idx_agent_\w+_session_created \(session_id=\?\)/);
+      expect(lastPlan).not.toMatch(/TEMP B-TREE|SCAN x\b/);
+    }
+    // What deleting a session looks up (ON DELETE SET NULL, the references of questions and
+    // settings) goes through an index, not a scan of every other session's rows.
+    for (const [table, column] of [
+      ['agent_tool_calls', 'message_id'],
+      ['project_requirements_qna', 'tool_call_id'],
+      ['project_settings', 'tool_call_id'],
+    ]) {
+      const lookup = (
+        await store.executor.all<{ detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT 1 FROM ${table} WHERE ${column} = ?`,
+          [1],
+        )
+      )
+        .map((p) => p.detail)
+        .join('\n');
+      expect(lookup, `${table}.${column}`).toMatch(/USING (COVERING )?INDEX/);
+    }
+
     await retriedBatchLeavesOneCopy(store, sessionId);
     await store.close();
   });
@@ -135,6 +162,19 @@ describe('paging a 200,000-message session', () => {
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).toMatch(/Index (Only )?Scan using idx_agent_messages_session_created/);
     expect(plan).not.toMatch(/\bSort\b|Seq Scan/);
+
+    const latest = await store.getMessagesPage(sessionId, { from: 'end', limit: 50 });
+    expect(latest.items.map((m) => m.content)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `message ${MESSAGES - 50 + i}`),
+    );
+    const last = statements(store.dialect.syntax).page(SCHEMA.messages, 'last').text;
+    const lastPlan = (
+      await store.executor.all<{ 'QUERY PLAN': string }>(`EXPLAIN (FORMAT TEXT) ${last}`, [sessionId, 51])
+    )
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
+    expect(lastPlan).toMatch(/Index (Only )?Scan Backward using idx_agent_messages_session_created/);
+    expect(lastPlan).not.toMatch(/\bSort\b|Seq Scan/);
 
     await retriedBatchLeavesOneCopy(store, sessionId);
     await store.close();

@@ -7,6 +7,7 @@ import {
   type SqliteFileOptions,
   SYNCHRONOUS,
   sqliteDialect,
+  walAtRest,
 } from '../dialects/sqlite.js';
 import { type Driver, driverExecutor, type SqlValue } from '../sql/executor.js';
 import { SqlAgentStorage } from '../sql/sql-storage.js';
@@ -60,18 +61,26 @@ function driver(db: Database.Database, owned: boolean): Driver {
 /**
  * Opens (or adopts) a connection with the settings the contract relies on: the file setup,
  * foreign keys, a busy timeout. A caller's own connection keeps the journal mode and sync
- * level its owner chose, unless durability is asked for.
+ * level its owner chose, unless durability is asked for; a read-only one, its file's.
  */
 function connect(database: string | Database.Database, options: SqliteOptions): Database.Database {
-  const db = typeof database === 'string' ? new Database(database) : database;
+  const own = typeof database === 'string';
+  const file = own && database !== ':memory:' && database !== '';
+  // A private in-memory database changes nothing; a WAL file at rest is left as it was only by
+  // a connection that may write, kept from writing (query_only below): see walAtRest.
+  const readonly = file && options.readOnly === true && !walAtRest(database);
+  const fileMustExist = file && options.readOnly === true;
+  const db = typeof database === 'string' ? new Database(database, { readonly, fileMustExist }) : database;
   try {
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
-    if (typeof database === 'string') for (const sql of fileSetup(options)) db.exec(sql);
-    else if (options.durability !== undefined) db.pragma(`synchronous = ${SYNCHRONOUS[options.durability]}`);
+    if (own && options.readOnly) db.pragma('query_only = ON');
+    else if (own) for (const sql of fileSetup(options)) db.exec(sql);
+    else if (!options.readOnly && options.durability !== undefined)
+      db.pragma(`synchronous = ${SYNCHRONOUS[options.durability]}`);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (e) {
-    if (typeof database === 'string') db.close();
+    if (own) db.close();
     throw e;
   }
 }

@@ -1,10 +1,12 @@
 import { AgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
+import type { OpenMode } from '../registry.js';
 import type { LibsqlOptions } from './libsql.js';
 import {
   checkOptions,
   ensureFolder,
   loadDriver,
+  mustExist,
   SQLITE_OPTIONS,
   SQLITE_PARAMS,
   splitUrlOptions,
@@ -25,17 +27,24 @@ export function localFile(url: string): string | undefined {
     .split('?')[0] as string;
 }
 
-/** `libsql:./a.db`, `file:`, or a server URL (`libsql://`, `https://`, `ws://`; `authToken` and `tls` stay in it). */
+/**
+ * `libsql:./a.db`, `file:`, or a server URL (`libsql://`, `https://`, `ws://`; `authToken` and
+ * `tls` stay in it). Read-only: a local file must exist (no folder or file is made), and its
+ * connection gets `query_only` instead of the file setup; a server is only sent queries.
+ */
 export async function openUrl(
   url: string,
   options: Readonly<Record<string, unknown>>,
+  mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS, ['authToken', 'tls']);
   const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
   const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', () => import('./libsql.js'));
   const file = localFile(clientUrl(rest));
-  if (file !== undefined) ensureFolder(file);
-  return new LibsqlAgentStorage(rest, { ...fromUrl, ...own });
+  const readOnly = mode.readOnly === true;
+  if (file !== undefined && readOnly) mustExist(ADAPTER, file);
+  else if (file !== undefined) ensureFolder(file);
+  return new LibsqlAgentStorage(rest, { ...fromUrl, ...own, ...(readOnly ? { readOnly } : {}) });
 }
 
 /** Local scratch files; a server URL is refused: verify never writes to a server it was pointed at. */

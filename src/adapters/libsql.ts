@@ -73,7 +73,8 @@ export class LibsqlAgentStorage extends SqlAgentStorage {
     } catch (e) {
       throw map(e);
     }
-    const setup = file ? fileSetup(options) : [];
+    // Read-only: the client has no read-only open; query_only refuses writes on the connection.
+    const setup = !file ? [] : options.readOnly ? ['PRAGMA query_only = ON'] : fileSetup(options);
     let configured = false;
     const around = async <T>(task: () => Promise<T>): Promise<T> => {
       if (!configured)

@@ -1,11 +1,21 @@
+import { join } from 'node:path';
 import type { AgentStorage } from '../contract/storage.js';
+import type { OpenMode } from '../registry.js';
 import type { PgliteOptions } from './pglite.js';
-import { checkOptions, loadDriver, splitUrlOptions } from './url-options.js';
+import { checkOptions, loadDriver, mustExist, splitUrlOptions } from './url-options.js';
 
 const ADAPTER = 'pglite';
 
-/** `pglite:` (in memory) or `pglite:./data-folder`, with `?schema=`. */
-export async function openUrl(url: string, given: Readonly<Record<string, unknown>>): Promise<AgentStorage> {
+/**
+ * `pglite:` (in memory) or `pglite:./data-folder`, with `?schema=`. Read-only: the folder must
+ * hold a database already (PGlite would make one), and Postgres starts with read-only
+ * transactions. PGlite still writes its own bookkeeping in the folder, as any Postgres does.
+ */
+export async function openUrl(
+  url: string,
+  given: Readonly<Record<string, unknown>>,
+  mode: Readonly<OpenMode> = {},
+): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, { schema: (v) => v });
   const path = rest.slice('pglite:'.length);
   const own = checkOptions<PgliteOptions>(ADAPTER, given, ['schema']);
@@ -14,7 +24,13 @@ export async function openUrl(url: string, given: Readonly<Record<string, unknow
     '@electric-sql/pglite',
     () => import('./pglite.js'),
   );
-  return new PgliteAgentStorage(path === '' ? undefined : path, { ...fromUrl, ...own });
+  const readOnly = mode.readOnly === true;
+  if (readOnly && path !== '') mustExist(ADAPTER, path, join(path, 'PG_VERSION'));
+  return new PgliteAgentStorage(path === '' ? undefined : path, {
+    ...fromUrl,
+    ...own,
+    ...(readOnly ? { readOnly } : {}),
+  });
 }
 
 /** One in-memory instance, a schema per store. */

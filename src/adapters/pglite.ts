@@ -15,6 +15,8 @@ import {
 export interface PgliteOptions extends StorageOptions {
   /** Schema holding the tables, created by `migrate()`. Default `public`. URL: `?schema=`. */
   schema?: string | undefined;
+  /** Queries only: Postgres starts with `default_transaction_read_only`, and the kit refuses writes. */
+  readOnly?: boolean | undefined;
 }
 
 const ADAPTER = 'pglite';
@@ -46,7 +48,10 @@ function driver(db: PGlite, owned: boolean): Driver {
  */
 export class PgliteAgentStorage extends SqlAgentStorage {
   constructor(database: string | PGlite | undefined, opts: PgliteOptions = {}) {
-    const db = database instanceof PGlite ? database : new PGlite(database);
+    const readOnly = {
+      startParams: [...PGlite.defaultStartParams, '-c', 'default_transaction_read_only=on'],
+    };
+    const db = database instanceof PGlite ? database : new PGlite(database, opts.readOnly ? readOnly : {});
     const dialect = postgresDialect(checkSchemaName(ADAPTER, opts.schema ?? 'public'), { textAsBytes: true });
     super({
       ...opts,

@@ -3,9 +3,9 @@ import pg from 'pg';
 import type { StorageOptions } from '../contract/storage.js';
 import { checkSchemaName, postgresDialect, readInt8 } from '../dialects/postgres.js';
 import { type Calls, type Driver, driverExecutor, type SqlValue } from '../sql/executor.js';
-import { SqlAgentStorage } from '../sql/sql-storage.js';
+import { SqlAgentStorage, type SqlAgentStorageConfig } from '../sql/sql-storage.js';
 
-export interface PostgresOptions extends StorageOptions {
+export interface PostgresOptions extends StorageOptions, Pick<SqlAgentStorageConfig, 'readOnly'> {
   /** Schema holding the tables, created by `migrate()`. Default `public`. URL: `?schema=`. */
   schema?: string | undefined;
   /** Pool size when the adapter makes the pool. Default 10. */

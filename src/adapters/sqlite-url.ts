@@ -1,10 +1,12 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { SqliteFileOptions } from '../dialects/sqlite.js';
+import type { OpenMode } from '../registry.js';
 import {
   badUrl,
   checkOptions,
   ensureFolder,
   loadDriver,
+  mustExist,
   SQLITE_OPTIONS,
   SQLITE_PARAMS,
   splitUrlOptions,
@@ -12,10 +14,15 @@ import {
 
 const ADAPTER = 'sqlite';
 
-/** `sqlite:./a.db`, `sqlite:/abs/a.db`, `sqlite:///abs/a.db`, `sqlite::memory:`; `?durability=`, `?busyTimeoutMs=`. */
+/**
+ * `sqlite:./a.db`, `sqlite:/abs/a.db`, `sqlite:///abs/a.db`, `sqlite::memory:`; `?durability=`,
+ * `?busyTimeoutMs=`. Read-only: the file must exist (no folder or file is made) and is opened
+ * read-only, its journal mode left as it is.
+ */
 export async function openUrl(
   url: string,
   options: Readonly<Record<string, unknown>>,
+  mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS);
   const after = rest.slice(rest.indexOf(':') + 1);
@@ -29,8 +36,10 @@ export async function openUrl(
     'better-sqlite3',
     () => import('./better-sqlite3.js'),
   );
-  ensureFolder(path);
-  return new SqliteAgentStorage(path, { ...fromUrl, ...own });
+  const readOnly = mode.readOnly === true;
+  if (readOnly && path !== ':memory:') mustExist(ADAPTER, path);
+  else ensureFolder(path);
+  return new SqliteAgentStorage(path, { ...fromUrl, ...own, ...(readOnly ? { readOnly } : {}) });
 }
 
 /** Files in a fresh temporary folder: verify never opens the file `url` names. */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentStorageError } from '../contract/errors.js';
 import { redactUrl } from '../contract/redact.js';
@@ -92,6 +92,19 @@ export function checkOptions<T extends object>(
       );
   }
   return { ...options } as T;
+}
+
+/**
+ * For a store opened read-only: `NOT_FOUND` when `path` (the database, or a file every
+ * database has, such as PGlite's `PG_VERSION`) does not exist, so that nothing is created.
+ */
+export function mustExist(adapter: string, database: string, path = database): void {
+  if (!existsSync(path))
+    throw new AgentStorageError(
+      'NOT_FOUND',
+      `there is no database at ${database} (opened read-only, so none was created)`,
+      { adapter },
+    );
 }
 
 /** nocodo creates the database's folder too; SQLite drivers fail on a missing one. */

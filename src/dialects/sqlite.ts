@@ -1,3 +1,4 @@
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { redactError, redactSecrets } from '../contract/redact.js';
 import type { StorageOptions } from '../contract/storage.js';
@@ -156,6 +157,11 @@ export interface SqliteFileOptions extends StorageOptions {
    * Default `normal`: a process crash; `full`: also an OS crash or power loss, at an fsync per commit.
    */
   durability?: Durability | undefined;
+  /**
+   * Reads only (`openStore(url, {}, { readOnly: true })`): the file must exist, and no file
+   * setup runs (the journal mode stays as it is); writes are refused.
+   */
+  readOnly?: boolean | undefined;
 }
 
 /**
@@ -167,4 +173,23 @@ export function fileSetup(options: SqliteFileOptions): string[] {
     'PRAGMA journal_mode = WAL',
     `PRAGMA synchronous = ${SYNCHRONOUS[options.durability ?? DEFAULT_DURABILITY]}`,
   ];
+}
+
+/**
+ * Whether `path` is a WAL database at rest: WAL mode in its header, and no `-wal` file (it was
+ * closed cleanly and no connection has it open). A read-only connection to one creates the
+ * `-wal` and `-shm` files and cannot remove them; a read-write connection kept from writing
+ * (`PRAGMA query_only`) removes them on close, and finds nothing to recover or checkpoint.
+ */
+export function walAtRest(path: string): boolean {
+  if (existsSync(`${path}-wal`)) return false;
+  const header = Buffer.alloc(20);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // Bytes 18 and 19: the file format's write and read versions, 2 in WAL mode.
+  return header[18] === 2 && header[19] === 2;
 }

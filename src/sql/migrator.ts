@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Umzug } from 'umzug';
 import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
-import { nocodoColumns, SCHEMA } from '../core/schema.js';
+import { adoptable, syncOriginHistory } from './adoption.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlExecutor } from './executor.js';
 
@@ -50,6 +50,25 @@ export interface MigrationStatus {
   pending: string[];
   /** Applied migrations whose recorded checksum is a previous one of the file (updated on the next run). */
   outdated?: string[];
+}
+
+/**
+ * Where `migrateTo` and `migrationPlan` take the schema: a migration's name
+ * (`'0005_create_project_settings'`, or its number `'0005'`), which is then the newest
+ * applied migration; or `0`, before the first (every migration reverted).
+ */
+export type MigrationTarget = string | 0;
+
+/** One step of a migration run, as `migrationPlan` lists it and `migrateTo` takes it. */
+export interface MigrationStep {
+  name: string;
+  direction: 'up' | 'down';
+  /** The file's SQL (`NNNN_name.up.sql` or `.down.sql`); empty for an adopted migration. */
+  sql: string;
+  /** Up only: the `NNNN_name.check.sql` query run first; any row it returns stops the run. */
+  check?: string;
+  /** Recorded as applied without running: its table exists, made by another program (nocodo). */
+  adopted?: true;
 }
 
 /** Finds `migrations/` at the package root, whether running from `src/` or from `dist/src/`. */
@@ -103,13 +122,6 @@ export function loadMigrations(dialect: string): MigrationFile[] {
   return files;
 }
 
-/** The columns the origin's migration gives `table` (the schema's, less the kit's own). */
-function nocodoColumnsOf(table: string): string[] {
-  const t = Object.values(SCHEMA).find((x) => x.name === table);
-  if (t === undefined) throw new Error(`no table ${table} in the schema`);
-  return nocodoColumns(t);
-}
-
 function fail(config: MigratorConfig, message: string, cause?: unknown): never {
   throw new AgentStorageError(
     'MIGRATION',
@@ -159,159 +171,165 @@ async function check(
   };
 }
 
-/**
- * Keeps the origin's own history (refinery's, for nocodo) in step with ours: each of its
- * migrations our log holds is recorded there as the origin would record it, unless a row
- * for that version is there already (never rewritten: it is the origin's); after reverting
- * ones, their rows are removed. Nothing is written for a database without any of them.
- */
-async function syncOriginHistory(
-  config: MigratorConfig,
-  tx: SqlExecutor,
-  files: readonly MigrationFile[],
-  direction: 'up' | 'down',
-): Promise<void> {
-  const spec = config.dialect.adoption;
-  if (spec === undefined) return;
-  const logged = new Set(
-    (await tx.all<{ name: string }>(config.dialect.migrationSql.selectLog, [])).map((r) => r.name),
-  );
-  const theirs = files.filter((f) => spec.migrations[f.name] !== undefined);
-  const exists = (await tx.get(spec.hasHistory, [])) !== undefined;
-  const recorded = exists
-    ? new Set((await tx.all<{ version: number | bigint }>(spec.history, [])).map((r) => Number(r.version)))
-    : new Set<number>();
-  if (direction === 'down') {
-    for (const f of theirs) {
-      const { version } = spec.migrations[f.name] as { version: number };
-      if (!logged.has(f.name) && recorded.has(version)) {
-        await tx.run(spec.deleteHistory, [version]);
-        recorded.delete(version);
-      }
-    }
-    // An empty history says nothing; the origin creates the table again when it needs it.
-    if (exists && recorded.size === 0) await tx.exec(spec.dropHistory);
-    return;
-  }
-  const applied = theirs.filter((f) => logged.has(f.name));
-  if (applied.length === 0) return;
-  if (!exists) await tx.exec(spec.createHistory);
-  const now = new Date();
-  for (const f of applied) {
-    const { version, name } = spec.migrations[f.name] as { version: number; name: string };
-    if (recorded.has(version)) continue;
-    const { checksum, appliedOn } = spec.record(name, version, f.up.replace(/\r\n?/g, '\n'), now);
-    await tx.run(spec.insertHistory, [version, name, appliedOn, checksum]);
-  }
-}
-
-/**
- * Records as applied the leading migrations whose tables another program (nocodo-agents)
- * already created, without running them and without touching a row. Refuses (`MIGRATION`)
- * what cannot be adopted safely: tables present out of order, a table missing columns,
- * or an origin history that lists a migration whose table is gone.
- */
-async function adopt(
-  config: MigratorConfig,
-  tx: SqlExecutor,
-  files: readonly MigrationFile[],
-  clock: () => number,
-): Promise<void> {
-  const spec = config.dialect.adoption;
-  if (spec === undefined) return;
-  const found: { file: MigrationFile; version: number; table: string; missing: string[] }[] = [];
-  const absent: { file: MigrationFile; table: string }[] = [];
-  for (const file of files) {
-    const expected = spec.migrations[file.name];
-    if (expected === undefined) break;
-    const columns = new Set(
-      (await tx.all<{ name: string }>(spec.columns, [expected.table])).map((c) => c.name),
-    );
-    if (columns.size === 0) absent.push({ file, table: expected.table });
-    else
-      found.push({
-        file,
-        version: expected.version,
-        table: expected.table,
-        missing: nocodoColumnsOf(expected.table).filter((c) => !columns.has(c)),
-      });
-  }
-  if (found.length === 0) return;
-  const history =
-    (await tx.get(spec.hasHistory, [])) === undefined
-      ? []
-      : (await tx.all<{ version: number | bigint }>(spec.history, [])).map((r) => Number(r.version));
-  const problems: string[] = [];
-  const firstAbsent = absent[0];
-  const stray = firstAbsent ? found.filter((f) => f.file.name > firstAbsent.file.name) : [];
-  if (firstAbsent && stray.length > 0) {
-    problems.push(
-      `table ${firstAbsent.table} is missing while ${stray.map((f) => f.table).join(', ')} exist`,
-    );
-  }
-  for (const f of found) {
-    if (f.missing.length > 0) problems.push(`table ${f.table} lacks column(s) ${f.missing.join(', ')}`);
-  }
-  for (const version of history) {
-    const gone = absent.find((a) => spec.migrations[a.file.name]?.version === version);
-    if (gone)
-      problems.push(`its migration history lists V${version}, but table ${gone.table} does not exist`);
-  }
-  if (problems.length > 0) {
-    fail(
-      config,
-      `the database looks partly created by ${spec.origin} and cannot be adopted as it is: ${problems.join('; ')}`,
-    );
-  }
-  for (const f of found) {
-    await tx.run(config.dialect.migrationSql.insertLog, [f.file.name, f.file.checksum, clock()]);
-  }
-}
-
-/** Reports applied and pending migrations without writing anything. */
+/** Reports applied and pending migrations. Only reads: no lock, no log table created. */
 export async function migrationStatus(config: MigratorConfig): Promise<MigrationStatus> {
   return check(config, config.executor, config.migrations ?? loadMigrations(config.dialect.name));
+}
+
+/**
+ * How many of `files` are applied once `to` is reached: a migration's name, or its number
+ * (`'0005'`) when one file has it, keeps it and every earlier one; `0` keeps none;
+ * `undefined` keeps them all. Any other name is `INVALID_INPUT`, listing the known ones.
+ */
+function kept(
+  config: MigratorConfig,
+  files: readonly MigrationFile[],
+  to: MigrationTarget | undefined,
+): number {
+  if (to === undefined) return files.length;
+  if (to === 0) return 0;
+  const exact = files.findIndex((f) => f.name === to);
+  const numbered = /^[0-9]+$/.test(to) ? files.filter((f) => f.name.startsWith(`${to}_`)) : [];
+  const index =
+    exact !== -1 ? exact : numbered.length === 1 ? files.indexOf(numbered[0] as MigrationFile) : -1;
+  if (index === -1) {
+    throw new AgentStorageError(
+      'INVALID_INPUT',
+      `there is no migration ${JSON.stringify(to)} in migrations/${config.dialect.name}/ (known: ${files.map((f) => f.name).join(', ')}; 0 for none)`,
+      { adapter: config.adapter, field: 'to' },
+    );
+  }
+  return index + 1;
+}
+
+/**
+ * The steps that take a database with `applied` (after adopting `adopted`) to the first
+ * `keep` files applied and no later one: reverts newest first, then applies oldest first.
+ */
+function stepsTo(
+  config: MigratorConfig,
+  files: readonly MigrationFile[],
+  status: { applied: readonly string[]; adopted: readonly MigrationFile[] },
+  keep: number,
+  only?: 'up' | 'down',
+): MigrationStep[] {
+  const applied = new Set([...status.applied, ...status.adopted.map((f) => f.name)]);
+  const adopted = status.adopted.map(
+    (f): MigrationStep => ({ name: f.name, direction: 'up', sql: '', adopted: true }),
+  );
+  const down = files
+    .filter((f, i) => i >= keep && applied.has(f.name))
+    .reverse()
+    .map((f): MigrationStep => {
+      if (f.down === null) fail(config, `migration ${f.name} has no down file`);
+      return { name: f.name, direction: 'down', sql: f.down };
+    });
+  const up = files
+    .filter((f, i) => i < keep && !applied.has(f.name))
+    .map(
+      (f): MigrationStep => ({
+        name: f.name,
+        direction: 'up',
+        sql: f.up,
+        ...(f.check === null ? {} : { check: f.check }),
+      }),
+    );
+  return [...adopted, ...(only === 'up' ? [] : down), ...(only === 'down' ? [] : up)];
+}
+
+/**
+ * What `migrateTo(config, to)` would do now, step by step with each file's SQL, without
+ * doing it: only reads (no lock, no log table). Refuses (`MIGRATION`) what a run would
+ * refuse: an edited or unknown applied migration, a database that cannot be adopted, a
+ * revert without a down file.
+ */
+export async function migrationPlan(config: MigratorConfig, to?: MigrationTarget): Promise<MigrationStep[]> {
+  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  return (await plan(config, config.executor, files, kept(config, files, to))).steps;
+}
+
+/** The steps `stepsTo` gives for the database as it is now, and its status. Only reads. */
+async function plan(
+  config: MigratorConfig,
+  db: SqlExecutor,
+  files: readonly MigrationFile[],
+  keep: number,
+  only?: 'up' | 'down',
+): Promise<{ status: MigrationStatus; steps: MigrationStep[] }> {
+  const status = await check(config, db, files);
+  // Nothing logged yet: tables another program made are adopted, unless nothing is to stay applied.
+  const adopted = status.applied.length === 0 && keep > 0 ? await adoptable(config, db, files) : [];
+  return { status, steps: stepsTo(config, files, { applied: status.applied, adopted }, keep, only) };
 }
 
 /**
  * Applies every pending migration. Everything runs in one write transaction that
  * first takes the dialect's lock, so concurrent migrators queue and each file is
  * applied exactly once, and a migration commits together with its log row (Umzug
- * alone provides neither).
+ * alone provides neither). Resolves to the names applied (not those adopted).
  */
 export async function migrateUp(config: MigratorConfig): Promise<string[]> {
-  // Read first, outside any transaction: a current schema needs no lock, no CREATE SCHEMA,
-  // hence no write privilege (an app role may open a store its owner migrated). Pending
-  // work, or a newer or edited migration, goes on to (or fails in) the locked path.
-  const files = config.migrations ?? loadMigrations(config.dialect.name);
-  const status = await check(config, config.executor, files);
-  if (status.pending.length === 0 && status.outdated === undefined) return [];
-  return run(config, 'up', async (umzug) => (await umzug.up()).map((m) => m.name));
+  return names(await migrate(config, undefined), 'up');
 }
 
 /** Reverts applied migrations down to and including `to` (default: all of them), newest first. */
-export async function migrateDown(config: MigratorConfig, to: string | 0 = 0): Promise<string[]> {
-  return run(config, 'down', async (umzug) => (await umzug.down({ to })).map((m) => m.name));
+export async function migrateDown(config: MigratorConfig, to: MigrationTarget = 0): Promise<string[]> {
+  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  const keep = to === 0 ? 0 : kept(config, files, to) - 1;
+  return names(await migrate(config, keep, 'down'), 'down');
+}
+
+/**
+ * Takes the schema to `to` (see `MigrationTarget`; `undefined`: every migration applied),
+ * reverting newer migrations and applying missing older ones, in one transaction as
+ * `migrateUp` does. Resolves to the steps taken, as `migrationPlan` listed them.
+ */
+export async function migrateTo(config: MigratorConfig, to?: MigrationTarget): Promise<MigrationStep[]> {
+  return migrate(config, kept(config, config.migrations ?? loadMigrations(config.dialect.name), to));
+}
+
+const names = (steps: readonly MigrationStep[], direction: 'up' | 'down') =>
+  steps.filter((s) => s.direction === direction && s.adopted === undefined).map((s) => s.name);
+
+async function migrate(
+  config: MigratorConfig,
+  keep: number | undefined,
+  only?: 'up' | 'down',
+): Promise<MigrationStep[]> {
+  // Read first, outside any transaction: a schema already there needs no lock, no CREATE SCHEMA,
+  // hence no write privilege (an app role may open a store its owner migrated). Work to do,
+  // or a newer or edited migration, goes on to (or fails in) the locked path.
+  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  const target = keep ?? files.length;
+  // Adoption reads several tables, which only the lock keeps consistent with the log; a
+  // database that could need it has nothing logged, so has work to do unless `keep` is 0.
+  const status = await check(config, config.executor, files);
+  const steps = stepsTo(config, files, { applied: status.applied, adopted: [] }, target, only);
+  if (steps.length === 0 && status.outdated === undefined) return [];
+  return run(config, files, target, only);
 }
 
 async function run(
   config: MigratorConfig,
-  direction: 'up' | 'down',
-  action: (umzug: Umzug<SqlExecutor>) => Promise<string[]>,
-): Promise<string[]> {
-  const files = config.migrations ?? loadMigrations(config.dialect.name);
+  files: readonly MigrationFile[],
+  keep: number,
+  only: 'up' | 'down' | undefined,
+): Promise<MigrationStep[]> {
   const sql = config.dialect.migrationSql;
   const clock = config.clock ?? unixSeconds;
   const checksums = new Map(files.map((f) => [f.name, f.checksum]));
   try {
     return await config.executor.transaction(async (tx) => {
       if (sql.lock !== null) await tx.exec(sql.lock);
-      const status = await check(config, tx, files);
+      // Planned again under the lock: another migrator may have run since the read above.
+      const { status, steps } = await plan(config, tx, files, keep, only);
       await tx.exec(sql.createLog);
       for (const name of status.outdated ?? []) {
         await tx.run(sql.updateLog, [checksums.get(name) as string, name]);
       }
-      if (status.applied.length === 0) await adopt(config, tx, files, clock);
+      for (const s of steps.filter((s) => s.adopted)) {
+        await tx.run(sql.insertLog, [s.name, checksums.get(s.name) as string, clock()]);
+      }
       const umzug = new Umzug<SqlExecutor>({
         context: tx,
         logger: undefined,
@@ -346,9 +364,12 @@ async function run(
           },
         },
       });
-      const names = await action(umzug);
-      await syncOriginHistory(config, tx, files, direction);
-      return names;
+      const down = names(steps, 'down');
+      if (down.length > 0) await umzug.down({ migrations: down });
+      await umzug.up({ migrations: names(steps, 'up') });
+      if (down.length > 0) await syncOriginHistory(config, tx, files, 'down');
+      await syncOriginHistory(config, tx, files, 'up');
+      return steps;
     });
   } catch (e) {
     if (e instanceof AgentStorageError) throw e;

@@ -1,12 +1,17 @@
+import { AgentStorageError } from '../contract/errors.js';
 import type { EngineOptions } from '../core/engine.js';
 import { StorageEngine } from '../core/engine.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlExecutor } from './executor.js';
 import {
   type MigrationStatus,
+  type MigrationStep,
+  type MigrationTarget,
   type MigratorConfig,
   migrateDown,
+  migrateTo,
   migrateUp,
+  migrationPlan,
   migrationStatus,
 } from './migrator.js';
 import { SqlPort } from './sql-port.js';
@@ -18,6 +23,36 @@ export interface SqlAgentStorageConfig extends EngineOptions {
   dialect: SqlDialect;
   /** Whether data outlives `close()` (false for in-memory databases). */
   persistent: boolean;
+  /**
+   * Reads only (`openStore(url, {}, { readOnly: true })`): every statement that could write
+   * (`run`, `exec`, a transaction) is refused with `NOT_SUPPORTED` before it reaches the
+   * database, so `migrationStatus()` and `planMigration()` work and nothing else changes it.
+   * The driver adds what its database offers (a read-only SQLite connection, `query_only`).
+   */
+  readOnly?: boolean | undefined;
+}
+
+/** A query that only reads: a SELECT (or WITH) with no INSERT, UPDATE or DELETE in it. */
+const READS = /^\s*(SELECT|WITH)\b/i;
+const WRITES = /\b(INSERT|UPDATE|DELETE)\b/i;
+
+/** `executor` with every statement but a plain query refused: the store was opened to read. */
+function readOnlyExecutor(executor: SqlExecutor, adapter: string): SqlExecutor {
+  const refuse = () =>
+    Promise.reject(
+      new AgentStorageError('NOT_SUPPORTED', 'this store was opened read-only; it writes nothing', {
+        adapter,
+      }),
+    );
+  const reads = (sql: string) => READS.test(sql) && !WRITES.test(sql);
+  return {
+    get: (sql, params) => (reads(sql) ? executor.get(sql, params) : refuse()),
+    all: (sql, params) => (reads(sql) ? executor.all(sql, params) : refuse()),
+    run: refuse,
+    exec: refuse,
+    transaction: refuse,
+    close: () => executor.close(),
+  };
 }
 
 /**
@@ -29,10 +64,11 @@ export class SqlAgentStorage extends StorageEngine {
   readonly #migrator: MigratorConfig;
 
   constructor(config: SqlAgentStorageConfig) {
-    super(new SqlPort(config.executor, config.dialect, config), config);
+    const executor = config.readOnly ? readOnlyExecutor(config.executor, config.adapter) : config.executor;
+    super(new SqlPort(executor, config.dialect, config), config);
     this.#migrator = {
       adapter: config.adapter,
-      executor: config.executor,
+      executor,
       dialect: config.dialect,
       ...(config.clock === undefined ? {} : { clock: config.clock }),
     };
@@ -52,8 +88,22 @@ export class SqlAgentStorage extends StorageEngine {
     return migrateUp(this.#migrator);
   }
 
+  /**
+   * Takes the schema to `to`: a migration's name (or number, `'0005'`), which is then the
+   * newest applied, reverting later ones and applying missing earlier ones; `0`: every
+   * migration reverted; none: every migration applied. Resolves to the steps taken.
+   */
+  async migrateTo(to?: MigrationTarget): Promise<MigrationStep[]> {
+    return migrateTo(this.#migrator, to);
+  }
+
+  /** The steps `migrateTo(to)` would take now, each with its SQL, without taking them. Writes nothing. */
+  async planMigration(to?: MigrationTarget): Promise<MigrationStep[]> {
+    return migrationPlan(this.#migrator, to);
+  }
+
   /** Reverts migrations down to and including `to` (default: all). For tests and rollbacks. */
-  async migrateDown(to: string | 0 = 0): Promise<string[]> {
+  async migrateDown(to: MigrationTarget = 0): Promise<string[]> {
     return migrateDown(this.#migrator, to);
   }
 

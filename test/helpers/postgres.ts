@@ -29,3 +29,15 @@ export async function postgresUrl(): Promise<string | undefined> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** Drops each Postgres schema named in `schemas` (filled while the tests run) when they are done. */
+export async function dropSchemas(url: string | undefined, schemas: readonly string[]): Promise<void> {
+  if (!url || schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,164 @@
+import { isAgentStorageError } from '../contract/errors.js';
+import { redactUrl } from '../contract/redact.js';
+import { isMigratable, type OpenedStorage, openStore } from '../registry.js';
+import type { MigrationStep, MigrationTarget } from '../sql/migrator.js';
+import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+
+/**
+ * `agent-storage status` and `agent-storage migrate`. Status and `migrate --dry-run` open the
+ * store read-only: a missing database is reported (`NOT_FOUND`, thrown for the caller to
+ * print), never created, and an existing one is not changed. Only redacted URLs are printed.
+ */
+
+/** `--to`: a migration's name or number, or `0` / `none` for every migration reverted. */
+export function parseTarget(to: string | undefined): MigrationTarget | undefined {
+  if (to === undefined) return undefined;
+  const text = to.trim();
+  if (text === '')
+    throw new UsageError('--to needs a migration name (0005_create_project_settings, 0005) or 0');
+  return text === '0' || text.toLowerCase() === 'none' ? 0 : text;
+}
+
+async function open(url: string, readOnly: boolean, io: CliIo): Promise<OpenedStorage> {
+  const store = await openStore(url, {}, readOnly ? { readOnly } : {});
+  io.onCleanup(() => store.close());
+  return store;
+}
+
+async function json(io: CliIo, value: unknown): Promise<void> {
+  await writeLine(io.stdout, JSON.stringify(value, null, 2));
+}
+
+/** Applied and pending migrations of the store at `url`. Reads only; creates and changes nothing. */
+export async function statusCommand(url: string, options: { json: boolean }, io: CliIo): Promise<number> {
+  if (io.signal.aborted) return EXIT.interrupted;
+  const store = await open(url, true, io);
+  try {
+    const shown = redactUrl(url);
+    const status = isMigratable(store) ? await store.migrationStatus() : undefined;
+    const { applied = [], pending = [], outdated = [] } = status ?? {};
+    if (options.json) {
+      await json(io, {
+        url: shown,
+        adapter: store.adapter,
+        applied,
+        pending,
+        ...(outdated.length > 0 ? { outdated } : {}),
+      });
+      return EXIT.ok;
+    }
+    await writeLine(io.stdout, `${shown} (${store.adapter})`);
+    if (status === undefined) {
+      await writeLine(io.stdout, `${store.adapter} keeps no schema: nothing to migrate`);
+      return EXIT.ok;
+    }
+    for (const name of applied) {
+      const note = outdated.includes(name) ? '  (recorded with an earlier checksum; migrate updates it)' : '';
+      await writeLine(io.stdout, `applied  ${name}${note}`);
+    }
+    for (const name of pending) await writeLine(io.stdout, `pending  ${name}`);
+    await writeLine(
+      io.stdout,
+      pending.length === 0
+        ? `up to date: ${applied.length} applied`
+        : `${applied.length} applied, ${pending.length} pending: agent-storage migrate applies them`,
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Applies pending migrations to the store at `url`, or takes it to `--to` (up or down; `0` or
+ * `none`: everything reverted). `--dry-run` prints each step with its SQL and changes nothing
+ * (the store is opened read-only). An unknown `--to` is a usage error, and nothing is done.
+ */
+export async function migrateCommand(
+  url: string,
+  options: { to?: string; dryRun: boolean; json: boolean },
+  io: CliIo,
+): Promise<number> {
+  const target = parseTarget(options.to);
+  if (io.signal.aborted) return EXIT.interrupted;
+  const store = await open(url, options.dryRun, io);
+  try {
+    const shown = redactUrl(url);
+    if (!isMigratable(store)) {
+      if (target !== undefined && target !== 0)
+        throw new UsageError(`--to: ${store.adapter} keeps no schema and has no migrations`);
+      if (options.json)
+        await json(io, { url: shown, adapter: store.adapter, dryRun: options.dryRun, steps: [] });
+      else await writeLine(io.stdout, `${store.adapter} keeps no schema: nothing to migrate`);
+      return EXIT.ok;
+    }
+    const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target)).catch(
+      (e: unknown) => {
+        // The library names the known migrations; for the CLI a bad --to is bad usage.
+        if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to')
+          throw new UsageError(`--to: ${e.message}`);
+        throw e;
+      },
+    );
+    if (options.json) {
+      const listed = options.dryRun ? steps : steps.map(({ sql: _sql, check: _check, ...step }) => step);
+      await json(io, { url: shown, adapter: store.adapter, dryRun: options.dryRun, steps: listed });
+    } else if (options.dryRun) {
+      await printPlan(io, `${shown} (${store.adapter})`, steps);
+    } else {
+      await printDone(io, steps, target);
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The plan as a SQL script: each step a `-- up NAME` / `-- down NAME` comment, then its SQL. */
+async function printPlan(io: CliIo, where: string, steps: readonly MigrationStep[]): Promise<void> {
+  await writeLine(io.stdout, `-- dry run on ${where}: ${steps.length} step(s); nothing was changed`);
+  for (const step of steps) {
+    await writeLine(io.stdout, '');
+    if (step.adopted) {
+      await writeLine(
+        io.stdout,
+        `-- adopt ${step.name}: its table exists (made by another program); recorded as applied, not run`,
+      );
+      continue;
+    }
+    await writeLine(io.stdout, `-- ${step.direction} ${step.name}`);
+    if (step.check !== undefined)
+      await writeLine(io.stdout, `-- first, this check must return no rows:\n-- ${oneLine(step.check)}`);
+    await writeLine(io.stdout, step.sql.trim());
+  }
+}
+
+const oneLine = (sql: string) => sql.trim().replace(/\s+/g, ' ');
+
+/** What a run did, one line per kind: `applied a, b`, `adopted …`, `reverted …`. */
+async function printDone(
+  io: CliIo,
+  steps: readonly MigrationStep[],
+  target: MigrationTarget | undefined,
+): Promise<void> {
+  const of = (keep: (s: MigrationStep) => boolean) =>
+    steps
+      .filter(keep)
+      .map((s) => s.name)
+      .join(', ');
+  const lines = [
+    ['adopted', of((s) => s.adopted === true)],
+    ['reverted', of((s) => s.direction === 'down')],
+    ['applied', of((s) => s.direction === 'up' && !s.adopted)],
+  ].filter(([, names]) => names !== '');
+  for (const [kind, names] of lines) await writeLine(io.stdout, `${kind} ${names}`);
+  if (lines.length === 0)
+    await writeLine(
+      io.stdout,
+      target === undefined
+        ? 'nothing to apply'
+        : target === 0
+          ? 'nothing to revert: no migration is applied'
+          : `nothing to do: the schema is at ${target} already`,
+    );
+}

@@ -1,0 +1,72 @@
+import type { SessionQuery, SessionStatus } from '../contract/types.js';
+import { SESSION_STATUSES } from '../contract/types.js';
+import { DEFAULT_URL } from '../create-storage.js';
+import { type CliIo, UsageError } from './io.js';
+
+/**
+ * Option values shared by several commands, parsed once: which store (`--url`, else
+ * `AGENT_STORAGE_URL` when set and not empty, else the embedded default), the listing filters,
+ * and times given as a date or as Unix seconds.
+ */
+
+/** The store a command works on. An empty `AGENT_STORAGE_URL` means "not set", as in `createStorage`. */
+export function storeUrl(flag: string | undefined, io: Pick<CliIo, 'env'>): string {
+  return flag ?? (io.env.AGENT_STORAGE_URL || DEFAULT_URL);
+}
+
+/**
+ * A point in time: Unix seconds (`1767225600`), an ISO 8601 date or date-time
+ * (`2026-01-01`, `2026-01-01T12:00:00Z`), or an age before now (`30d`, `12h`, `90m`).
+ */
+export function parseTime(flag: string, value: string, now = Date.now()): number {
+  const text = value.trim();
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  const age = /^(\d+)([smhdw])$/.exec(text);
+  if (age) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[age[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+    return Math.floor(now / 1000) - Number(age[1]) * unit;
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
+  }
+  throw new UsageError(
+    `--${flag} must be Unix seconds, an ISO date (2026-01-01, 2026-01-01T12:00:00Z) or an age (30d, 12h), got ${JSON.stringify(value)}`,
+  );
+}
+
+/** The listing filters as flags (commander option values). */
+export interface FilterFlags {
+  status?: string[];
+  agent?: string;
+  provider?: string;
+  model?: string;
+  since?: string;
+  until?: string;
+  endedBefore?: string;
+}
+
+/** The flags as a `SessionQuery` (without limit and cursor). A status the contract does not know is a usage error. */
+export function filtersOf(flags: FilterFlags, now = Date.now()): Omit<SessionQuery, 'limit' | 'cursor'> {
+  const statuses = (flags.status ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+  for (const s of statuses) {
+    if (!(SESSION_STATUSES as readonly string[]).includes(s))
+      throw new UsageError(
+        `--status must be one of ${SESSION_STATUSES.join(', ')}, got ${JSON.stringify(s)}`,
+      );
+  }
+  return {
+    ...(statuses.length > 0 ? { status: statuses as SessionStatus[] } : {}),
+    ...(flags.agent !== undefined ? { agentName: flags.agent } : {}),
+    ...(flags.provider !== undefined ? { provider: flags.provider } : {}),
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.since !== undefined ? { startedFrom: parseTime('since', flags.since, now) } : {}),
+    ...(flags.until !== undefined ? { startedBefore: parseTime('until', flags.until, now) } : {}),
+    ...(flags.endedBefore !== undefined
+      ? { endedBefore: parseTime('ended-before', flags.endedBefore, now) }
+      : {}),
+  };
+}

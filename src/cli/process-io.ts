@@ -1,0 +1,58 @@
+import type { CliIo } from './io.js';
+import { describeError } from './io.js';
+
+/**
+ * The `CliIo` of the running process. Ctrl-C (or SIGTERM) raises the signal: commands stop at
+ * their next safe point, and every registered clean-up runs before the process exits (scratch
+ * databases dropped, partial files removed). A second Ctrl-C exits at once without them.
+ * A closed pipe (`agent-storage sessions | head -1`) ends the output quietly.
+ */
+export function processIo(): CliIo & { close(): Promise<void> } {
+  const controller = new AbortController();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let interrupts = 0;
+  const interrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nagent-storage: stopping and cleaning up (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      // The reader went away: nothing more to say, and nothing to report.
+      if (e.code === 'EPIPE') {
+        controller.abort();
+        process.exitCode = process.exitCode ?? 0;
+        void runCleanups().finally(() => process.exit());
+        return;
+      }
+      throw e;
+    });
+  }
+  let cleaned: Promise<void> | undefined;
+  const runCleanups = () => {
+    cleaned ??= (async () => {
+      for (const fn of cleanups.reverse()) {
+        try {
+          await fn();
+        } catch (e) {
+          process.stderr.write(`agent-storage: clean-up failed: ${describeError(e)}\n`);
+        }
+      }
+    })();
+    return cleaned;
+  };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    columns: process.stdout.columns ?? 80,
+    signal: controller.signal,
+    onCleanup: (fn) => void cleanups.push(fn),
+    env: process.env,
+    close: runCleanups,
+  };
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { redactUrl } from '../contract/redact.js';
+import type { AgentStorage } from '../contract/storage.js';
+import { copySessions } from '../transfer/copy.js';
+import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
+import { formatExportLine, parseExportLines } from '../transfer/format.js';
+import { importRecords } from '../transfer/import-records.js';
+import { type CliIo, EXIT, writeLine } from './io.js';
+import { progressBar } from './progress.js';
+
+/** `export`, `import` and `copy`: the transfer library (src/transfer/) with files, progress and Ctrl-C. */
+
+/**
+ * `export`: JSONL to stdout or `--out FILE`. A file is written beside its name and renamed when
+ * complete, so an interrupted export never leaves a truncated file that looks whole.
+ */
+export async function exportCommand(
+  store: AgentStorage,
+  query: TransferQuery,
+  options: { out: string | undefined },
+  io: CliIo,
+): Promise<number> {
+  const partial = options.out === undefined ? undefined : `${options.out}.partial`;
+  const out = partial === undefined ? io.stdout : createWriteStream(partial);
+  if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
+  let sessions = 0;
+  try {
+    for await (const record of exportRecords(store, query, { signal: io.signal })) {
+      if (record.type === 'session') sessions++;
+      await writeLine(out, formatExportLine(record));
+    }
+  } catch (e) {
+    if (io.signal.aborted) return EXIT.interrupted;
+    throw e;
+  } finally {
+    if (out !== io.stdout) await closeFile(out as NodeJS.WritableStream);
+  }
+  if (partial !== undefined && options.out !== undefined) renameSync(partial, options.out);
+  await writeLine(io.stderr, `exported ${sessions} sessions`);
+  return EXIT.ok;
+}
+
+function closeFile(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+}
+
+/** `import [file]`: JSONL from a file or stdin (`-`), session by session; importing twice writes nothing new. */
+export async function importCommand(
+  store: AgentStorage,
+  file: string,
+  options: { json: boolean },
+  io: CliIo & { stdin?: NodeJS.ReadableStream },
+): Promise<number> {
+  const input = file === '-' ? (io.stdin ?? process.stdin) : createReadStream(file);
+  const lines = createInterface({ input: input as Readable, crlfDelay: Number.POSITIVE_INFINITY });
+  let seen = 0;
+  const result = await importRecords(store, parseExportLines(lines), {
+    signal: io.signal,
+    onSession: () => {
+      seen++;
+      if (io.stderrIsTTY && seen % 100 === 0) io.stderr.write(`\rimported ${seen} sessions`);
+    },
+  });
+  lines.close();
+  if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');
+  const summary = `${result.sessions} sessions: ${result.written} written, ${result.skipped} already there${result.interrupted ? ' (interrupted; import again to finish)' : ''}`;
+  await writeLine(options.json ? io.stdout : io.stderr, options.json ? JSON.stringify(result) : summary);
+  return result.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+/**
+ * The journal of a copy between two stores when `--journal` is not given: in the working
+ * folder, named by a hash of both URLs, so running the same copy again resumes it.
+ */
+export function defaultJournal(from: string, to: string): string {
+  const hash = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 12);
+  return `.agent-storage-copy-${hash}.jsonl`;
+}
+
+/** `copy --from --to`: resumable (a journal), idempotent, verified at the end; a progress bar with ETA on a TTY. */
+export async function copyCommand(
+  from: AgentStorage,
+  to: AgentStorage,
+  query: TransferQuery,
+  options: { journal: string | undefined; json: boolean; urls: [string, string] },
+  io: CliIo,
+): Promise<number> {
+  const journal = options.journal ?? defaultJournal(...options.urls);
+  const [source, target] = options.urls.map(redactUrl);
+  await writeLine(io.stderr, `copying ${source} → ${target} (journal ${journal})`);
+  const bar = progressBar(io, 'copy');
+  let started = false;
+  const result = await copySessions(from, to, {
+    journal,
+    query,
+    signal: io.signal,
+    onProgress: (p) => {
+      if (!started && p.total !== null) {
+        bar.start(p.total);
+        started = true;
+      }
+      bar.update(p.done, `${p.copied} copied, ${p.skipped} already there`);
+    },
+  }).finally(() => bar.stop());
+  const interrupted = 'interrupted' in result && result.interrupted === true;
+  if (options.json) await writeLine(io.stdout, JSON.stringify({ journal, ...result }));
+  else {
+    await writeLine(
+      io.stderr,
+      `${result.copied} copied, ${result.skipped} already there${interrupted ? '; interrupted: run the same command again to resume' : `; ${result.verified} verified`}`,
+    );
+    for (const m of result.mismatches)
+      await writeLine(io.stderr, `MISMATCH ${m.sourceId} → ${m.targetId ?? '(missing)'}: ${m.reason}`);
+  }
+  if (interrupted) return EXIT.interrupted;
+  return result.mismatches.length > 0 ? EXIT.failed : EXIT.ok;
+}

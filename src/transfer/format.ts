@@ -1,0 +1,208 @@
+import { AgentStorageError } from '../contract/errors.js';
+import { encodeJson } from '../contract/json.js';
+import {
+  MESSAGE_ROLES,
+  type Message,
+  type Question,
+  SESSION_STATUSES,
+  type Session,
+  type Setting,
+  TOOL_CALL_STATUSES,
+  type ToolCall,
+} from '../contract/types.js';
+
+/** The `format` of an export's header line. */
+export const EXPORT_FORMAT = 'agent-storage-kit/export';
+/** The format version this build writes and the newest it reads. */
+export const EXPORT_VERSION = 1;
+
+/** The first record of every export. */
+export interface ExportHeader {
+  type: 'header';
+  format: typeof EXPORT_FORMAT;
+  version: number;
+  /** Unix seconds. */
+  exportedAt: number;
+  /** The `adapter` of the store exported from (informational). */
+  adapter: string;
+}
+
+/** One line of an export: the header, or a contract record tagged with its kind; ids are the source's. */
+export type ExportRecord =
+  | ExportHeader
+  | ({ type: 'session' } & Session)
+  | ({ type: 'message' } & Message)
+  | ({ type: 'toolCall' } & ToolCall)
+  | ({ type: 'question' } & Question)
+  | ({ type: 'setting' } & Setting);
+
+/** The `adapter` named by errors about an export's text, which no store wrote. */
+export const TRANSFER = 'transfer';
+
+/**
+ * One record as a line of text (no newline): JSON with the stored key order and `-0` kept,
+ * which plain `JSON.stringify` would write as `0`.
+ */
+export function formatExportLine(record: ExportRecord): string {
+  return encodeJson(record);
+}
+
+type Kind = 'string' | 'string?' | 'time' | 'time?' | 'number?' | 'json' | readonly string[];
+
+const STRING = 'string';
+const NULLABLE = 'string?';
+const SCHEMAS: Record<ExportRecord['type'], Record<string, Kind>> = {
+  header: { format: STRING, version: 'time', exportedAt: 'time', adapter: STRING },
+  session: {
+    id: STRING,
+    agentName: STRING,
+    provider: STRING,
+    model: STRING,
+    systemPrompt: NULLABLE,
+    userPrompt: STRING,
+    config: 'json',
+    status: SESSION_STATUSES,
+    startedAt: 'time',
+    endedAt: 'time?',
+    result: NULLABLE,
+    error: NULLABLE,
+  },
+  message: {
+    id: STRING,
+    sessionId: STRING,
+    role: MESSAGE_ROLES,
+    content: STRING,
+    createdAt: 'time',
+    clientKey: NULLABLE,
+  },
+  toolCall: {
+    id: STRING,
+    sessionId: STRING,
+    messageId: NULLABLE,
+    toolCallId: STRING,
+    toolName: STRING,
+    request: 'json',
+    response: 'json',
+    status: TOOL_CALL_STATUSES,
+    executionTimeMs: 'number?',
+    createdAt: 'time',
+    completedAt: 'time?',
+    errorDetails: NULLABLE,
+    clientKey: NULLABLE,
+  },
+  question: {
+    id: STRING,
+    sessionId: STRING,
+    toolCallId: NULLABLE,
+    questionId: STRING,
+    question: STRING,
+    description: NULLABLE,
+    responseType: STRING,
+    answer: NULLABLE,
+    createdAt: 'time',
+    answeredAt: 'time?',
+  },
+  setting: {
+    id: STRING,
+    sessionId: STRING,
+    toolCallId: NULLABLE,
+    settingKey: STRING,
+    settingName: STRING,
+    description: NULLABLE,
+    settingType: STRING,
+    settingValue: NULLABLE,
+    createdAt: 'time',
+    updatedAt: 'time?',
+  },
+};
+
+function fits(kind: Kind, value: unknown): boolean {
+  if (typeof kind !== 'string') return kind.includes(value as string);
+  if (value === null) return kind.endsWith('?') || kind === 'json';
+  switch (kind) {
+    case 'string':
+    case 'string?':
+      return typeof value === 'string';
+    case 'time':
+    case 'time?':
+      return Number.isSafeInteger(value);
+    case 'number?':
+      return typeof value === 'number' && Number.isFinite(value);
+    default:
+      return true; // json: anything JSON.parse gave back
+  }
+}
+
+/** An INVALID_INPUT naming the line, as every complaint about an export's text is. */
+export function lineError(lineNumber: number, problem: string, field?: string): AgentStorageError {
+  return new AgentStorageError('INVALID_INPUT', `line ${lineNumber}: ${problem}`, {
+    adapter: TRANSFER,
+    ...(field === undefined ? {} : { field }),
+  });
+}
+
+/**
+ * Parses and checks one line of an export (`lineNumber` counts from 1, the header's line).
+ * Rejects, with `AgentStorageError` `INVALID_INPUT` naming the line: text that is not a JSON
+ * object, an unknown `type`, a missing, extra or mistyped field, a first line that is not
+ * the header or a header on another line, another `format`, and a `version` newer than
+ * `EXPORT_VERSION` (an export made by a newer agent-storage-kit).
+ */
+export function parseExportLine(line: string, lineNumber: number): ExportRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw lineError(lineNumber, `is not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw lineError(lineNumber, 'is not a JSON object');
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type))
+    throw lineError(lineNumber, `has unknown record type ${JSON.stringify(type)}`, 'type');
+  if (lineNumber === 1 && type !== 'header')
+    throw lineError(lineNumber, `is a ${type} record, not the header an export starts with`, 'type');
+  if (lineNumber !== 1 && type === 'header')
+    throw lineError(lineNumber, 'is a second header; only the first line may be one', 'type');
+  if (type === 'header') checkHeader(record, lineNumber);
+  const schema = SCHEMAS[type as ExportRecord['type']];
+  for (const [field, kind] of Object.entries(schema)) {
+    if (!Object.hasOwn(record, field)) throw lineError(lineNumber, `${type} lacks field ${field}`, field);
+    if (!fits(kind, record[field]))
+      throw lineError(lineNumber, `${type} has a bad ${field}: ${JSON.stringify(record[field])}`, field);
+  }
+  for (const field of Object.keys(record))
+    if (field !== 'type' && !Object.hasOwn(schema, field))
+      throw lineError(lineNumber, `${type} has unknown field ${field}`, field);
+  return record as unknown as ExportRecord;
+}
+
+function checkHeader(record: Record<string, unknown>, lineNumber: number): void {
+  if (record.format !== EXPORT_FORMAT)
+    throw lineError(
+      lineNumber,
+      `header names format ${JSON.stringify(record.format)}, not ${EXPORT_FORMAT}`,
+      'format',
+    );
+  const version = record.version;
+  if (!Number.isSafeInteger(version) || (version as number) < 1)
+    throw lineError(lineNumber, `header has a bad version: ${JSON.stringify(version)}`, 'version');
+  if ((version as number) > EXPORT_VERSION)
+    throw lineError(
+      lineNumber,
+      `made by a newer agent-storage-kit (format version ${version}); upgrade to import it`,
+      'version',
+    );
+}
+
+/**
+ * Parses an export's lines (from `readline`, say), numbering them from 1. A blank line is
+ * refused like any other bad line, so line numbers in errors are the file's.
+ */
+export async function* parseExportLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<ExportRecord> {
+  let n = 0;
+  for await (const line of lines) yield parseExportLine(line, ++n);
+}

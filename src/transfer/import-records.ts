@@ -1,0 +1,135 @@
+import type { AgentStorage } from '../contract/storage.js';
+import { type ExportRecord, lineError } from './format.js';
+import type { SessionSnapshot } from './snapshot.js';
+import { writeSession } from './write-session.js';
+
+/** What `importRecords` reports for each session it has handled. */
+export interface ImportedSession {
+  /** False when the store already held an identical session (nothing written). */
+  written: boolean;
+  /** The session's id in the export. */
+  sourceId: string;
+  /** Its id in the store. */
+  id: string;
+}
+
+/** Options of `importRecords`. */
+export interface ImportOptions {
+  /**
+   * Checked between sessions, and between batches when the store declares `deleteSession`
+   * (a session cut short is deleted again). On abort the import resolves early with
+   * `interrupted: true`: every session counted is whole in the store, and importing the
+   * same records again finishes the job without duplicates.
+   */
+  signal?: AbortSignal | undefined;
+  /** Called after each session. */
+  onSession?: ((info: ImportedSession) => void) | undefined;
+}
+
+/** Result of `importRecords`. */
+export interface ImportResult {
+  /** Sessions handled: `written + skipped`. */
+  sessions: number;
+  written: number;
+  /** Identical sessions the store already held. */
+  skipped: number;
+  /** True when `signal` stopped the import before the end of the records. */
+  interrupted: boolean;
+}
+
+/**
+ * Imports export records into `store`, one session at a time through `writeSession`, so
+ * importing the same export twice writes nothing the second time (`written: 0`). Memory is
+ * proportional to the largest session.
+ *
+ * Record `n` (counting from 1) is called "line n", as it is in an export file. Rejects with
+ * `INVALID_INPUT` naming the line when the first record is not a header, a header comes
+ * later, a row does not follow its own session's record, or a reference points at no earlier
+ * row of the session (a tool call's message, a question's or setting's tool call); and with
+ * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
+ * Sessions before the bad one stay imported.
+ */
+export async function importRecords(
+  store: AgentStorage,
+  records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const { signal, onSession } = options;
+  const result: ImportResult = { sessions: 0, written: 0, skipped: 0, interrupted: false };
+  let group: SessionSnapshot | undefined;
+  // Ids seen in the current group, which references must name (export order: messages, then
+  // tool calls, then questions and settings).
+  let messageIds = new Set<string>();
+  let toolCallIds = new Set<string>();
+  let line = 0;
+  const flush = async () => {
+    if (group === undefined) return;
+    const sourceId = group.session.id;
+    const passSignal = store.capabilities.deleteSession ? { signal } : {};
+    const { id, written } = await writeSession(store, group, passSignal);
+    group = undefined;
+    result.sessions++;
+    if (written) result.written++;
+    else result.skipped++;
+    onSession?.({ written, sourceId, id });
+  };
+  try {
+    for await (const record of records) {
+      line++;
+      if (line === 1 && record.type !== 'header')
+        throw lineError(line, `is a ${record.type} record, not the header an export starts with`, 'type');
+      if (record.type === 'header') {
+        if (line !== 1) throw lineError(line, 'is a second header; only the first line may be one', 'type');
+        continue;
+      }
+      if (record.type === 'session') {
+        await flush();
+        signal?.throwIfAborted();
+        const { type: _, ...session } = record;
+        group = { session, messages: [], toolCalls: [], questions: [], settings: [] };
+        messageIds = new Set();
+        toolCallIds = new Set();
+        continue;
+      }
+      const what = `${record.type} ${JSON.stringify(record.id)}`;
+      if (group === undefined) throw lineError(line, `${what} comes before any session record`, 'sessionId');
+      if (record.sessionId !== group.session.id)
+        throw lineError(
+          line,
+          `${what} belongs to session ${JSON.stringify(record.sessionId)} but follows session ${JSON.stringify(group.session.id)}; a row must follow its own session`,
+          'sessionId',
+        );
+      const unknown = (field: string, target: string, id: string) =>
+        lineError(line, `${what} names ${target} ${JSON.stringify(id)}, not earlier in its session`, field);
+      switch (record.type) {
+        case 'message': {
+          const { type: _, ...message } = record;
+          group.messages.push(message);
+          messageIds.add(message.id);
+          break;
+        }
+        case 'toolCall': {
+          const { type: _, ...call } = record;
+          if (call.messageId !== null && !messageIds.has(call.messageId))
+            throw unknown('messageId', 'message', call.messageId);
+          group.toolCalls.push(call);
+          toolCallIds.add(call.id);
+          break;
+        }
+        default: {
+          const { type, ...row } = record;
+          if (row.toolCallId !== null && !toolCallIds.has(row.toolCallId))
+            throw unknown('toolCallId', 'tool call', row.toolCallId);
+          if (type === 'question') group.questions.push(row as SessionSnapshot['questions'][number]);
+          else group.settings.push(row as SessionSnapshot['settings'][number]);
+        }
+      }
+    }
+    if (line === 0) throw lineError(1, 'is missing: the export is empty, without even a header');
+    await flush();
+  } catch (e) {
+    if (signal?.aborted && e === signal.reason) return { ...result, interrupted: true };
+    throw e;
+  }
+  return result;
+}

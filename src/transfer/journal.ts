@@ -1,0 +1,84 @@
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { AgentStorageError } from '../contract/errors.js';
+import { TRANSFER } from './format.js';
+
+/**
+ * The copy journal: an append-only JSONL file, one event per line, each written with one
+ * `appendFileSync` call (no fsync). A process killed at any point (Ctrl-C, kill -9) leaves
+ * every event it appended, at worst a torn last line; a power loss may lose the file's tail,
+ * which costs a redo, never a duplicate the final verification would not report.
+ */
+export type JournalEvent =
+  /** The session's copy exists in the destination, but may lack rows. */
+  | { created: string; to: string }
+  /** The session's copy is complete. */
+  | { done: string; to: string }
+  /** A partial copy was deleted (so a later session that gets its id is never taken for it). */
+  | { deleted: string; to: string };
+
+/** What a journal says about each source session it names. */
+export interface JournalState {
+  /** source id → destination id of its complete copy. */
+  done: Map<string, string>;
+  /** source id → destination id of a copy begun and not completed: to delete and redo. */
+  partial: Map<string, string>;
+}
+
+/**
+ * Reads the journal at `path` (a missing file is an empty journal). A torn last line, the
+ * trace of a kill mid-append, is cut off the file so the next append starts a fresh line;
+ * any other bad line is `INVALID_INPUT` naming it.
+ */
+export function readJournal(path: string): JournalState {
+  const state: JournalState = { done: new Map(), partial: new Map() };
+  if (!existsSync(path)) return state;
+  const text = readFileSync(path, 'utf8');
+  const complete = text.lastIndexOf('\n') + 1;
+  if (complete < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, complete)));
+  const lines = text.slice(0, complete).split('\n');
+  lines.pop(); // the empty string after the last newline
+  lines.forEach((line, i) => {
+    const event = parseEvent(line);
+    if (event === undefined)
+      throw new AgentStorageError(
+        'INVALID_INPUT',
+        `copy journal ${path} line ${i + 1} is not a journal event`,
+        {
+          adapter: TRANSFER,
+          field: 'journal',
+        },
+      );
+    if ('created' in event) state.partial.set(event.created, event.to);
+    else if ('done' in event) {
+      state.partial.delete(event.done);
+      state.done.set(event.done, event.to);
+    } else if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
+  });
+  return state;
+}
+
+function parseEvent(line: string): JournalEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const keys = Object.keys(value);
+  const record = value as Record<string, unknown>;
+  const kind = keys.find((k) => k === 'created' || k === 'done' || k === 'deleted');
+  if (
+    keys.length !== 2 ||
+    kind === undefined ||
+    typeof record[kind] !== 'string' ||
+    typeof record.to !== 'string'
+  )
+    return undefined;
+  return value as JournalEvent;
+}
+
+/** Appends one event as one line, in one write: it is in the file once this returns. */
+export function appendJournal(path: string, event: JournalEvent): void {
+  appendFileSync(path, `${JSON.stringify(event)}\n`);
+}

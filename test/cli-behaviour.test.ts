@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSampleRuns } from '../scripts/sample-runs.js';
+import { packageVersion } from '../src/cli/package-version.js';
+import { runCli } from '../src/cli/program.js';
+import { createStorage } from '../src/create-storage.js';
+import { fakeIo } from './helpers/cli-io.js';
+import { CLI_ARGS, runCliProcess } from './helpers/cli-process.js';
+import { postgresUrl } from './helpers/postgres.js';
+
+// Every finding of the CLI review, as a user meets it: the process, its exit code and output.
+
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-cli-behaviour-'));
+const store = `sqlite:${join(dir, 'runs.db')}`;
+const pgUrl = await postgresUrl();
+
+beforeAll(async () => {
+  const s = await createStorage(store);
+  await recordSampleRuns(s, { count: 300, seed: 3 });
+  await s.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = (args: string[], env: Record<string, string> = {}, cwd = root) =>
+  runCliProcess(args, { env, cwd });
+
+/** The same CLI in this process (no process start-up), for what needs no signals or pipes. */
+async function inProcess(args: string[]) {
+  const f = fakeIo();
+  const code = await runCli(args, f.io);
+  await f.cleanup();
+  return { code, stdout: f.stdout(), stderr: f.stderr() };
+}
+
+describe('the CLI behaves', () => {
+  it('--version prints the package version; help and help <command> print usage', async () => {
+    const version = await inProcess(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${packageVersion()}\n` });
+    const help = await inProcess(['help']);
+    expect(help.code).toBe(0);
+    for (const command of [
+      'sessions',
+      'show',
+      'export',
+      'import',
+      'copy',
+      'prune',
+      'migrate',
+      'status',
+      'verify',
+    ])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    const verifyHelp = await inProcess(['help', 'verify']);
+    expect(verifyHelp.stdout).toContain('--crash-trials <n>');
+  });
+
+  it('unknown commands, unknown flags, flags of another command and repeated --url are usage errors (exit 2)', async () => {
+    for (const args of [
+      ['frobnicate'],
+      ['migrate', '--grep', 'x'],
+      ['migrate', '--json', 'j.json'],
+      ['status', '--faults'],
+      ['migrate', '--url', 'memory:', '--url', 'memory:'],
+      ['sessions', '--limit', '0'],
+      ['show'],
+    ]) {
+      const r = await inProcess(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/error|must|usage|twice/i);
+    }
+  });
+
+  it('verify refuses what would run nothing or blame the adapter: --grep matching nothing, --runs 0 or negative, a report path it cannot write', async () => {
+    for (const args of [
+      ['--grep', 'nomatch'],
+      ['--runs', '0'],
+      ['--runs=-3'],
+      ['--json', '/nonexistent/r.json'],
+      ['--junit', '/nonexistent/r.xml'],
+    ]) {
+      const r = await inProcess(['verify', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout, 'no suite ran').not.toMatch(/requirement/);
+    }
+  });
+
+  it('verify --adapter loads a TypeScript target (through tsx)', async () => {
+    const file = join(dir, 'target.ts');
+    writeFileSync(
+      file,
+      `import { memoryTarget } from ${JSON.stringify(join(root, 'conformance/targets.ts'))};\nconst target: { name: string } = { ...memoryTarget(), name: 'ts-target' };\nexport default target;\n`,
+    );
+    const r = await cli(['verify', '--adapter', file, '--grep', 'session.get']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^requirement\s+ts-target$/m);
+  });
+
+  it('an empty AGENT_STORAGE_URL means the default store, as in createStorage', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    const r = await cli(['migrate'], { AGENT_STORAGE_URL: '' }, cwd);
+    expect(r.code).toBe(0);
+    expect(readdirSync(cwd)).toContain('agent-storage.db');
+  });
+
+  it('a closed pipe ends the output quietly (sessions | head -1)', async () => {
+    const child = spawn(process.execPath, [...CLI_ARGS, 'sessions', '--url', store, '--limit', '1000'], {
+      cwd: root,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // Read one chunk, then hang up, as `head -1` does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(code).toBe(0);
+  });
+
+  it('Ctrl-C during verify stops, removes every scratch store it made, and exits 130', async () => {
+    // A private temp folder: the scratch SQLite files must all be gone afterwards.
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const urls = ['sqlite:./x.db', ...(pgUrl ? [pgUrl] : [])];
+    const child = spawn(
+      process.execPath,
+      [...CLI_ARGS, 'verify', ...urls.flatMap((u) => ['--url', u]), '--runs', '200'],
+      {
+        cwd: root,
+        env: { ...process.env, TMPDIR: tmp },
+      },
+    );
+    let stderr = '';
+    const progressed = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/sqlite: \.{3}/.test(stderr)) resolve();
+      }),
+    );
+    await progressed;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: scratch stores removed/);
+    // tsx keeps its compile cache there too; the kit's scratch folders must all be gone.
+    expect(readdirSync(tmp).filter((f) => f.startsWith('agent-storage-'))).toEqual([]);
+    if (pgUrl) {
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      const left = await client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+        `agent_storage_verify_${child.pid}_%`,
+      ]);
+      await client.end();
+      expect(left.rows).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSampleRuns } from '../scripts/sample-runs.js';
+import { runCli } from '../src/cli/program.js';
+import { createStorage } from '../src/create-storage.js';
+import { fakeIo } from './helpers/cli-io.js';
+
+// What `sessions` and `show` print, pinned by snapshots: on a terminal (colour, cut to its
+// width) and piped (plain and whole), over a store of the sample runs (fixed seed and times).
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-cli-output-'));
+const url = `sqlite:${join(dir, 'runs.db')}`;
+let ids: string[] = [];
+let hostile = '';
+
+beforeAll(async () => {
+  const store = await createStorage(url);
+  ids = await recordSampleRuns(store, { count: 8, seed: 7 });
+  // Stored text that must never drive the terminal: escape sequences, a carriage return.
+  hostile = await store.createSession({
+    agentName: 'evil\u001b[2Jagent',
+    provider: 'p',
+    model: 'm',
+    userPrompt: 'line one\r\nline two\u0007',
+    startedAt: 1_767_300_000,
+  });
+  await store.createMessage({
+    sessionId: hostile,
+    role: 'user',
+    content: '<img src=x onerror=alert(1)>\u001b]0;title\u0007',
+    createdAt: 1_767_300_001,
+  });
+  await store.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[], tty: boolean) {
+  const f = fakeIo({ tty, columns: 100 });
+  const code = await runCli([...args, '--url', url], f.io);
+  await f.cleanup();
+  return { code, stdout: f.stdout(), stderr: f.stderr() };
+}
+
+describe('sessions and show output', () => {
+  for (const tty of [true, false]) {
+    const mode = tty ? 'on a terminal' : 'piped';
+    it(`sessions ${mode}`, async () => {
+      const r = await cli(['sessions', '--limit', '5'], tty);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatchSnapshot();
+      expect(r.stderr).toMatch(/^more: add --cursor \S+$/m);
+    });
+
+    it(`show ${mode}`, async () => {
+      const r = await cli(['show', ids[3] as string], tty);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatchSnapshot();
+    });
+
+    it(`show --last 2 ${mode}`, async () => {
+      const r = await cli(['show', ids[5] as string, '--last', '2'], tty);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatchSnapshot();
+    });
+  }
+
+  it('stored control characters are shown as escapes, never sent to the terminal', async () => {
+    for (const tty of [true, false]) {
+      const r = await cli(['show', hostile], tty);
+      expect(r.code).toBe(0);
+      for (const raw of ['\u001b[2J', '\u001b]0', '\u0007', '\r']) expect(r.stdout).not.toContain(raw);
+      expect(r.stdout).toContain('evil\\u001b[2Jagent');
+      expect(r.stdout).toContain('<img src=x onerror=alert(1)>\\u001b]0;title\\u0007');
+    }
+  });
+
+  it('the next page continues the listing, and --json prints the page', async () => {
+    const first = await cli(['sessions', '--limit', '4', '--json'], false);
+    const page = JSON.parse(first.stdout) as { items: { id: string }[]; nextCursor: string };
+    expect(page.items).toHaveLength(4);
+    const second = await cli(['sessions', '--limit', '4', '--json', '--cursor', page.nextCursor], false);
+    const next = JSON.parse(second.stdout) as { items: { id: string }[] };
+    expect(next.items.map((s) => s.id)).not.toContain(page.items[0]?.id);
+    expect([...page.items, ...next.items]).toHaveLength(8);
+  });
+
+  it('filters by status and time; an unknown status is a usage error', async () => {
+    const r = await cli(['sessions', '--status', 'failed,running', '--json'], false);
+    const page = JSON.parse(r.stdout) as { items: { status: string }[] };
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((s) => ['failed', 'running'].includes(s.status))).toBe(true);
+    const bad = await cli(['sessions', '--status', 'done'], false);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--status must be one of/);
+  });
+
+  it('show of an unknown session fails with NOT_FOUND', async () => {
+    const r = await cli(['show', '999999'], false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NOT_FOUND.*999999/);
+  });
+});

@@ -1,0 +1,621 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  FEW_AGENTS,
+  FEW_QUESTION_IDS,
+  FEW_SETTING_KEYS,
+  jsonValueArb,
+  nonEmptyTextArb,
+  textArb,
+  timestampArb,
+} from '../conformance/arbitraries.js';
+import { T0 } from '../conformance/fixtures.js';
+import { pgliteTarget, postgresTarget } from '../conformance/targets.js';
+import type { ConformanceTarget } from '../conformance/types.js';
+import { AgentStorageError } from '../src/contract/errors.js';
+import type { AgentStorage, Capabilities } from '../src/contract/storage.js';
+import {
+  type JsonValue,
+  MESSAGE_ROLES,
+  type Question,
+  SESSION_STATUSES,
+  type Session,
+  TOOL_CALL_STATUSES,
+} from '../src/contract/types.js';
+import { createStorage } from '../src/create-storage.js';
+import {
+  copySessions,
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
+  type ExportRecord,
+  exportRecords,
+  formatExportLine,
+  importRecords,
+  parseExportLine,
+  parseExportLines,
+  readSessionSnapshot,
+  sessionChecksum,
+  writeSession,
+} from '../src/transfer/index.js';
+import { postgresUrl } from './helpers/postgres.js';
+
+// In CI postgresUrl() throws when no server answers; elsewhere Postgres is left out, loudly.
+const pgUrl = await postgresUrl();
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-transfer-'));
+const pg: ConformanceTarget | undefined = pgUrl ? postgresTarget(pgUrl) : undefined;
+// One PGlite instance, a schema per store: starting an instance takes seconds.
+const pglite = pgliteTarget();
+const clock = () => T0;
+let files = 0;
+
+/** A fresh, empty store of each kind. */
+const KINDS: Record<string, () => Promise<AgentStorage>> = {
+  memory: () => createStorage('memory:'),
+  sqlite: () => createStorage(`sqlite:${join(dir, `s${++files}.db`)}`),
+  libsql: () => createStorage(`libsql:${join(dir, `l${++files}.db`)}`),
+  pglite: () => pglite.create({ clock }),
+  ...(pg ? { postgres: () => (pg as ConformanceTarget).create({ clock }) } : {}),
+};
+const KIND_NAMES = Object.keys(KINDS);
+
+afterAll(async () => {
+  await pg?.teardown?.();
+  await pglite.teardown?.();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ random sessions
+
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
+const time = timestampArb({ negativeZeroTimestamps: false });
+/** Names (provider, toolName, ...) hold at most 512 UTF-16 units. */
+const nameArb = nonEmptyTextArb.filter((s) => s.length <= 512);
+
+const sessionArb = fc.record({
+  agentName: fc.constantFrom(...FEW_AGENTS),
+  provider: nameArb,
+  model: fc.constantFrom('m1', 'm2'),
+  systemPrompt: maybe(textArb),
+  userPrompt: textArb,
+  config: jsonValueArb,
+  status: fc.constantFrom(...SESSION_STATUSES),
+  startedAt: time,
+  endedAt: maybe(time),
+  result: maybe(textArb),
+  error: maybe(textArb),
+});
+
+const messageArb = fc.record({
+  role: fc.constantFrom(...MESSAGE_ROLES),
+  content: textArb,
+  createdAt: time,
+  keyed: fc.boolean(),
+});
+
+const toolCallArb = fc.record({
+  message: maybe(fc.nat()),
+  toolCallId: fc.constantFrom('call_0', 'call_1', 'tc😀'),
+  toolName: nameArb,
+  request: jsonValueArb,
+  response: maybe(jsonValueArb),
+  status: fc.constantFrom(...TOOL_CALL_STATUSES),
+  executionTimeMs: maybe(fc.nat({ max: 5000 })),
+  createdAt: time,
+  completedAt: maybe(time),
+  errorDetails: maybe(textArb),
+  keyed: fc.boolean(),
+  /** Give response and status later with updateToolCall, as an agent does. */
+  later: fc.boolean(),
+});
+
+/** A round: rows created together, then values given to some keys (answers or setting values). */
+const roundArb = (keys: readonly string[]) =>
+  fc.record({
+    rows: fc.array(
+      fc.record({
+        key: fc.constantFrom(...keys),
+        text: nameArb,
+        description: maybe(textArb),
+        kind: fc.constantFrom('text', 'choice'),
+        toolCall: maybe(fc.nat()),
+        createdAt: time,
+        initial: maybe(textArb), // settings only: a value given at creation
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    values: fc.uniqueArray(fc.record({ key: fc.constantFrom(...keys), value: textArb, at: time }), {
+      selector: (v) => v.key,
+      maxLength: 3,
+    }),
+  });
+
+const runArb = fc.record({
+  session: sessionArb,
+  messages: fc.array(messageArb, { maxLength: 6 }),
+  toolCalls: fc.array(toolCallArb, { maxLength: 4 }),
+  questions: fc.array(roundArb(FEW_QUESTION_IDS), { maxLength: 3 }),
+  settings: fc.array(roundArb(FEW_SETTING_KEYS), { maxLength: 2 }),
+});
+type Run = typeof runArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Writes a generated run into `store` the way an agent would, call by call. */
+async function writeRun(store: AgentStorage, run: Run, n: number): Promise<string> {
+  // The number keeps generated sessions distinct: two equal ones would rightly import as one.
+  const sessionId = await store.createSession({
+    ...run.session,
+    userPrompt: `#${n} ${run.session.userPrompt}`,
+  });
+  const messageIds: string[] = [];
+  for (const [i, m] of run.messages.entries())
+    messageIds.push(
+      await store.createMessage({
+        sessionId,
+        role: m.role,
+        content: m.content,
+        createdAt: m.createdAt,
+        clientKey: m.keyed ? `m${i}` : null,
+      }),
+    );
+  const toolCallIds: string[] = [];
+  for (const [i, t] of run.toolCalls.entries()) {
+    const { message, keyed, later, ...fields } = t;
+    const messageId =
+      message === null || messageIds.length === 0 ? null : messageIds[message % messageIds.length];
+    const outcome = {
+      response: fields.response,
+      status: fields.status,
+      executionTimeMs: fields.executionTimeMs,
+      completedAt: fields.completedAt,
+      errorDetails: fields.errorDetails,
+    };
+    const id = await store.createToolCall({
+      sessionId,
+      ...fields,
+      ...(later ? { response: null, status: 'pending' } : {}),
+      messageId: messageId ?? null,
+      clientKey: keyed ? `t${i}` : null,
+    });
+    if (later) await store.updateToolCall(id, outcome);
+    toolCallIds.push(id);
+  }
+  const toolCall = (n: number | null) =>
+    n === null || toolCallIds.length === 0 ? null : (toolCallIds[n % toolCallIds.length] as string);
+  const asked = new Set<string>();
+  for (const round of run.questions) {
+    await store.createQuestions(
+      sessionId,
+      round.rows.map((q) => ({
+        questionId: q.key,
+        question: q.text,
+        description: q.description,
+        responseType: q.kind,
+        toolCallId: toolCall(q.toolCall),
+        createdAt: q.createdAt,
+      })),
+    );
+    for (const q of round.rows) asked.add(q.key);
+    const answers = round.values.filter((v) => asked.has(v.key));
+    await store.answerQuestions(
+      sessionId,
+      answers.map((v) => ({ questionId: v.key, answer: v.value, answeredAt: v.at })),
+    );
+  }
+  const keys = new Set<string>();
+  for (const round of run.settings) {
+    await store.createSettings(
+      sessionId,
+      round.rows.map((s) => ({
+        settingKey: s.key,
+        settingName: s.text,
+        description: s.description,
+        settingType: s.kind,
+        settingValue: s.initial,
+        toolCallId: toolCall(s.toolCall),
+        createdAt: s.createdAt,
+      })),
+    );
+    for (const s of round.rows) keys.add(s.key);
+    const values = round.values.filter((v) => keys.has(v.key));
+    await store.setSettingValues(
+      sessionId,
+      values.map((v) => ({ settingKey: v.key, value: v.value, updatedAt: v.at })),
+    );
+  }
+  return sessionId;
+}
+
+/** Every session of a store, walked page by page. */
+async function allSessions(store: AgentStorage): Promise<Session[]> {
+  const out: Session[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listSessions({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** The sorted checksums of every session of a store. */
+async function checksums(store: AgentStorage): Promise<string[]> {
+  const sums: string[] = [];
+  for (const s of await allSessions(store)) {
+    const snapshot = await readSessionSnapshot(store, s.id);
+    sums.push(sessionChecksum(snapshot as NonNullable<typeof snapshot>));
+  }
+  return sums.sort();
+}
+
+/** An export as the lines of a file, each parsed back as an importer reads them. */
+async function exportLines(store: AgentStorage): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const record of exportRecords(store)) lines.push(formatExportLine(record));
+  return lines;
+}
+
+async function* once<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+describe('export → JSONL → import between every pair of adapters', () => {
+  if (!pg) it.skip('postgres: NO SERVER ANSWERED, NOT IN THE PAIRS', () => {});
+
+  it('keeps every session exactly (same checksums and count), and a second import writes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...KIND_NAMES),
+        fc.array(runArb, { minLength: 1, maxLength: 3 }),
+        async (sourceKind, runs) => {
+          const source = await (KINDS[sourceKind] as () => Promise<AgentStorage>)();
+          const opened = [source];
+          try {
+            for (const [n, run] of runs.entries()) await writeRun(source, run, n);
+            const expected = await checksums(source);
+            // formatExportLine, not JSON.stringify: the latter writes a -0 inside JSON as 0.
+            const lines = await exportLines(source);
+            expect(lines[0]).toContain(EXPORT_FORMAT);
+            for (const kind of KIND_NAMES.filter((k) => k !== sourceKind)) {
+              const target = await (KINDS[kind] as () => Promise<AgentStorage>)();
+              opened.push(target);
+              const first = await importRecords(target, parseExportLines(lines));
+              expect(first, `${sourceKind} → ${kind}`).toEqual({
+                sessions: runs.length,
+                written: runs.length,
+                skipped: 0,
+                interrupted: false,
+              });
+              expect(await checksums(target), `${sourceKind} → ${kind}`).toEqual(expected);
+              const again = await importRecords(target, parseExportLines(lines));
+              expect(again, `${sourceKind} → ${kind} again`).toMatchObject({
+                written: 0,
+                skipped: runs.length,
+              });
+              expect((await allSessions(target)).length).toBe(runs.length);
+            }
+          } finally {
+            for (const store of opened) await store.close();
+          }
+        },
+      ),
+      // A handful by default (the file stays well under a minute); more to hunt: AGENT_STORAGE_TRANSFER_RUNS.
+      { numRuns: Number(process.env.AGENT_STORAGE_TRANSFER_RUNS ?? 8) },
+    );
+  });
+});
+
+// ------------------------------------------------------------------ copy
+
+/** Sessions of known content: a few small ones and one long enough to take three batches. */
+async function fillSource(store: AgentStorage, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const sessionId = await store.createSession({
+      agentName: 'copier',
+      provider: 'p',
+      model: 'm',
+      userPrompt: `run ${i}`,
+      config: { b: -0, a: [i], '1': 'x' },
+      startedAt: T0 + i,
+      status: 'completed',
+      endedAt: T0 + i + 1,
+    });
+    const size = i === 3 ? 1200 : 3; // newest first, the 5th session listed
+    const { messageIds } = await store.appendBatch({
+      messages: Array.from({ length: size }, (_, k) => ({
+        sessionId,
+        role: 'user' as const,
+        content: `m${k} 😀`,
+        createdAt: T0 + (k % 7),
+        clientKey: k % 2 ? `k${k}` : null,
+      })),
+    });
+    // Tool calls in an order unlike their messages': one waits for a later batch's message.
+    const refs = size > 3 ? [1100, 0, 700] : [2, 0];
+    for (const [j, ref] of refs.entries())
+      await store.createToolCall({
+        sessionId,
+        messageId: messageIds[ref] ?? null,
+        toolCallId: `c${j}`,
+        toolName: 'sql',
+        request: { q: j, '2': null },
+        response: [j],
+        status: 'completed',
+        createdAt: T0,
+      });
+    await store.createQuestions(sessionId, [{ questionId: 'q1', question: 'why?', createdAt: T0 }]);
+    await store.answerQuestions(sessionId, [{ questionId: 'q1', answer: 'because', answeredAt: T0 + 9 }]);
+    await store.createQuestions(sessionId, [{ questionId: 'q1', question: 'again?', createdAt: T0 + 1 }]);
+    await store.createSettings(sessionId, [{ settingKey: 's', settingName: 'S', createdAt: T0 }]);
+  }
+}
+
+/** A store whose appendBatch aborts `controller` after `n` successful calls. */
+function abortAfterBatches(store: AgentStorage, controller: AbortController, n: number): AgentStorage {
+  let calls = 0;
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'appendBatch')
+        return async (...args: Parameters<AgentStorage['appendBatch']>) => {
+          const result = await target.appendBatch(...args);
+          if (++calls === n) controller.abort();
+          return result;
+        };
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const destinations = pg ? ['postgres', 'memory'] : ['memory'];
+
+describe('copySessions', () => {
+  if (!pg) it.skip('sqlite → postgres: NO SERVER ANSWERED, NOT RUN', () => {});
+
+  for (const kind of destinations) {
+    it(`sqlite → ${kind}: resumes after an abort and after a kill mid-session, without duplicates`, async () => {
+      const from = await KINDS.sqlite?.();
+      const to = await KINDS[kind]?.();
+      if (!from || !to) throw new Error('no store');
+      const journal = join(dir, `journal-${kind}.jsonl`);
+      try {
+        await fillSource(from, 8);
+        const sources = await allSessions(from);
+
+        // 1. Stopped between sessions, after three.
+        const stop = new AbortController();
+        const seen: (number | null)[] = [];
+        const first = await copySessions(from, to, {
+          journal,
+          signal: stop.signal,
+          onProgress: (p) => {
+            seen.push(p.total);
+            if (p.done === 3) stop.abort();
+          },
+        });
+        expect(first).toMatchObject({ copied: 3, skipped: 0, interrupted: true, verified: 0 });
+        expect(seen).toEqual([8, 8, 8]);
+        expect((await allSessions(to)).length).toBe(3);
+
+        // 2. A kill after createSession and some rows of the 4th: the journal says created, not done.
+        const next = (await readSessionSnapshot(from, (sources[3] as Session).id)) as NonNullable<
+          Awaited<ReturnType<typeof readSessionSnapshot>>
+        >;
+        const { id: _, ...fields } = next.session;
+        const partialId = await to.createSession(fields);
+        await to.createMessage({ sessionId: partialId, role: 'user', content: 'half', createdAt: T0 });
+        appendFileSync(journal, `${JSON.stringify({ created: next.session.id, to: partialId })}\n`);
+        appendFileSync(journal, '{"done":"torn by the kil'); // a torn last append
+
+        // 3. Stopped between batches: the 4th session takes one batch, the long 5th three, and
+        //    the abort comes after the 5th's first. Its partial copy is deleted at once.
+        const midway = new AbortController();
+        const second = await copySessions(from, abortAfterBatches(to, midway, 2), {
+          journal,
+          signal: midway.signal,
+        });
+        expect(second).toMatchObject({ copied: 1, interrupted: true });
+        expect(await to.getSession(partialId)).toBeNull();
+        expect((await allSessions(to)).length).toBe(4);
+        const long = (sources[4] as Session).id;
+        expect(readFileSync(journal, 'utf8')).toContain(`{"created":${JSON.stringify(long)}`);
+        expect(readFileSync(journal, 'utf8')).not.toContain(`{"done":${JSON.stringify(long)}`);
+
+        // 4. Resumed to the end, verified.
+        const third = await copySessions(from, to, { journal });
+        expect(third.interrupted).toBe(false);
+        expect(third.mismatches).toEqual([]);
+        expect(third.verified).toBe(8);
+        expect(third.copied + third.skipped).toBe(8);
+        expect(third).toMatchObject({ copied: 4, skipped: 4 });
+        expect(await checksums(to)).toEqual(await checksums(from));
+        expect(readFileSync(journal, 'utf8')).toContain(`"deleted":${JSON.stringify(next.session.id)}`);
+
+        // 5. Copying again without the journal writes nothing new.
+        const fresh = await copySessions(from, to, { journal: join(dir, `fresh-${kind}.jsonl`) });
+        expect(fresh).toMatchObject({ copied: 0, skipped: 8, verified: 8, mismatches: [] });
+        expect((await allSessions(to)).length).toBe(8);
+      } finally {
+        await from.close();
+        await to.close();
+      }
+    });
+  }
+
+  it('reports a copy that no longer matches its source', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    const journal = join(dir, 'journal-mismatch.jsonl');
+    await fillSource(from, 2);
+    await copySessions(from, to, { journal });
+    const [victim] = await allSessions(to);
+    await to.createMessage({ sessionId: (victim as Session).id, role: 'user', content: 'extra' });
+    const again = await copySessions(from, to, { journal });
+    expect(again.verified).toBe(1);
+    expect(again.mismatches).toEqual([
+      expect.objectContaining({
+        targetId: (victim as Session).id,
+        reason: expect.stringContaining('messages'),
+      }),
+    ]);
+  });
+});
+
+// ------------------------------------------------------------------ the format and refusals
+
+const header = (version: number) =>
+  JSON.stringify({ type: 'header', format: EXPORT_FORMAT, version, exportedAt: T0, adapter: 'x' });
+
+describe('the export format', () => {
+  it('refuses an export made by a newer version, and one without a header', () => {
+    expect(() => parseExportLine(header(EXPORT_VERSION + 1), 1)).toThrowError(
+      /INVALID_INPUT: line 1: made by a newer agent-storage-kit \(format version 2\); upgrade to import it/,
+    );
+    expect(parseExportLine(header(EXPORT_VERSION), 1)).toMatchObject({ type: 'header' });
+    expect(() => parseExportLine('{"type":"session"}', 1)).toThrowError(/line 1: .*not the header/);
+    expect(() => parseExportLine('{"type":"bogus"}', 4)).toThrowError(/line 4: has unknown record type/);
+    expect(() => parseExportLine('[1]', 2)).toThrowError(/line 2: is not a JSON object/);
+  });
+
+  it('refuses a row before its session, or under another session, naming the line', async () => {
+    const store = await createStorage('memory:');
+    await fillSource(store, 2);
+    const lines = await exportLines(store);
+    const [first, second] = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    // The first message of the first session, moved before its session record (line 2).
+    const swapped = [...lines];
+    [swapped[1], swapped[2]] = [swapped[2] as string, swapped[1] as string];
+    const target = await createStorage('memory:');
+    await expect(importRecords(target, parseExportLines(swapped))).rejects.toThrowError(
+      /INVALID_INPUT: line 2: message ".*" comes before any session record/,
+    );
+    // A row of the first session after the second session's record.
+    const misplaced = [...lines];
+    misplaced.splice((second as number) + 1, 0, lines[(first as number) + 1] as string);
+    await expect(importRecords(target, parseExportLines(misplaced))).rejects.toThrowError(
+      new RegExp(`line ${(second as number) + 2}: message .* follows session`),
+    );
+    await expect(importRecords(target, once([]))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('keeps -0 inside JSON, which JSON.stringify would turn into 0', () => {
+    const record = { type: 'header', format: EXPORT_FORMAT, version: 1, exportedAt: 0, adapter: 'a' };
+    expect(formatExportLine(record as ExportRecord)).toBe(JSON.stringify(record));
+    const config: JsonValue = { z: -0 };
+    expect(
+      Object.is(
+        (JSON.parse(formatExportLine({ config } as never)) as { config: { z: number } }).config.z,
+        -0,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('stopping an import or an export', () => {
+  it('an import stops between sessions and a second one finishes without duplicates', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const lines = await exportLines(source);
+    const target = await createStorage('memory:');
+    const stop = new AbortController();
+    const first = await importRecords(target, parseExportLines(lines), {
+      signal: stop.signal,
+      onSession: () => stop.abort(),
+    });
+    expect(first).toEqual({ sessions: 1, written: 1, skipped: 0, interrupted: true });
+    const second = await importRecords(target, parseExportLines(lines));
+    expect(second).toEqual({ sessions: 3, written: 2, skipped: 1, interrupted: false });
+    expect(await checksums(target)).toEqual(await checksums(source));
+  });
+
+  it('an export throws the abort reason between sessions', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const run = async () => {
+      for await (const record of exportRecords(source, {}, { signal: stop.signal })) {
+        seen.push(record.type);
+        if (record.type === 'session') stop.abort(new Error('stop'));
+      }
+    };
+    await expect(run()).rejects.toThrowError('stop');
+    expect(seen.filter((t) => t === 'session')).toHaveLength(1);
+  });
+});
+
+describe('writeSession', () => {
+  it('refuses answers no sequence of contract calls can put back, before writing', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 1);
+    const [session] = await allSessions(source);
+    const snapshot = (await readSessionSnapshot(source, (session as Session).id)) as NonNullable<
+      Awaited<ReturnType<typeof readSessionSnapshot>>
+    >;
+    // Two q1 created in one second, the first still pending and the second answered: any
+    // answer to q1 would reach the first too. (The contract never leaves this state.)
+    const [answered, pending] = snapshot.questions as [Question, Question];
+    expect([answered.answer, pending.answer]).toEqual(['because', null]);
+    const foreign = {
+      ...snapshot,
+      questions: [
+        { ...pending, createdAt: T0 },
+        { ...answered, createdAt: T0 },
+      ],
+    };
+    const target = await createStorage('memory:');
+    await expect(writeSession(target, foreign)).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    expect((await allSessions(target)).length).toBe(0);
+    // With distinct times the same rows are fine: created answered-first, read back in place.
+    const fine = {
+      ...foreign,
+      questions: [
+        { ...pending, createdAt: T0 },
+        { ...answered, createdAt: T0 + 1 },
+      ],
+    };
+    const { id, written } = await writeSession(target, fine);
+    expect(written).toBe(true);
+    const copy = await readSessionSnapshot(target, id);
+    expect(sessionChecksum(copy as typeof fine)).toBe(sessionChecksum(fine));
+    expect(await writeSession(target, fine)).toEqual({ id, written: false });
+  });
+});
+
+/** `store` as if its adapter did not declare `off`. */
+function without(store: AgentStorage, off: Partial<Capabilities>): AgentStorage {
+  const capabilities = { ...store.capabilities, ...off };
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'capabilities') return capabilities;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+describe('a destination lacking a capability the data needs', () => {
+  for (const [capability, expected] of [
+    ['questions', /questions/],
+    ['settings', /settings/],
+    ['idempotency', /client keys/],
+  ] as const) {
+    it(`is refused before anything is written (${capability})`, async () => {
+      const source = await createStorage('memory:');
+      await fillSource(source, 1);
+      const [session] = await allSessions(source);
+      const snapshot = await readSessionSnapshot(source, (session as Session).id);
+      const inner = await createStorage('memory:');
+      const target = without(inner, { [capability]: false });
+      const failure = await writeSession(target, snapshot as NonNullable<typeof snapshot>).catch((e) => e);
+      expect(failure).toBeInstanceOf(AgentStorageError);
+      expect(failure).toMatchObject({ code: 'NOT_SUPPORTED', field: capability });
+      expect((failure as Error).message).toMatch(expected);
+      await expect(importRecords(target, parseExportLines(await exportLines(source)))).rejects.toMatchObject({
+        code: 'NOT_SUPPORTED',
+      });
+      expect((await allSessions(inner)).length).toBe(0);
+    });
+  }
+});
