@@ -107,6 +107,29 @@ describe('the CLI behaves', () => {
     expect(readdirSync(cwd)).toContain('agent-storage.db');
   });
 
+  it('prune needs a filter, --dry-run deletes nothing, and a prune deletes exactly the matches with everything under them', async () => {
+    const url = `sqlite:${join(dir, 'prune.db')}`;
+    const s = await createStorage(url);
+    await recordSampleRuns(s, { count: 40, seed: 5 });
+    const failed = (await s.listSessions({ status: 'failed', limit: 1000 })).items.map((x) => x.id);
+    const total = (await s.listSessions({ limit: 1000 })).items.length;
+    await s.close();
+    expect(failed.length).toBeGreaterThan(0);
+    const none = await inProcess(['prune', '--url', url]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/at least one filter/);
+    const dry = await inProcess(['prune', '--url', url, '--status', 'failed', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, matched: failed.length });
+    const pruned = await inProcess(['prune', '--url', url, '--status', 'failed', '--batch', '2', '--json']);
+    expect(pruned.code).toBe(0);
+    expect(JSON.parse(pruned.stdout)).toEqual({ deleted: failed.length, interrupted: false });
+    const after = await createStorage(url);
+    expect((await after.listSessions({ limit: 1000 })).items.length).toBe(total - failed.length);
+    for (const id of failed) expect(await after.getMessages(id)).toEqual([]);
+    await after.close();
+  });
+
   it('a closed pipe ends the output quietly (sessions | head -1)', async () => {
     const child = spawn(process.execPath, [...CLI_ARGS, 'sessions', '--url', store, '--limit', '1000'], {
       cwd: root,
