@@ -388,6 +388,9 @@ describe('copySessions', () => {
         const seen: (number | null)[] = [];
         const first = await copySessions(from, to, {
           journal,
+          // One at a time, so "after three" is exactly three (the CLI copy test interrupts
+          // the default, concurrent copy).
+          concurrency: 1,
           signal: stop.signal,
           onProgress: (p) => {
             seen.push(p.total);
@@ -413,6 +416,7 @@ describe('copySessions', () => {
         const midway = new AbortController();
         const second = await copySessions(from, abortAfterBatches(to, midway, 2), {
           journal,
+          concurrency: 1,
           signal: midway.signal,
         });
         expect(second).toMatchObject({ copied: 1, interrupted: true });
