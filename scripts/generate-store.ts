@@ -1,5 +1,5 @@
 /**
- * Fills a store with realistic agent runs (scripts/sample-runs.ts), for demos and for trying
+ * Fills a store with realistic agent runs (src/cli/sample-runs.ts), for demos and for trying
  * `agent-storage copy` at scale:
  *
  *   npm run generate -- --url sqlite:./demo.db --sessions 10000 [--seed 1]
@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../src/contract/redact.js';
 import { createStorage } from '../src/create-storage.js';
-import { recordSampleRuns } from './sample-runs.js';
+import { recordSampleRuns } from '../src/cli/sample-runs.js';
 
 const { values } = parseArgs({
   options: {

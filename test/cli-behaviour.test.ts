@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSampleRuns } from '../scripts/sample-runs.js';
+import { recordSampleRuns } from '../src/cli/sample-runs.js';
 import { packageVersion } from '../src/cli/package-version.js';
 import { runCli } from '../src/cli/program.js';
 import { createStorage } from '../src/create-storage.js';

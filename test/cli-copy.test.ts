@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSampleRuns } from '../scripts/sample-runs.js';
+import { recordSampleRuns } from '../src/cli/sample-runs.js';
 import type { AgentStorage } from '../src/contract/storage.js';
 import { createStorage } from '../src/create-storage.js';
 import { readSessionSnapshot, sessionChecksum } from '../src/transfer/snapshot.js';

@@ -8,8 +8,8 @@ const ENTITIES: Record<string, string> = {
   "'": '&apos;',
 };
 
-/** Escapes text for XML; control characters XML 1.0 cannot carry become U+FFFD. */
-function xml(text: string): string {
+/** Escapes text for XML (and HTML); control characters XML 1.0 cannot carry become U+FFFD. */
+export function xml(text: string): string {
   let out = '';
   for (const c of text) {
     const code = c.codePointAt(0) as number;

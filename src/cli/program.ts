@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
+import { redactUrl } from '../contract/redact.js';
 import { type CliIo, describeError, EXIT, integerFlag, UsageError } from './io.js';
 import { type FilterFlags, filtersOf, storeUrl } from './options.js';
 import { packageVersion } from './package-version.js';
@@ -167,6 +168,10 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--crash-trials <n>', 'crash trials of the fault tier (default 30)')
     .option('--json <file>', 'also write the reports as JSON (conformance/report.schema.json)')
     .option('--junit <file>', 'also write the reports as JUnit XML')
+    .option(
+      '--html <file>',
+      'also write a self-contained HTML report (requirement x adapter, failures with replay commands)',
+    )
     .action(
       run(async (o: VerifyFlags) => {
         // Loaded only now: the other commands work without fast-check (an optional peer).
@@ -178,6 +183,7 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
             grep: o.grep,
             json: o.json,
             junit: o.junit,
+            html: o.html,
             seed: integerFlag('seed', o.seed, { min: -(2 ** 31), max: 2 ** 31 - 1 }),
             runs: integerFlag('runs', o.runs, { min: 1 }),
             faults:
@@ -187,6 +193,41 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
           },
           io,
         );
+      }),
+    );
+
+  cli
+    .command('studio')
+    .description('a local, read-only web page over a store: sessions, transcripts, a conformance report')
+    .addOption(urlOption())
+    .option('--port <n>', 'the port (default: a free one)')
+    .option('--host <host>', 'the address to bind (default 127.0.0.1; the token still guards it)')
+    .option('--report <file>', 'a conformance report (verify --json) to show at #/report')
+    .action(
+      run(async (o: { url?: string; port?: string; host?: string; report?: string }) => {
+        const { studioCommand } = await import('./studio-command.js');
+        const port = integerFlag('port', o.port, { min: 0, max: 65535 });
+        return studioCommand(storeUrl(o.url, io), { port, host: o.host, report: o.report }, io);
+      }),
+    );
+
+  cli
+    .command('demo')
+    .description('record a few realistic agent runs into a store, to try show and studio on')
+    .option('--url <url>', 'the store (default sqlite:./demo.db)', once('--url'))
+    .option('--sessions <n>', 'how many runs (1-100000)', '12')
+    .action(
+      run(async (o: { url?: string; sessions: string }) => {
+        const { recordSampleRuns } = await import('./sample-runs.js');
+        const count = integerFlag('sessions', o.sessions, { min: 1, max: 100_000 }) as number;
+        const url = o.url ?? 'sqlite:./demo.db';
+        const store = await openForWriting(url, io);
+        const start = Math.floor(Date.now() / 1000) - count * 400;
+        const ids = await recordSampleRuns(store, { count, seed: start % 100_000, start });
+        io.stdout.write(
+          `recorded ${ids.length} runs into ${redactUrl(url)}; try: agent-storage studio --url ${redactUrl(url)}\n`,
+        );
+        return EXIT.ok;
       }),
     );
 
@@ -212,6 +253,7 @@ interface VerifyFlags {
   crashTrials?: string;
   json?: string;
   junit?: string;
+  html?: string;
 }
 
 /** `export`, `import`, `copy`: the transfer commands (src/cli/transfer-commands.ts). */

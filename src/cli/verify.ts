@@ -8,6 +8,7 @@ import { isDriverMissing } from '../adapters/url-options.js';
 import { findAdapter } from '../registry.js';
 import { type CliIo, describeError, EXIT, UsageError, writeLine } from './io.js';
 import { toJUnit } from './junit.js';
+import { toHtml } from './report-html.js';
 import { formatTable } from './table.js';
 
 export interface VerifyOptions {
@@ -17,6 +18,8 @@ export interface VerifyOptions {
   grep: string | undefined;
   json: string | undefined;
   junit: string | undefined;
+  /** Also write a self-contained HTML report (a CI artifact). */
+  html?: string | undefined;
   seed: number | undefined;
   runs: number | undefined;
   /** The fault tier, with its crash-trial count; `false`: not run. */
@@ -74,6 +77,7 @@ function checkWritable(flag: string, file: string | undefined): void {
 export async function verify(options: VerifyOptions, io: CliIo): Promise<number> {
   checkWritable('json', options.json);
   checkWritable('junit', options.junit);
+  checkWritable('html', options.html);
   const faults = options.faults !== false;
   if (options.grep !== undefined && selectRequirements(undefined, options.grep, faults).length === 0)
     throw new UsageError(`--grep ${JSON.stringify(options.grep)} matches no requirement`);
@@ -117,6 +121,7 @@ export async function verify(options: VerifyOptions, io: CliIo): Promise<number>
   await writeLine(io.stdout, formatTable(reports));
   if (options.json) writeFileSync(options.json, `${JSON.stringify(reports, null, 2)}\n`);
   if (options.junit) writeFileSync(options.junit, toJUnit(reports));
+  if (options.html) writeFileSync(options.html, toHtml(reports));
   const sum = (key: 'passed' | 'failed' | 'skipped' | 'notApplicable') =>
     reports.reduce((n, r) => n + r[key], 0);
   await writeLine(

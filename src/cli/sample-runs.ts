@@ -1,6 +1,6 @@
-import { seededRandom } from '../conformance/seeded-random.js';
-import type { AgentStorage } from '../src/contract/storage.js';
-import type { BatchToolCall, NewMessage, SessionStatus } from '../src/contract/types.js';
+import { seededRandom } from '../../conformance/seeded-random.js';
+import type { AgentStorage } from '../contract/storage.js';
+import type { BatchToolCall, NewMessage, SessionStatus } from '../contract/types.js';
 
 /**
  * Realistic agent runs, generated deterministically from a seed: nocodo's SQLite reader agent

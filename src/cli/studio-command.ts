@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { Studio } from '../studio/server.js';
+import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { openForReading } from './stores.js';
+
+/** Hono and its Node server are optional peers: only the studio needs them. */
+function needsHono(error: unknown): never {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_MODULE_NOT_FOUND' && /'(hono|@hono\/node-server)'/.test(String(message)))
+    throw new UsageError(
+      'agent-storage studio needs hono and @hono/node-server: npm install --save-dev hono @hono/node-server',
+    );
+  throw error;
+}
+
+/** `studio`: serves the page over the store (opened read-only) until Ctrl-C. */
+export async function studioCommand(
+  url: string,
+  options: { port: number | undefined; host: string | undefined; report: string | undefined },
+  io: CliIo,
+): Promise<number> {
+  const report =
+    options.report === undefined ? undefined : (JSON.parse(readFileSync(options.report, 'utf8')) as unknown);
+  const store = await openForReading(url, io);
+  const { startStudio } = await import('../studio/server.js');
+  await Promise.all([import('hono'), import('@hono/node-server')]).catch(needsHono);
+  const studio: Studio = await startStudio(store, { url, port: options.port, host: options.host, report });
+  io.onCleanup(() => studio.close());
+  await writeLine(io.stdout, `agent-storage studio: ${studio.url}`);
+  await writeLine(io.stderr, 'read-only; the token in the URL is required on every request. Ctrl-C to stop.');
+  await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+  return EXIT.ok;
+}

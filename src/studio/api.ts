@@ -1,0 +1,227 @@
+import { AgentStorageError } from '../contract/errors.js';
+import type { AgentStorage } from '../contract/storage.js';
+import {
+  type Message,
+  PAGE_LIMIT,
+  SESSION_STATUSES,
+  type SessionQuery,
+  type SessionStatus,
+  type ToolCall,
+} from '../contract/types.js';
+import { encodeCursor } from '../contract/validation.js';
+
+/**
+ * What the studio's page asks for, answered through the contract only, so the studio works
+ * on every adapter. Read-only: nothing here writes.
+ */
+
+/** A page of the timeline: messages with their tool calls, and the cursors to go back or poll forward. */
+export interface TimelinePage {
+  items: { message: Message; toolCalls: ToolCall[] }[];
+  /** Calls whose message is not in this page (or that have none), in time order. */
+  loose: ToolCall[];
+  /** Pass as `before` for the page of older messages; `null` at the session's start. */
+  earlierCursor: string | null;
+  /** Pass as `after` to poll for newer messages: the position of this page's last message. */
+  laterCursor: string | null;
+}
+
+const bad = (field: string, problem: string) =>
+  new AgentStorageError('INVALID_INPUT', `${field} ${problem}`, { adapter: 'studio', field });
+
+function integer(field: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^-?\d+$/.test(value)) throw bad(field, `must be an integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** The listing query of the sessions page, from its URL parameters. */
+export function sessionQueryOf(params: Readonly<Record<string, string | undefined>>): SessionQuery {
+  const statuses = (params.status ?? '').split(',').filter((s) => s !== '');
+  for (const s of statuses)
+    if (!(SESSION_STATUSES as readonly string[]).includes(s))
+      throw bad('status', `is not a status: ${JSON.stringify(s)}`);
+  const text = (key: string) => (params[key] ? params[key] : undefined);
+  const query: SessionQuery = {
+    ...(statuses.length > 0 ? { status: statuses as SessionStatus[] } : {}),
+    ...(text('agent') ? { agentName: text('agent') as string } : {}),
+    ...(text('provider') ? { provider: text('provider') as string } : {}),
+    ...(text('model') ? { model: text('model') as string } : {}),
+    ...(text('cursor') ? { cursor: text('cursor') as string } : {}),
+  };
+  const since = integer('since', params.since);
+  const until = integer('until', params.until);
+  const limit = integer('limit', params.limit);
+  if (since !== undefined) query.startedFrom = since;
+  if (until !== undefined) query.startedBefore = until;
+  if (limit !== undefined) query.limit = limit;
+  return query;
+}
+
+/** How many sessions are in each of the statuses the status bar shows; counting stops at `cap`. */
+export async function statusCounts(
+  store: AgentStorage,
+  cap = 10_000,
+): Promise<{ counts: Record<SessionStatus, number>; capped: boolean }> {
+  const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<SessionStatus, number>;
+  let capped = false;
+  for (const status of SESSION_STATUSES) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.listSessions({ status, limit: PAGE_LIMIT.max, ...(cursor ? { cursor } : {}) });
+      counts[status] += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+      if (counts[status] >= cap && cursor !== undefined) {
+        capped = true;
+        cursor = undefined;
+      }
+    } while (cursor !== undefined);
+  }
+  return { counts, capped };
+}
+
+/** The session page's header: the session, its counts, questions and settings; `null` when unknown. */
+export async function sessionDetail(store: AgentStorage, id: string) {
+  const session = await store.getSession(id);
+  if (session === null) return null;
+  const caps = store.capabilities;
+  return {
+    session,
+    totals: caps.paging
+      ? { messages: await store.countMessages(id), toolCalls: await store.countToolCalls(id) }
+      : { messages: (await store.getMessages(id)).length, toolCalls: (await store.getToolCalls(id)).length },
+    questions: caps.questions ? await store.getQuestions(id) : [],
+    settings: caps.settings ? await store.getSettings(id) : [],
+  };
+}
+
+/**
+ * A page of a session's timeline: the latest `limit` messages (`from=end`), the ones before
+ * a cursor (`before`, a contract cursor from `earlierCursor`), or the ones after a message
+ * (`after`, a `laterCursor`: live updates), each with its tool calls. Never reads the whole
+ * session: messages come a keyset page at a time, tool calls from the session's end back to
+ * the page's first message.
+ */
+export async function timeline(
+  store: AgentStorage,
+  sessionId: string,
+  params: Readonly<Record<string, string | undefined>>,
+): Promise<TimelinePage> {
+  if (!store.capabilities.paging)
+    throw new AgentStorageError('NOT_SUPPORTED', 'the studio timeline needs capability paging', {
+      adapter: store.adapter,
+    });
+  const limit = integer('limit', params.limit) ?? 100;
+  if (limit < 1 || limit > PAGE_LIMIT.max) throw bad('limit', `must be from 1 to ${PAGE_LIMIT.max}`);
+  let messages: Message[];
+  let earlierCursor: string | null = null;
+  if (params.after) {
+    messages = await messagesAfter(store, sessionId, laterPosition(params.after), limit);
+  } else {
+    const page = await store.getMessagesPage(
+      sessionId,
+      params.before ? { before: params.before, limit } : { from: 'end', limit },
+    );
+    messages = page.items;
+    earlierCursor = page.nextCursor;
+  }
+  const first = messages[0];
+  const last = messages[messages.length - 1];
+  const inPage = new Set(messages.map((m) => m.id));
+  const byMessage = new Map<string, ToolCall[]>();
+  const loose: ToolCall[] = [];
+  // A call may come after its message: the page's calls run up to the next page's first message.
+  const until =
+    last === undefined || !params.before
+      ? Number.POSITIVE_INFINITY
+      : await nextMessageTime(store, sessionId, last);
+  const calls = first === undefined ? [] : await toolCallsBetween(store, sessionId, first.createdAt, until);
+  for (const c of calls) {
+    if (c.messageId !== null && inPage.has(c.messageId))
+      byMessage.set(c.messageId, [...(byMessage.get(c.messageId) ?? []), c]);
+    else loose.push(c);
+  }
+  return {
+    items: messages.map((message) => ({ message, toolCalls: byMessage.get(message.id) ?? [] })),
+    loose,
+    earlierCursor,
+    laterCursor: last === undefined ? (params.after ?? null) : `${last.createdAt}.${last.id}`,
+  };
+}
+
+/** A `laterCursor`: the time and id of the last message the page has. */
+function laterPosition(token: string): { createdAt: number; id: string } {
+  const dot = token.indexOf('.');
+  const createdAt = Number(token.slice(0, dot));
+  if (dot < 1 || !Number.isSafeInteger(createdAt) || dot === token.length - 1)
+    throw bad('after', 'is not a cursor of this studio');
+  return { createdAt, id: token.slice(dot + 1) };
+}
+
+/**
+ * The (at most `limit`) messages after the one at `position`, oldest first: read back from
+ * the session's end until that message, which a live session reaches within a page or two.
+ */
+async function messagesAfter(
+  store: AgentStorage,
+  sessionId: string,
+  position: { createdAt: number; id: string },
+  limit: number,
+): Promise<Message[]> {
+  const newer: Message[] = [];
+  let page = await store.getMessagesPage(sessionId, { from: 'end', limit: PAGE_LIMIT.max });
+  for (;;) {
+    const at = page.items.findIndex((m) => m.id === position.id);
+    if (at >= 0) {
+      newer.unshift(...page.items.slice(at + 1));
+      break;
+    }
+    // Past it in time (it was deleted): everything later than its time is new.
+    const later = page.items.filter((m) => m.createdAt > position.createdAt);
+    newer.unshift(...later);
+    if (later.length < page.items.length || page.nextCursor === null) break;
+    page = await store.getMessagesPage(sessionId, { before: page.nextCursor, limit: PAGE_LIMIT.max });
+  }
+  return newer.slice(0, limit);
+}
+
+const isInvalid = (e: unknown) => e instanceof AgentStorageError && e.code === 'INVALID_INPUT';
+
+/** When the message after `last` was created (`Infinity` when none, or when the store's cursors are its own). */
+async function nextMessageTime(store: AgentStorage, sessionId: string, last: Message): Promise<number> {
+  const after = encodeCursor(`messages:${sessionId}`, { key: last.createdAt, id: last.id });
+  const next = await store
+    .getMessagesPage(sessionId, { after, limit: 1 })
+    .catch((e: unknown) => (isInvalid(e) ? null : Promise.reject(e)));
+  return next?.items[0]?.createdAt ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Tool calls created from `since` to `until`, read backwards a page at a time. The first page
+ * starts just after `until` with a cursor in the kit's own format (what every store on the
+ * engine reads), so a page deep in a long session costs what the last one does; a store
+ * with cursors of its own refuses it, and the read starts from the session's end instead.
+ */
+async function toolCallsBetween(
+  store: AgentStorage,
+  sessionId: string,
+  since: number,
+  until: number,
+): Promise<ToolCall[]> {
+  const out: ToolCall[] = [];
+  const fromEnd = () => store.getToolCallsPage(sessionId, { from: 'end', limit: PAGE_LIMIT.max });
+  let page = Number.isFinite(until)
+    ? await store
+        .getToolCallsPage(sessionId, {
+          before: encodeCursor(`toolCalls:${sessionId}`, { key: until, id: '0' }),
+          limit: PAGE_LIMIT.max,
+        })
+        .catch((e: unknown) => (isInvalid(e) ? fromEnd() : Promise.reject(e)))
+    : await fromEnd();
+  for (;;) {
+    out.unshift(...page.items.filter((c) => c.createdAt >= since && c.createdAt < until));
+    const oldest = page.items[0];
+    if (page.nextCursor === null || oldest === undefined || oldest.createdAt < since) return out;
+    page = await store.getToolCallsPage(sessionId, { before: page.nextCursor, limit: PAGE_LIMIT.max });
+  }
+}

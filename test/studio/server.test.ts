@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSampleRuns } from '../../src/cli/sample-runs.js';
+import type { AgentStorage } from '../../src/contract/storage.js';
+import type { Message } from '../../src/contract/types.js';
+import { createStorage } from '../../src/create-storage.js';
+import { CSP, studioApp } from '../../src/studio/server.js';
+
+// The studio's server without a browser: who gets in, what headers every answer carries,
+// and what the page's API returns (through the contract, on SQLite).
+
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-studio-'));
+const TOKEN = 'test-token-0123456789';
+let store: AgentStorage;
+let app: Hono;
+let longId = '';
+
+beforeAll(async () => {
+  store = await createStorage(`sqlite:${join(dir, 'studio.db')}`);
+  await recordSampleRuns(store, { count: 30, seed: 9 });
+  longId = await store.createSession({
+    agentName: 'long',
+    provider: 'p',
+    model: 'm',
+    userPrompt: 'go',
+    startedAt: 1_800_000_000,
+  });
+  const messages = Array.from({ length: 350 }, (_, i) => ({
+    sessionId: longId,
+    role: (i % 2 ? 'assistant' : 'user') as Message['role'],
+    content: `message ${i}`,
+    createdAt: 1_800_000_000 + Math.floor(i / 3),
+  }));
+  const toolCalls = [10, 200, 349].map((i) => ({
+    sessionId: longId,
+    messageIndex: i,
+    toolCallId: `call_${i}`,
+    toolName: 'q',
+    request: { i },
+    createdAt: 1_800_000_000 + Math.floor(i / 3) + 1,
+  }));
+  await store.appendBatch({ messages, toolCalls });
+  app = await studioApp(store, { url: 'postgres://app:S3cr3tPw@db.example/x', token: TOKEN });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+  app.request(`http://127.0.0.1:4000${path}`, { method, headers: { host: '127.0.0.1:4000', ...headers } });
+const auth = { authorization: `Bearer ${TOKEN}` };
+const json = async (path: string) => {
+  const res = await get(path, auth);
+  expect(res.status, path).toBe(200);
+  return res.json() as Promise<Record<string, unknown>>;
+};
+
+describe('studio server', () => {
+  it('refuses every request without the token (401), and a wrong one', async () => {
+    for (const path of [
+      '/',
+      '/assets/app.js',
+      '/api/info',
+      '/api/sessions',
+      `/api/sessions/${longId}/messages`,
+    ]) {
+      expect((await get(path)).status, path).toBe(401);
+      expect((await get(`${path}${path.includes('?') ? '&' : '?'}token=wrong`)).status, path).toBe(401);
+      expect((await get(path, { authorization: 'Bearer wrong' })).status, path).toBe(401);
+      expect((await get(path, { cookie: 'agent_storage_studio=wrong' })).status, path).toBe(401);
+    }
+  });
+
+  it('the token in the URL sets an HttpOnly, SameSite=Strict cookie that later requests use', async () => {
+    const first = await get(`/api/info?token=${TOKEN}`);
+    expect(first.status).toBe(200);
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const again = await get('/api/info', { cookie: cookie.split(';')[0] as string });
+    expect(again.status).toBe(200);
+  });
+
+  it('every answer carries the strict CSP and no-sniff headers; only GET is served; a foreign Host is refused', async () => {
+    for (const res of [await get('/api/info', auth), await get('/api/info')]) {
+      expect(res.headers.get('content-security-policy')).toBe(CSP);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'])
+      expect((await get('/api/sessions', auth, method)).status).toBe(405);
+    expect((await get('/api/info', { ...auth, host: 'evil.example:4000' })).status).toBe(403);
+  });
+
+  it('info shows the URL redacted, never its password', async () => {
+    const info = await json('/api/info');
+    expect(JSON.stringify(info)).not.toContain('S3cr3tPw');
+    expect(info).toMatchObject({ adapter: 'sqlite', readOnly: true, report: false });
+  });
+
+  it('lists sessions with filters and keyset pages, and counts statuses', async () => {
+    const page = (await json('/api/sessions?status=failed,running&limit=5')) as {
+      items: { status: string }[];
+      nextCursor: string | null;
+    };
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((s) => s.status === 'failed' || s.status === 'running')).toBe(true);
+    const counts = (await json('/api/status-counts')) as { counts: Record<string, number>; capped: boolean };
+    expect(Object.values(counts.counts).reduce((a, b) => a + b, 0)).toBe(31);
+    expect((await get('/api/sessions?status=nope', auth)).status).toBe(400);
+    expect((await get('/api/sessions/999999', auth)).status).toBe(404);
+  });
+
+  it('the timeline opens at the end, pages back to the start exactly once each, with each tool call under its message', async () => {
+    type TL = {
+      items: { message: Message; toolCalls: { toolCallId: string }[] }[];
+      earlierCursor: string | null;
+      laterCursor: string | null;
+    };
+    const seen: string[] = [];
+    let page = (await json(`/api/sessions/${longId}/messages?from=end&limit=100`)) as TL;
+    expect(page.items.map((x) => x.message.content).at(-1)).toBe('message 349');
+    const later = page.laterCursor as string;
+    for (let guard = 0; guard < 10; guard++) {
+      seen.unshift(...page.items.map((x) => x.message.content));
+      for (const x of page.items) {
+        const i = Number(x.message.content.split(' ')[1]);
+        expect(x.toolCalls.map((c) => c.toolCallId)).toEqual([10, 200, 349].includes(i) ? [`call_${i}`] : []);
+      }
+      if (page.earlierCursor === null) break;
+      page = (await json(
+        `/api/sessions/${longId}/messages?before=${encodeURIComponent(page.earlierCursor)}&limit=100`,
+      )) as TL;
+    }
+    expect(seen).toEqual(Array.from({ length: 350 }, (_, i) => `message ${i}`));
+    // Live: what is appended after the page's last message arrives through laterCursor.
+    expect(
+      ((await json(`/api/sessions/${longId}/messages?after=${encodeURIComponent(later)}`)) as TL).items,
+    ).toEqual([]);
+    await store.createMessage({
+      sessionId: longId,
+      role: 'assistant',
+      content: 'new one',
+      createdAt: 1_800_000_500,
+    });
+    const fresh = (await json(`/api/sessions/${longId}/messages?after=${encodeURIComponent(later)}`)) as TL;
+    expect(fresh.items.map((x) => x.message.content)).toEqual(['new one']);
+  });
+});
