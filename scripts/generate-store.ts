@@ -5,9 +5,9 @@
  *   npm run generate -- --url sqlite:./demo.db --sessions 10000 [--seed 1]
  */
 import { parseArgs } from 'node:util';
+import { recordSampleRuns } from '../src/cli/sample-runs.js';
 import { redactUrl } from '../src/contract/redact.js';
 import { createStorage } from '../src/create-storage.js';
-import { recordSampleRuns } from '../src/cli/sample-runs.js';
 
 const { values } = parseArgs({
   options: {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordSampleRuns } from '../src/cli/sample-runs.js';
 import { runCli } from '../src/cli/program.js';
+import { recordSampleRuns } from '../src/cli/sample-runs.js';
 import { createStorage } from '../src/create-storage.js';
 import { fakeIo } from './helpers/cli-io.js';
 
