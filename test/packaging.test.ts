@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -71,9 +71,17 @@ describe('the published package', () => {
   it('ships no source map without its source, and nothing from tests or stale builds', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('test/') || f.includes('.test.'))).toEqual([]);
-    // Every built module has its source next to it in src/ or conformance/ of this checkout.
-    for (const f of files.filter((x) => x.startsWith('dist/') && x.endsWith('.js')))
+    // Every built module has its source next to it in src/ or conformance/ of this checkout;
+    // the studio's page is one bundle of studio/page/.
+    for (const f of files.filter(
+      (x) => x.startsWith('dist/') && x.endsWith('.js') && !x.startsWith('dist/studio/'),
+    ))
       expect(existsSync(join(root, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), f).toBe(true);
+    expect(files.filter((f) => f.startsWith('dist/studio/')).sort()).toEqual([
+      'dist/studio/app.css',
+      'dist/studio/app.js',
+      'dist/studio/index.html',
+    ]);
   });
 
   it('every relative link in the shipped Markdown resolves to a shipped file', () => {
@@ -156,6 +164,36 @@ describe('the published package', () => {
     expect(xml).toContain('name="session.update-unknown: ');
     // The schema is not a rubber stamp: a report missing its results is refused.
     expect(validate({ ...(reports[0] as object), results: undefined })).toBe(false);
+  });
+
+  it('the built bin records a demo and serves the studio from the shipped page, behind its token', async () => {
+    const demo = await bin(['demo', '--url', 'sqlite:./demo.db', '--sessions', '3']);
+    expect(demo.code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [join(installed, 'dist/src/cli/main.js'), 'studio', '--url', 'sqlite:./demo.db'],
+      { cwd: app },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /agent-storage studio: (\S+)/.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`studio exited with ${code}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/assets/app.js');
+      const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const sessions = await fetch(new URL('/api/sessions', url), { headers: { cookie } });
+      expect(((await sessions.json()) as { items: unknown[] }).items).toHaveLength(3);
+      expect((await fetch(new URL('/assets/app.js', url))).status).toBe(401);
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   it('in an app without @libsql/client, verify runs the adapters it has and reports libsql as not installed; opening a libsql: URL names the package', async () => {

@@ -1,0 +1,243 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStudio } from '../../scripts/build-studio.js';
+import { recordSampleRuns } from '../../src/cli/sample-runs.js';
+import type { AgentStorage } from '../../src/contract/storage.js';
+import type { Message } from '../../src/contract/types.js';
+import { createStorage } from '../../src/create-storage.js';
+import { type Studio, startStudio } from '../../src/studio/server.js';
+import { dropSchemas, postgresUrl } from '../helpers/postgres.js';
+
+// The studio in a real browser (Debian's chromium, headless), over a seeded SQLite store and
+// a Postgres one: filter, open a session, expand a tool call, scroll back through a long
+// session, see a live update, and the XSS catalogue rendered as text. No time limits of our
+// own beyond the runner's: waits are for elements, with room for a busy machine.
+
+const CHROMIUM = '/usr/bin/chromium';
+const dir = mkdtempSync(join(tmpdir(), 'agent-storage-studio-browser-'));
+const assets = join(dir, 'assets');
+const pgUrl = await postgresUrl();
+const schema = `agent_storage_studio_${process.pid}`;
+const WAIT = { timeout: 60_000 };
+let browser: Browser;
+
+/** Strings that would run script or break out of markup if the page used them as HTML. */
+const XSS = [
+  '<img src=x onerror="window.__xss=1">',
+  '</script><script>window.__xss=2</script>',
+  '<svg onload="window.__xss=3"></svg>',
+  '"><iframe src="javascript:window.__xss=4">',
+];
+
+interface Seeded {
+  long: string;
+  live: string;
+  hostile: string;
+}
+
+async function seed(store: AgentStorage): Promise<Seeded> {
+  await recordSampleRuns(store, { count: 25, seed: 4 });
+  const long = await store.createSession({
+    agentName: 'long-run',
+    provider: 'p',
+    model: 'm',
+    userPrompt: 'go',
+    startedAt: 1_800_000_000,
+  });
+  const messages = Array.from({ length: 350 }, (_, i) => ({
+    sessionId: long,
+    role: (i % 2 ? 'assistant' : 'user') as Message['role'],
+    content: `message ${i}`,
+    createdAt: 1_800_000_000 + i,
+  }));
+  const toolCalls = [340].map((i) => ({
+    sessionId: long,
+    messageIndex: i,
+    toolCallId: `call_${i}`,
+    toolName: 'sqlite_query',
+    request: { sql: 'SELECT name FROM users', marker: 'request-json-visible' },
+    response: { rows: [{ name: 'ada' }] },
+    status: 'completed' as const,
+    executionTimeMs: 120,
+    createdAt: 1_800_000_000 + i,
+  }));
+  await store.appendBatch({ messages, toolCalls });
+  await store.updateSession(long, { status: 'completed', endedAt: 1_800_000_400 });
+  const live = await store.createSession({
+    agentName: 'live-run',
+    provider: 'p',
+    model: 'm',
+    userPrompt: 'watch me',
+    startedAt: 1_800_001_000,
+  });
+  await store.createMessage({
+    sessionId: live,
+    role: 'user',
+    content: 'first words',
+    createdAt: 1_800_001_000,
+  });
+  const hostile = await store.createSession({
+    agentName: XSS[0] as string,
+    provider: 'p',
+    model: 'm',
+    userPrompt: XSS[1] as string,
+    startedAt: 1_800_002_000,
+  });
+  for (const [i, text] of XSS.entries())
+    await store.createMessage({
+      sessionId: hostile,
+      role: 'assistant',
+      content: text,
+      createdAt: 1_800_002_000 + i,
+    });
+  await store.createToolCall({
+    sessionId: hostile,
+    toolCallId: 'x',
+    toolName: XSS[2] as string,
+    request: { html: XSS[3] as string },
+    createdAt: 1_800_002_010,
+  });
+  await store.updateSession(hostile, { status: 'failed', endedAt: 1_800_002_020, error: XSS[0] as string });
+  return { long, live, hostile };
+}
+
+beforeAll(async () => {
+  await buildStudio(assets);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await dropSchemas(pgUrl, [schema]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const backends: [string, () => string | undefined][] = [
+  ['sqlite', () => `sqlite:${join(dir, 'studio.db')}`],
+  [
+    'postgres',
+    () => {
+      if (!pgUrl) return undefined;
+      const url = new URL(pgUrl);
+      url.searchParams.set('schema', schema);
+      return url.toString();
+    },
+  ],
+];
+
+for (const [name, urlOf] of backends) {
+  const url = urlOf();
+  describe.runIf(url !== undefined)(`studio in chromium over ${name}`, () => {
+    let store: AgentStorage;
+    let studio: Studio;
+    let ids: Seeded;
+    let page: Page;
+
+    beforeAll(async () => {
+      store = await createStorage(url as string);
+      ids = await seed(store);
+      studio = await startStudio(store, { url: url as string, assets });
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    });
+    afterAll(async () => {
+      await page?.close();
+      await studio?.close();
+      await store?.close();
+    });
+
+    it('a missing or wrong token gets 401', async () => {
+      const base = studio.url.replace(/\?token=.*$/, '');
+      const context = await browser.newContext();
+      try {
+        const other = await context.newPage();
+        expect((await other.goto(base))?.status()).toBe(401);
+        expect((await other.goto(`${base}?token=wrong`))?.status()).toBe(401);
+        expect((await other.goto(`${base}assets/app.js`))?.status()).toBe(401);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('lists sessions with a status bar, filters by status, and opens a session', async () => {
+      await page.goto(studio.url);
+      await page.getByTestId('status-bar').waitFor(WAIT);
+      await page.getByTestId('session-row').first().waitFor(WAIT);
+      const statusFilter = page.getByTestId('filter-status');
+      if ((await statusFilter.evaluate((el) => el.tagName)) === 'SELECT')
+        await statusFilter.selectOption('failed');
+      else await statusFilter.getByLabel('failed', { exact: true }).check();
+      await page.getByTestId('filter-apply').click();
+      // Polled from here: the page's CSP (script-src 'self') refuses functions sent to run in it.
+      await expect
+        .poll(async () => {
+          const rows = await page.getByTestId('session-row').allTextContents();
+          return rows.length > 0 && rows.every((r) => r.includes('failed'));
+        }, WAIT)
+        .toBe(true);
+      await page.locator(`[data-testid="session-row"][data-id="${ids.hostile}"]`).click();
+      await page.getByTestId('session-header').waitFor(WAIT);
+      expect(page.url()).toContain(`#/sessions/${ids.hostile}`);
+    });
+
+    it('renders every stored string as text: the XSS catalogue shows literally and runs nothing', async () => {
+      await page.goto(`${studio.url}#/sessions/${ids.hostile}`);
+      await page.getByTestId('message').first().waitFor(WAIT);
+      const contents = await page.getByTestId('message-content').allTextContents();
+      for (const text of XSS) expect(contents.join('\n')).toContain(text);
+      expect(await page.getByTestId('session-header').textContent()).toContain(XSS[0]);
+      expect(await page.evaluate('window.__xss')).toBeUndefined();
+      expect(await page.locator('main img, main svg[onload], main iframe, main script').count()).toBe(0);
+    });
+
+    it('opens a long session at the end, expands a tool call, and loads earlier messages on scroll without reading them all', async () => {
+      await page.goto(`${studio.url}#/sessions/${ids.long}`);
+      await page.getByText('message 349', { exact: true }).waitFor(WAIT);
+      expect(await page.getByText('message 0', { exact: true }).count()).toBe(0);
+      const call = page.getByTestId('toolcall').first();
+      await call.waitFor(WAIT);
+      const request = call.getByTestId('toolcall-request');
+      await request.locator('summary').first().click();
+      await expect.poll(() => request.textContent(), WAIT).toContain('request-json-visible');
+      const shownBefore = await page.getByTestId('message').count();
+      expect(shownBefore).toBeLessThan(350);
+      await page.getByTestId('load-earlier').scrollIntoViewIfNeeded();
+      await page.getByText('message 200', { exact: true }).waitFor(WAIT);
+      expect(await page.getByTestId('message').count()).toBeGreaterThan(shownBefore);
+    });
+
+    it('a running session updates live, without reloading', async () => {
+      await page.goto(`${studio.url}#/sessions/${ids.live}`);
+      await page.getByText('first words', { exact: true }).waitFor(WAIT);
+      await page.evaluate('window.__marker = true');
+      await store.createMessage({
+        sessionId: ids.live,
+        role: 'assistant',
+        content: 'arrived later',
+        createdAt: 1_800_001_005,
+      });
+      await page.getByText('arrived later', { exact: true }).waitFor(WAIT);
+      // The same document: no reload happened.
+      expect(await page.evaluate('window.__marker')).toBe(true);
+    });
+
+    it.runIf(name === 'sqlite' && process.env.STUDIO_SCREENSHOTS === '1')(
+      'takes the docs screenshots',
+      async () => {
+        await page.goto(studio.url);
+        await page.getByTestId('session-row').first().waitFor(WAIT);
+        await page.screenshot({ path: join(import.meta.dirname, '../../docs/studio-sessions.png') });
+        await page.goto(`${studio.url}#/sessions/${ids.long}`);
+        await page.getByTestId('toolcall').first().waitFor(WAIT);
+        await page.getByTestId('toolcall-request').first().locator('summary').first().click();
+        await page.screenshot({ path: join(import.meta.dirname, '../../docs/studio-session.png') });
+        expect(existsSync(join(import.meta.dirname, '../../docs/studio-session.png'))).toBe(true);
+      },
+    );
+  });
+}
