@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -226,70 +226,53 @@ for (const [name, urlOf] of backends) {
       expect(await page.evaluate('window.__marker')).toBe(true);
     });
 
-    it.runIf(name === 'sqlite')(
-      'opens a conformance report: the matrix, and each failure with its replay command',
-      async () => {
-        const report = [
-          {
-            suiteVersion: '0.1.0',
-            target: 'sqlite',
-            seed: 7,
-            adapter: 'sqlite',
-            capabilities: {},
-            startedAt: '2026-11-29T00:00:00.000Z',
-            durationMs: 3,
-            passed: 1,
-            failed: 1,
-            skipped: 0,
-            notApplicable: 0,
-            results: [
-              {
-                id: 'session.get-unknown',
-                title: 'unknown ids read as null',
-                status: 'passed',
-                durationMs: 1,
-              },
-              {
-                id: 'text.round-trip',
-                title: 'text round-trips',
-                status: 'failed',
-                durationMs: 1,
-                message: XSS[1],
-              },
-            ],
-          },
-        ];
-        const withReport = await startStudio(store, { url: url as string, assets, report });
-        const other = await browser.newPage();
-        try {
-          await other.goto(`${withReport.url}#/report`);
-          await other.getByTestId('report-matrix').waitFor(WAIT);
-          expect(await other.getByTestId('report-row').count()).toBe(2);
-          const failure = other.getByTestId('report-failure');
-          expect(await failure.textContent()).toContain(XSS[1]);
-          expect(await other.getByTestId('replay-command').first().textContent()).toContain(
-            'agent-storage verify --grep text.round-trip --seed 7',
-          );
-          expect(await other.evaluate('window.__xss')).toBeUndefined();
-        } finally {
-          await other.close();
-          await withReport.close();
-        }
-      },
-    );
-
-    it.runIf(name === 'sqlite' && process.env.STUDIO_SCREENSHOTS === '1')(
-      'takes the docs screenshots',
-      async () => {
-        await page.goto(studio.url);
-        await page.getByTestId('session-row').first().waitFor(WAIT);
-        await page.screenshot({ path: join(import.meta.dirname, '../../docs/studio-sessions.png') });
-        await page.goto(`${studio.url}#/sessions/${ids.long}`);
-        await page.getByTestId('toolcall').first().waitFor(WAIT);
-        await page.getByTestId('toolcall-request').first().locator('summary').first().click();
-        await page.screenshot({ path: join(import.meta.dirname, '../../docs/studio-session.png') });
-        expect(existsSync(join(import.meta.dirname, '../../docs/studio-session.png'))).toBe(true);
-      },
-    );
+    it('opens a conformance report: the matrix, and each failure with its replay command', async () => {
+      const report = [
+        {
+          suiteVersion: '0.1.0',
+          target: 'sqlite',
+          seed: 7,
+          adapter: 'sqlite',
+          capabilities: {},
+          startedAt: '2026-11-29T00:00:00.000Z',
+          durationMs: 3,
+          passed: 1,
+          failed: 1,
+          skipped: 0,
+          notApplicable: 0,
+          results: [
+            {
+              id: 'session.get-unknown',
+              title: 'unknown ids read as null',
+              status: 'passed',
+              durationMs: 1,
+            },
+            {
+              id: 'text.round-trip',
+              title: 'text round-trips',
+              status: 'failed',
+              durationMs: 1,
+              message: XSS[1],
+            },
+          ],
+        },
+      ];
+      const withReport = await startStudio(store, { url: url as string, assets, report });
+      const other = await browser.newPage();
+      try {
+        await other.goto(`${withReport.url}#/report`);
+        await other.getByTestId('report-matrix').waitFor(WAIT);
+        expect(await other.getByTestId('report-row').count()).toBe(2);
+        const failure = other.getByTestId('report-failure');
+        expect(await failure.textContent()).toContain(XSS[1]);
+        expect(await other.getByTestId('replay-command').first().textContent()).toContain(
+          'agent-storage verify --grep text.round-trip --seed 7',
+        );
+        expect(await other.evaluate('window.__xss')).toBeUndefined();
+      } finally {
+        await other.close();
+        await withReport.close();
+      }
+    });
   });
 }
