@@ -44,9 +44,32 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 /**
  * Runs `op` `n` times back to back, appending each call's latency (ms) to `samples`;
  * resolves to the total time. Consecutive timestamps are shared, so the sum of the
- * latencies is the turn's wall time.
+ * latencies is the turn's wall time. With `setup`, it runs before every call, untimed, and
+ * the event loop turns and a full GC runs after it: each call is timed on its own and the
+ * total is the sum of the calls' latencies.
  */
-async function turn(op: Op, n: number, samples: number[]): Promise<number> {
+async function turn(op: Op, n: number, samples: number[], setup?: Op): Promise<number> {
+  if (setup !== undefined) {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const s = setup();
+      if (isThenable(s)) await s;
+      // A libsql appendBatch of 2,500 rows holds ≈ 12 MB of native memory until the loop
+      // turns; and the setup's garbage (the kit's makes far more than the raw driver's) is
+      // collected now, not inside the timed call: without this GC, the same DELETE measured
+      // 0.71–1.33× kit/raw from run to run; with it 0.93–1.01× in five short trials, and
+      // 0.88–1.10× in a full run (docs/performance.md).
+      await letLoopTurn();
+      fullGc();
+      const start = performance.now();
+      const r = op();
+      if (isThenable(r)) await r;
+      const ms = performance.now() - start;
+      samples.push(ms);
+      total += ms;
+    }
+    return total;
+  }
   const start = performance.now();
   let t = start;
   for (let i = 0; i < n; i++) {
@@ -78,11 +101,30 @@ function stats(samples: number[], ms: number): SideStats {
 }
 
 /**
+ * Lets the event loop run once, between turns (untimed). A turn of calls whose promises all
+ * resolve at once (better-sqlite3; @libsql/client on a local file) never leaves the microtask
+ * queue, and @libsql/client frees each statement's native memory only when the loop turns:
+ * without this, the libsql latest-N and delete operations of one full run left the process
+ * at 14 GB of RSS (≈ 3.6 KB per statement), and every later measurement ran in it.
+ */
+function letLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Untimed work before every call of a side: makes what the call consumes (a session to delete). */
+export interface Setup {
+  kit: Op;
+  raw: Op;
+}
+
+/**
  * Measures `kit` against `raw` in alternating rounds: each round runs the same number of
  * calls on each side, and the side that goes first swaps every round, so drift of the
- * machine (thermal, neighbours, page cache, table growth) lands on both equally.
+ * machine (thermal, neighbours, page cache, table growth) lands on both equally. With
+ * `setup`, each side's setup runs before each of its calls, outside the timing (budgets
+ * count call time only, so such a run takes longer than `budget.seconds`).
  */
-export async function compare(kit: Op, raw: Op, budget: Budget): Promise<Comparison> {
+export async function compare(kit: Op, raw: Op, budget: Budget, setup?: Setup): Promise<Comparison> {
   // Warm-up, alternating too; its timings size the rounds.
   const warm = { kit: [] as number[], raw: [] as number[] };
   const warmTime = { kit: 0, raw: 0 };
@@ -90,8 +132,10 @@ export async function compare(kit: Op, raw: Op, budget: Budget): Promise<Compari
     let n = 1;
     warmTime.kit < budget.warmupSeconds * 1000 || warmTime.raw < budget.warmupSeconds * 1000;
   ) {
-    warmTime.kit += await turn(kit, n, warm.kit);
-    warmTime.raw += await turn(raw, n, warm.raw);
+    warmTime.kit += await turn(kit, n, warm.kit, setup?.kit);
+    await letLoopTurn();
+    warmTime.raw += await turn(raw, n, warm.raw, setup?.raw);
+    await letLoopTurn();
     n = Math.min(n * 2, 1000);
   }
   const slowest = Math.max(warmTime.kit / warm.kit.length, warmTime.raw / warm.raw.length);
@@ -108,9 +152,10 @@ export async function compare(kit: Op, raw: Op, budget: Budget): Promise<Compari
   while (!done()) {
     const order: ('kit' | 'raw')[] = rounds % 2 === 0 ? ['kit', 'raw'] : ['raw', 'kit'];
     for (const side of order) {
-      const ms = await turn(side === 'kit' ? kit : raw, perRound, samples[side]);
+      const ms = await turn(side === 'kit' ? kit : raw, perRound, samples[side], setup?.[side]);
       time[side] += ms;
       turns[side].push(ms);
+      await letLoopTurn();
     }
     rounds++;
   }
@@ -124,7 +169,11 @@ export async function compare(kit: Op, raw: Op, budget: Budget): Promise<Compari
  * 95% interval of Σraw ÷ Σkit (= kit/raw throughput, both sides making the same calls per
  * round) by resampling whole rounds; a fixed seed keeps reports reproducible.
  */
-function bootstrapRatio(kit: readonly number[], raw: readonly number[], resamples = 2000): [number, number] {
+export function bootstrapRatio(
+  kit: readonly number[],
+  raw: readonly number[],
+  resamples = 2000,
+): [number, number] {
   let seed = 0x9e3779b9;
   const random = () => {
     // mulberry32

@@ -1,7 +1,8 @@
 import type { AgentStorage } from '../src/contract/storage.js';
+import type { Batch, BatchToolCall, NewMessage } from '../src/contract/types.js';
 import { MESSAGE_CONTENT, READ_SESSION_MESSAGES, TOOL_REQUEST, TOOL_RESPONSE } from './fixtures.js';
-import type { Op } from './harness.js';
-import type { MaybePromise, RawStore, Seeder } from './raw/types.js';
+import type { Op, Setup } from './harness.js';
+import { type MaybePromise, type RawStore, SEED_ROLES, type Seeder } from './raw/types.js';
 
 /** Data sizes: the full run uses the issue's; `--quick` a tenth, so seeding stays fast. */
 export interface Sizes {
@@ -19,20 +20,50 @@ export const SIZES: Record<'quick' | 'full', Sizes> = {
 /** Rows per page in the paged operations (the contract's default limit). */
 export const PAGE = 50;
 
-/** What an operation's `prepare` gets: both sides of one adapter, and bulk seeders for setup. */
-export interface BenchContext {
-  adapter: string;
+/** Both sides of one adapter, and bulk seeders for setup. */
+export interface BenchStores {
   kit: AgentStorage;
   raw: RawStore;
   /** Seeders writing straight into the kit's database and into the raw driver's database. */
   seed: { kit: Seeder; raw: Seeder };
+}
+
+/** What an operation's `prepare` gets: the adapter's shared pair of stores, and fresh ones on request. */
+export interface BenchContext extends BenchStores {
+  adapter: string;
   sizes: Sizes;
+  /**
+   * A new, empty pair of stores of the same adapter (own files / schemas), for an operation
+   * that must know every row in the store; closed and removed after the operation.
+   */
+  fresh(): Promise<BenchStores>;
 }
 
 export interface Prepared {
   kit: Op;
   raw: Op;
+  /** Untimed, before every call of that side: makes what the call consumes (see `compare`). */
+  setup?: Setup;
 }
+
+/**
+ * Operations that measure one call at several sizes of something that should not matter:
+ * their per-call times are put side by side (run.ts), and the series is flat when the kit's
+ * time per call at the largest size is at most {@link SERIES_FLAT_LIMIT}× that at the smallest.
+ */
+export const SERIES = {
+  'latest-50': { what: 'messages in the session' },
+  'delete-session': { what: 'tool calls in other sessions' },
+} as const;
+export type SeriesId = keyof typeof SERIES;
+
+/**
+ * Allowed growth of the time per call from the smallest size of a series to the largest.
+ * Run-to-run noise of a mean call time is ±10%; a B-tree one level deeper costs a few
+ * percent; work in proportion to the size (reading the whole session, scanning every tool
+ * call) would be ×10 and more.
+ */
+export const SERIES_FLAT_LIMIT = 1.5;
 
 export interface Operation {
   id: string;
@@ -54,6 +85,13 @@ export interface Operation {
   prepare?: (ctx: BenchContext) => Promise<Prepared>;
   /** Printed beside a skip. */
   note?: string;
+  /** The operation is one size of a series (see {@link SERIES}). */
+  series?: { id: SeriesId; size: number };
+  /**
+   * At most this many measured seconds per side (the budget's, when shorter): for calls whose
+   * untimed `setup` takes longer than the call, so that the run's length stays reasonable.
+   */
+  maxSeconds?: number;
 }
 
 export const WRITE_TARGET = 0.85;
@@ -63,6 +101,16 @@ export const READ_TARGET = 0.8;
 function andThen<T, U>(v: MaybePromise<T>, f: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return v instanceof Promise ? v.then(f) : f(v as T);
 }
+
+/** Unix seconds the seeded runs of the delete operations start at. */
+const RUN_T0 = Math.floor(Date.UTC(2025, 0, 1) / 1000);
+
+/** Messages in a session the delete operations delete (and in each of their other sessions). */
+export const DELETED_RUN_MESSAGES = 2_000;
+/** Tool calls in such a session: one on each assistant message, a quarter of them. */
+const RUN_TOOL_CALLS = DELETED_RUN_MESSAGES / 4;
+/** Tool calls in other sessions while 'delete-session-among-20k' deletes. */
+const OTHER_TOOL_CALLS = 20_000;
 
 async function kitSession(kit: AgentStorage): Promise<string> {
   return kit.createSession({
@@ -219,6 +267,11 @@ export const OPERATIONS: readonly Operation[] = [
       return { kit: () => kit.listSessions(query), raw: () => raw.listSessions(before, PAGE) };
     },
   },
+  // Latest-N pages (`from: 'end'`) at three session lengths: the call should cost the same at
+  // each (one index range read from the end), which run.ts checks beside kit/raw.
+  latestOperation('latest-50-1k', 1_000),
+  latestOperation('latest-50-10k', 10_000),
+  latestOperation('latest-50-100k', 100_000),
   {
     // After the paged reads on purpose. Its 10,000 fresh rows outlive young-generation
     // collections, so V8 may decide ("allocation-site pretenuring") to allocate every later
@@ -275,9 +328,152 @@ export const OPERATIONS: readonly Operation[] = [
       };
     },
   },
+  // deleteSession of one 2,000-message run, in a store holding nothing else and in one where
+  // other sessions hold 20,000 tool calls: on SQLite, before migration 0009 indexed
+  // agent_tool_calls(message_id), the second took 2.8 s (each deleted message's ON DELETE
+  // SET NULL scanned every tool call). Each on a fresh pair of stores; last, as they do not
+  // read what the others wrote.
+  deleteOperation('delete-session-alone', 0),
+  deleteOperation('delete-session-among-20k', OTHER_TOOL_CALLS),
 ];
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** `getMessagesPage(sessionId, { from: 'end', limit: 50 })` in a session of `messages` messages. */
+function latestOperation(id: string, messages: number): Operation {
+  return {
+    id,
+    title: () => `latest 50 messages of a ${count(messages)}-message session`,
+    kind: 'read',
+    target: READ_TARGET,
+    requires: ['getMessagesPage'],
+    series: { id: 'latest-50', size: messages },
+    async prepare({ kit, raw, seed }) {
+      const t0 = Date.UTC(2025, 0, 1);
+      const kitSid = await seed.kit.createSession('bench-latest');
+      await seed.kit.seedMessages(kitSid, messages, MESSAGE_CONTENT, t0);
+      const rawSid = await seed.raw.createSession('bench-latest');
+      await seed.raw.seedMessages(rawSid, messages, MESSAGE_CONTENT, t0);
+      const query = { from: 'end', limit: PAGE } as const;
+      const [k, r] = [await kit.getMessagesPage(kitSid, query), await raw.getLatestMessages(rawSid, PAGE)];
+      samePage(
+        k.items.map((m) => m.createdAt),
+        r.items.map((m) => m.createdAt),
+        t0 + messages - PAGE,
+      );
+      if (k.nextCursor === null || r.next === null)
+        throw new Error('the latest page says nothing came before it');
+      return {
+        kit: () => kit.getMessagesPage(kitSid, query),
+        raw: () => raw.getLatestMessages(rawSid, PAGE),
+      };
+    },
+  };
+}
+
+/** The kit's side of a seeded run: what `Seeder.seedRun` writes, as one `appendBatch`. */
+function runBatch(sessionId: string): Batch {
+  const messages: NewMessage[] = [];
+  const toolCalls: BatchToolCall[] = [];
+  for (let i = 0; i < DELETED_RUN_MESSAGES; i++) {
+    const role = SEED_ROLES[i % 4] as (typeof SEED_ROLES)[number];
+    messages.push({ sessionId, role, content: MESSAGE_CONTENT, createdAt: RUN_T0 + i });
+    if (role === 'assistant') {
+      toolCalls.push({
+        sessionId,
+        messageIndex: i,
+        toolCallId: `toolu_${i}`,
+        toolName: 'sqlite_query',
+        request: TOOL_REQUEST,
+        response: TOOL_RESPONSE,
+        status: 'completed',
+        executionTimeMs: 3,
+        createdAt: RUN_T0 + i,
+        completedAt: RUN_T0 + i,
+      });
+    }
+  }
+  return { messages, toolCalls };
+}
+
+const SEED_RUN = {
+  agentName: 'bench-delete',
+  count: DELETED_RUN_MESSAGES,
+  content: MESSAGE_CONTENT,
+  firstCreatedAt: RUN_T0,
+  request: JSON.stringify(TOOL_REQUEST),
+  response: JSON.stringify(TOOL_RESPONSE),
+};
+
+/**
+ * `deleteSession` of a 2,000-message run with 500 tool calls, on a fresh pair of stores
+ * holding `others` tool calls in other such runs (seeded in bulk). Every call deletes a
+ * session of its own, written just before it outside the timing (`setup`) through the very
+ * connection that deletes it, so both sides start each delete with the same pages cached:
+ * the kit's with `createSession` + one `appendBatch`, the raw driver's with `seedRun`.
+ */
+function deleteOperation(id: string, others: number): Operation {
+  return {
+    id,
+    title: () =>
+      others === 0
+        ? `delete a ${count(DELETED_RUN_MESSAGES)}-message session (with tool calls), nothing else stored`
+        : `delete a ${count(DELETED_RUN_MESSAGES)}-message session (with tool calls), ${count(others)} tool calls in others`,
+    kind: 'write',
+    target: WRITE_TARGET,
+    requires: ['deleteSession', 'appendBatch'],
+    series: { id: 'delete-session', size: others },
+    // Writing the run to delete takes 2–8× as long as deleting it: 2 s of deletes a side is
+    // 200–400 calls in 40–60 rounds.
+    maxSeconds: 2,
+    async prepare({ fresh }) {
+      const { kit, raw, seed } = await fresh();
+      for (let made = 0; made < others; made += RUN_TOOL_CALLS) {
+        await seed.kit.seedRun(SEED_RUN);
+        await seed.raw.seedRun(SEED_RUN);
+      }
+      const queue = { kit: [] as string[], raw: [] as string[] };
+      const next = (side: 'kit' | 'raw') => {
+        const sid = queue[side].shift();
+        if (sid === undefined) throw new Error(`${side}: no session was set up for this delete`);
+        return sid;
+      };
+      const setup: Setup = {
+        kit: async () => {
+          const sid = await kitSession(kit);
+          await kit.appendBatch(runBatch(sid));
+          queue.kit.push(sid);
+        },
+        raw: async () => {
+          queue.raw.push(await seed.raw.seedRun(SEED_RUN));
+        },
+      };
+      const gone = (side: string) => (deleted: boolean) => {
+        if (!deleted) throw new Error(`${side}: the session to delete was not there`);
+      };
+      const calls = {
+        kit: () => kit.deleteSession(next('kit')).then(gone('kit')),
+        raw: () => andThen(raw.deleteSession(next('raw')), gone('raw')),
+      };
+      // Both sides delete the whole run: its messages (and so its tool calls) go with it.
+      await setup.kit();
+      await setup.raw();
+      const [kitSid, rawSid] = [queue.kit[0] as string, queue.raw[0] as string];
+      const before = [(await kit.getMessages(kitSid)).length, (await raw.getMessages(rawSid)).length];
+      const calls0 = (await kit.getToolCalls(kitSid)).length;
+      await calls.kit();
+      await calls.raw();
+      const after = [(await kit.getMessages(kitSid)).length, (await raw.getMessages(rawSid)).length];
+      if (before.join() !== `${DELETED_RUN_MESSAGES},${DELETED_RUN_MESSAGES}` || calls0 !== RUN_TOOL_CALLS) {
+        throw new Error(`seeding failed: kit ${before[0]} messages / ${calls0} tool calls, raw ${before[1]}`);
+      }
+      if (after.join() !== '0,0' || (await kit.getSession(kitSid)) !== null) {
+        throw new Error(`delete left rows: kit ${after[0]} messages, raw ${after[1]}`);
+      }
+      return { ...calls, setup };
+    },
+  };
+}
 
 /**
  * Reads `depth` rows through the kit's pages (at most 1000 a page); resolves to the cursor

@@ -1,7 +1,7 @@
 /**
  * Kit vs raw driver, per adapter and operation, in one process.
  *
- *   node --import tsx bench/run.ts [--quick] [--json FILE] [--adapter NAME]... [--op ID]...
+ *   node --import tsx bench/run.ts [--quick] [--json FILE] [--adapter NAME]... [--op ID]... [--scale N]
  *
  * Each adapter is opened twice over scratch stores (files in a temp dir; scratch Postgres
  * schemas, dropped afterwards): once through the kit, once straight on its driver running
@@ -21,7 +21,18 @@ import {
   messageGrowth,
   sessionGrowth,
 } from './memory.js';
-import { OPERATIONS, type Operation, SIZES, type Sizes, skipReason, targetOf } from './operations.js';
+import {
+  type BenchStores,
+  OPERATIONS,
+  type Operation,
+  SERIES,
+  SERIES_FLAT_LIMIT,
+  type SeriesId,
+  SIZES,
+  type Sizes,
+  skipReason,
+  targetOf,
+} from './operations.js';
 import { sqlDrift } from './raw/sql.js';
 import {
   DEFAULT_POSTGRES_URL,
@@ -32,16 +43,19 @@ import {
   sqliteTarget,
   type Target,
 } from './targets.js';
+import { DEFAULT_SCALE, type TransferResult, transferScale } from './transfer.js';
 
 interface Args {
   quick: boolean;
   json: string | undefined;
   adapters: string[];
   ops: string[];
+  /** Sessions in the transfer check's store (`--scale`). */
+  scale: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, json: undefined, adapters: [], ops: [] };
+  const args: Args = { quick: false, json: undefined, adapters: [], ops: [], scale: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -53,9 +67,14 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = value();
     else if (a === '--adapter') args.adapters.push(value());
     else if (a === '--op') args.ops.push(value());
-    else
+    else if (a === '--scale') {
+      const n = Number(value());
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw new Error('--scale needs a positive whole number of sessions');
+      args.scale = n;
+    } else
       throw new Error(
-        `unknown argument ${a}; usage: bench/run.ts [--quick] [--json FILE] [--adapter NAME] [--op ID]`,
+        `unknown argument ${a}; usage: bench/run.ts [--quick] [--json FILE] [--adapter NAME] [--op ID] [--scale N]`,
       );
   }
   return args;
@@ -92,6 +111,22 @@ interface Result {
   rounds: number;
   perRound: number;
   heap?: { kit: HeapUse; raw: HeapUse };
+  /** The operation's series and size, when it is one size of a series. */
+  series?: { id: SeriesId; size: number };
+}
+
+/** One series on one adapter: the time per call at each size, and how much it grows. */
+interface SeriesResult {
+  adapter: string;
+  series: SeriesId;
+  /** What the size counts. */
+  what: string;
+  points: { operation: string; size: number; kitMeanMs: number; rawMeanMs: number; kitP50Ms: number }[];
+  /** Kit mean time per call at the largest size ÷ at the smallest (`null` with fewer than two sizes). */
+  growth: number | null;
+  rawGrowth: number | null;
+  /** `growth` at most SERIES_FLAT_LIMIT; `null` with fewer than two sizes. */
+  flat: boolean | null;
 }
 
 interface Skipped {
@@ -208,6 +243,98 @@ function growthVerdict(g: GrowthResult): string {
   );
 }
 
+const fmtUs = (ms: number) =>
+  (ms * 1000).toLocaleString('en-US', {
+    minimumFractionDigits: ms < 1 ? 1 : 0,
+    maximumFractionDigits: ms < 1 ? 1 : 0,
+  });
+
+/** The series among `results`, per adapter: per-call times side by side and the growth. */
+function seriesOf(results: readonly Result[]): SeriesResult[] {
+  const out: SeriesResult[] = [];
+  for (const r of results) {
+    if (r.series === undefined) continue;
+    let s = out.find((x) => x.adapter === r.adapter && x.series === r.series?.id);
+    if (s === undefined) {
+      s = {
+        adapter: r.adapter,
+        series: r.series.id,
+        what: SERIES[r.series.id].what,
+        points: [],
+        growth: null,
+        rawGrowth: null,
+        flat: null,
+      };
+      out.push(s);
+    }
+    s.points.push({
+      operation: r.operation,
+      size: r.series.size,
+      kitMeanMs: r.kit.meanMs,
+      rawMeanMs: r.raw.meanMs,
+      kitP50Ms: r.kit.p50Ms,
+    });
+  }
+  for (const s of out) {
+    s.points.sort((a, b) => a.size - b.size);
+    const [first, last] = [s.points[0], s.points.at(-1)];
+    if (first === undefined || last === undefined || s.points.length < 2) continue;
+    s.growth = last.kitMeanMs / first.kitMeanMs;
+    s.rawGrowth = last.rawMeanMs / first.rawMeanMs;
+    s.flat = s.growth <= SERIES_FLAT_LIMIT;
+  }
+  return out;
+}
+
+function seriesTable(series: readonly SeriesResult[]): string {
+  const sizes = (s: SeriesResult) => s.points.map((p) => p.size.toLocaleString('en-US')).join(' / ');
+  const times = (s: SeriesResult, f: (p: SeriesResult['points'][number]) => number) =>
+    s.points.map((p) => fmtUs(f(p))).join(' / ');
+  return table([
+    ['adapter', 'series', 'sizes', 'kit µs/call', 'raw µs/call', 'kit ×', 'raw ×'],
+    ...series.map((s) => [
+      s.adapter,
+      `${s.series} (${s.what})`,
+      sizes(s),
+      times(s, (p) => p.kitMeanMs),
+      times(s, (p) => p.rawMeanMs),
+      s.growth === null ? '–' : `×${s.growth.toFixed(2)}`,
+      s.rawGrowth === null ? '–' : `×${s.rawGrowth.toFixed(2)}`,
+    ]),
+  ]);
+}
+
+function seriesVerdict(s: SeriesResult): string {
+  const [first, last] = [s.points[0], s.points.at(-1)];
+  if (s.growth === null || s.rawGrowth === null || first === undefined || last === undefined)
+    return `${s.adapter} ${s.series}: one size measured, nothing to compare`;
+  return (
+    `${s.adapter} ${s.series}: at ${last.size.toLocaleString('en-US')} ${s.what} a call takes ` +
+    `×${s.growth.toFixed(2)} the time at ${first.size.toLocaleString('en-US')} through the kit, ` +
+    `×${s.rawGrowth.toFixed(2)} raw (${s.flat ? 'flat' : `NOT FLAT: limit ×${SERIES_FLAT_LIMIT}`})`
+  );
+}
+
+const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function transferLines(t: TransferResult): string[] {
+  return [
+    `${t.adapter}: ${t.sessions.toLocaleString('en-US')} sessions / ${t.messages.toLocaleString('en-US')} messages ` +
+      `(generated in ${t.generateSeconds.toFixed(1)} s)`,
+    `  export: ${fmtRate(t.export.sessionsPerSec)} sessions/s, ${fmtRate(t.export.messagesPerSec)} messages/s ` +
+      `(${t.export.seconds.toFixed(1)} s, ${fmtMb(t.export.bytes)} JSONL); RSS ${fmtMb(t.export.startBytes)} → peak ${fmtMb(t.export.peakBytes)}, ` +
+      `heap peak ${fmtMb(t.export.peakHeapBytes)}`,
+    `  copy: ${fmtRate(t.copy.sessionsPerSec)} sessions/s, ${fmtRate(t.copy.messagesPerSec)} messages/s ` +
+      `(${t.copy.seconds.toFixed(1)} s: writing ${t.copy.writeSeconds.toFixed(1)} s, verifying ${t.copy.verifySeconds.toFixed(1)} s); ` +
+      `RSS ${fmtMb(t.copy.startBytes)} → peak ${fmtMb(t.copy.peakBytes)}, heap peak ${fmtMb(t.copy.peakHeapBytes)}`,
+    `  batch append (createSession + appendBatch per session, nothing read): ${fmtRate(t.batchAppend.sessionsPerSec)} sessions/s, ` +
+      `${fmtRate(t.batchAppend.messagesPerSec)} messages/s (${t.batchAppend.seconds.toFixed(1)} s)`,
+    `  copy ÷ batch append: ${t.ratio.toFixed(2)}× [${t.ratioInterval[0].toFixed(2)}–${t.ratioInterval[1].toFixed(2)}] ` +
+      `over ${t.rounds} alternating rounds (target ≥ ${t.target}×: ${t.met ? 'met' : 'MISSED'}); ` +
+      `writing phase alone ${t.writeRatio.toFixed(2)}×`,
+  ];
+}
+
 function durabilityLine(d: DurabilityResult): string {
   return (
     `${d.adapter}: durability=full appends at ${d.ratio.toFixed(2)}× the rate of normal ` +
@@ -273,6 +400,17 @@ async function runTarget(
   console.log(`\n${target.name}: ${target.note}\n  raw baseline: ${target.rawDriver}`);
   const opened = await target.open(dir);
   const close = closeOnInterrupt(opened);
+  // Fresh pairs an operation asked for (ctx.fresh): closed after it, or on Ctrl-C with the rest.
+  const fresh: (() => Promise<void>)[] = [];
+  const closeFresh = async () => {
+    const closing = fresh.splice(0).map((c) => c());
+    const failed = (await Promise.allSettled(closing)).find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
+    if (failed) throw failed.reason;
+  };
+  interrupted = () => closeFresh().finally(close);
+  let freshStores = 0;
   try {
     for (const op of ops) {
       const title = op.title(sizes);
@@ -282,53 +420,91 @@ async function runTarget(
         skipped.push({ adapter: target.name, operation: op.id, reason: reason ?? '' });
         continue;
       }
-      const prepared = await op.prepare({
-        adapter: target.name,
-        kit: opened.kit,
-        raw: opened.raw,
-        seed: { kit: opened.kitSeeder, raw: opened.raw },
-        sizes,
-      });
-      const heap = op.measureHeap
-        ? { kit: await heapUse(prepared.kit), raw: await heapUse(prepared.raw) }
-        : undefined;
-      fullGc();
-      const c = await compare(prepared.kit, prepared.raw, budget);
-      const goal = targetOf(op, target.name);
-      const result: Result = {
-        adapter: target.name,
-        operation: op.id,
-        title,
-        kind: op.kind,
-        target: goal,
-        kit: c.kit,
-        raw: c.raw,
-        ratio: c.ratio,
-        ratioInterval: [c.ratioLow, c.ratioHigh],
-        met: c.ratio >= goal,
-        verdict: c.ratioLow >= goal ? 'met' : c.ratioHigh < goal ? 'missed' : 'within noise',
-        rounds: c.rounds,
-        perRound: c.perRound,
-        ...(heap === undefined ? {} : { heap }),
-      };
-      results.push(result);
-      console.log(
-        `  ${title}: kit ${fmtOps(c.kit.opsPerSec)} ops/s, raw ${fmtOps(c.raw.opsPerSec)} ops/s, ` +
-          `kit/raw ${c.ratio.toFixed(2)}× [${c.ratioLow.toFixed(2)}–${c.ratioHigh.toFixed(2)}] ` +
-          `(target ≥ ${goal}×: ${verdictText(result)}); ` +
-          `${c.kit.ops} calls per side in ${c.rounds} rounds`,
-      );
-      if (heap) {
+      try {
+        const prepared = await op.prepare({
+          adapter: target.name,
+          kit: opened.kit,
+          raw: opened.raw,
+          seed: { kit: opened.kitSeeder, raw: opened.raw },
+          sizes,
+          async fresh(): Promise<BenchStores> {
+            const sub = join(dir, `${target.name}-fresh-${++freshStores}`);
+            mkdirSync(sub);
+            const pair = await target.open(sub);
+            fresh.push(pair.close);
+            return { kit: pair.kit, raw: pair.raw, seed: { kit: pair.kitSeeder, raw: pair.raw } };
+          },
+        });
+        const heap = op.measureHeap
+          ? { kit: await heapUse(prepared.kit), raw: await heapUse(prepared.raw) }
+          : undefined;
+        fullGc();
+        const opBudget =
+          op.maxSeconds === undefined
+            ? budget
+            : { ...budget, seconds: Math.min(budget.seconds, op.maxSeconds) };
+        const c = await compare(prepared.kit, prepared.raw, opBudget, prepared.setup);
+        const goal = targetOf(op, target.name);
+        const result: Result = {
+          adapter: target.name,
+          operation: op.id,
+          title,
+          kind: op.kind,
+          target: goal,
+          kit: c.kit,
+          raw: c.raw,
+          ratio: c.ratio,
+          ratioInterval: [c.ratioLow, c.ratioHigh],
+          met: c.ratio >= goal,
+          verdict: c.ratioLow >= goal ? 'met' : c.ratioHigh < goal ? 'missed' : 'within noise',
+          rounds: c.rounds,
+          perRound: c.perRound,
+          ...(heap === undefined ? {} : { heap }),
+          ...(op.series === undefined ? {} : { series: op.series }),
+        };
+        results.push(result);
         console.log(
-          `    heap for one call: kit allocated ${fmtMb(heap.kit.allocatedBytes)}, retained ${fmtMb(heap.kit.retainedBytes)}; ` +
-            `raw allocated ${fmtMb(heap.raw.allocatedBytes)}, retained ${fmtMb(heap.raw.retainedBytes)}` +
-            (heap.kit.gc ? '' : ' (no GC available: noisy)'),
+          `  ${title}: kit ${fmtOps(c.kit.opsPerSec)} ops/s, raw ${fmtOps(c.raw.opsPerSec)} ops/s, ` +
+            `kit/raw ${c.ratio.toFixed(2)}× [${c.ratioLow.toFixed(2)}–${c.ratioHigh.toFixed(2)}] ` +
+            `(target ≥ ${goal}×: ${verdictText(result)}); ` +
+            `${c.kit.ops} calls per side in ${c.rounds} rounds`,
         );
+        if (heap) {
+          console.log(
+            `    heap for one call: kit allocated ${fmtMb(heap.kit.allocatedBytes)}, retained ${fmtMb(heap.kit.retainedBytes)}; ` +
+              `raw allocated ${fmtMb(heap.raw.allocatedBytes)}, retained ${fmtMb(heap.raw.retainedBytes)}` +
+              (heap.kit.gc ? '' : ' (no GC available: noisy)'),
+          );
+        }
+      } finally {
+        await closeFresh();
       }
     }
   } finally {
     interrupted = undefined;
     await close();
+  }
+}
+
+/** The transfer check on a target: its own scratch stores, removed afterwards. */
+async function runTransfer(target: Target, dir: string, scale: number): Promise<TransferResult> {
+  const sub = join(dir, `${target.name}-transfer`);
+  mkdirSync(sub);
+  console.log(`  transfer at ${scale.toLocaleString('en-US')} sessions:`);
+  try {
+    const t = await transferScale(
+      target,
+      sub,
+      scale,
+      (line) => console.log(`    ${line}`),
+      (close) => {
+        interrupted = close;
+      },
+    );
+    for (const line of transferLines(t).slice(1)) console.log(`  ${line}`);
+    return t;
+  } finally {
+    interrupted = undefined;
   }
 }
 
@@ -364,8 +540,11 @@ async function main(): Promise<void> {
     (id) => args.ops.length === 0 || args.ops.includes(id),
   );
   const durability = args.ops.length === 0 || args.ops.includes('durability');
+  const transfer = args.ops.length === 0 || args.ops.includes('transfer');
+  const scale = args.scale ?? DEFAULT_SCALE[mode];
   const unknown = args.ops.filter(
-    (id) => !ops.some((o) => o.id === id) && !(id in GROWTH_CHECKS) && id !== 'durability',
+    (id) =>
+      !ops.some((o) => o.id === id) && !(id in GROWTH_CHECKS) && id !== 'durability' && id !== 'transfer',
   );
   if (unknown.length > 0) throw new Error(`unknown --op ${unknown.join(', ')}`);
   const wanted = (name: string) => args.adapters.length === 0 || args.adapters.includes(name);
@@ -398,6 +577,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const growth: GrowthResult[] = [];
   const durabilities: DurabilityResult[] = [];
+  const transfers: TransferResult[] = [];
   try {
     for (const target of targets) {
       await runTarget(target, dir, ops, budget, SIZES[mode], results, skipped);
@@ -407,6 +587,7 @@ async function main(): Promise<void> {
         durabilities.push(d);
         console.log(`  durability: ${durabilityLine(d)}`);
       }
+      if (transfer) transfers.push(await runTransfer(target, dir, scale));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -446,14 +627,32 @@ async function main(): Promise<void> {
     );
     for (const d of durabilities) console.log(`- ${durabilityLine(d)}`);
   }
+  const series = seriesOf(results);
+  if (series.length > 0) {
+    console.log(
+      '\nTime per call across sizes (mean µs per call, smallest size first; × = largest ÷ smallest):\n',
+    );
+    console.log(seriesTable(series));
+    for (const s of series) console.log(`- ${seriesVerdict(s)}`);
+  }
+  if (transfers.length > 0) {
+    console.log(
+      '\nExport and copy at scale (export: one pass; copy and batch append: alternating rounds over slices of the store; RSS sampled every 100 sessions):\n',
+    );
+    for (const t of transfers) for (const line of transferLines(t)) console.log(line);
+  }
   const missed = results.filter((r) => !r.met);
   const notFlat = growth.filter((g) => !g.flat);
+  const slower = series.filter((s) => s.flat === false);
+  const slowCopies = transfers.filter((t) => !t.met);
   console.log(
-    missed.length === 0 && notFlat.length === 0
+    missed.length === 0 && notFlat.length === 0 && slower.length === 0 && slowCopies.length === 0
       ? '\nEvery measured operation meets its target.'
       : `\nBelow target: ${[
           ...missed.map((r) => `${r.adapter} ${r.operation} ${r.ratio.toFixed(2)}× < ${r.target}×`),
           ...notFlat.map((g) => `${g.adapter} memory-${g.list} grows ×${g.growth.toFixed(2)}`),
+          ...slower.map((s) => `${s.adapter} ${s.series} per-call time grows ×${s.growth?.toFixed(2)}`),
+          ...slowCopies.map((t) => `${t.adapter} copy ${t.ratio.toFixed(2)}× batch append < ${t.target}×`),
         ].join('; ')}`,
   );
   console.log(
@@ -480,9 +679,15 @@ async function main(): Promise<void> {
       },
       budget,
       sqlDrift: drift,
-      results,
+      // Operations of a series are under `series` (each size with its kit/raw comparison).
+      results: results.filter((r) => r.series === undefined),
+      series: series.map((s) => ({
+        ...s,
+        results: results.filter((r) => r.adapter === s.adapter && r.series?.id === s.series),
+      })),
       memoryGrowth: growth,
       durability: durabilities,
+      transfer: transfers,
       skipped,
     };
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

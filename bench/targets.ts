@@ -13,6 +13,11 @@ export interface OpenedTarget {
   close(): Promise<void>;
 }
 
+export interface ScratchStore {
+  kit: AgentStorage;
+  close(): Promise<void>;
+}
+
 export interface Target {
   name: string;
   /** What it is for, performance-wise (printed and documented). */
@@ -20,6 +25,8 @@ export interface Target {
   /** The baseline it is compared with. */
   rawDriver: string;
   open(dir: string): Promise<OpenedTarget>;
+  /** One scratch store through the kit alone (`name` tells it apart in `dir`), removed on close. */
+  store(dir: string, name: string): Promise<ScratchStore>;
   /** File-backed stores that take `?durability=`: their fsync cost is measured too (bench/durability.ts). */
   durability?: boolean;
 }
@@ -50,6 +57,10 @@ export const sqliteTarget: Target = {
     const kitSeeder = await openRawBetterSqlite3(kitPath);
     return { kit, raw, kitSeeder, close: () => closeAll([kit, raw, kitSeeder]) };
   },
+  async store(dir, name) {
+    const kit = await createStorage(`sqlite:${join(dir, `${name}-sqlite.db`)}`);
+    return { kit, close: () => kit.close() };
+  },
 };
 
 export const libsqlTarget: Target = {
@@ -66,6 +77,10 @@ export const libsqlTarget: Target = {
     const raw = await openRawLibsql(rawPath);
     const kitSeeder = await openRawLibsql(kitPath);
     return { kit, raw, kitSeeder, close: () => closeAll([kit, raw, kitSeeder]) };
+  },
+  async store(dir, name) {
+    const kit = await createStorage(`libsql:${join(dir, `${name}-libsql.db`)}`);
+    return { kit, close: () => kit.close() };
   },
 };
 
@@ -97,6 +112,23 @@ export async function postgresUnavailable(url: string): Promise<string | undefin
   }
 }
 
+/** Drops scratch schemas on the server at `url`. */
+async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: postgresUrls(url) });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A schema name no other store uses: `bench_<role>_<pid>_<time>[_<n>]`. */
+let schemas = 0;
+const scratchSchema = (role: string) =>
+  `bench_${role}_${process.pid}_${Date.now().toString(36)}${schemas++ === 0 ? '' : `_${schemas}`}`;
+
 export function postgresTarget(url: string): Target {
   return {
     name: 'postgres',
@@ -104,27 +136,15 @@ export function postgresTarget(url: string): Target {
     rawDriver: 'pg pool.query (unnamed statements, default type parsers)',
     async open() {
       const { openRawPg } = await import('./raw/pg.js');
-      const { default: pg } = await import('pg');
-      const tag = `${process.pid}_${Date.now().toString(36)}`;
-      const kitSchema = `bench_kit_${tag}`;
-      const rawSchema = `bench_raw_${tag}`;
+      const kitSchema = scratchSchema('kit');
+      const rawSchema = scratchSchema('raw');
       const server = postgresUrls(url);
-      const dropSchemas = async () => {
-        const client = new pg.Client({ connectionString: server });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS "${kitSchema}" CASCADE`);
-          await client.query(`DROP SCHEMA IF EXISTS "${rawSchema}" CASCADE`);
-        } finally {
-          await client.end();
-        }
-      };
       const opened: { close(): Promise<void> }[] = [];
       const close = async () => {
         try {
           await closeAll(opened);
         } finally {
-          await dropSchemas();
+          await dropSchemas(url, [kitSchema, rawSchema]);
         }
       };
       try {
@@ -138,6 +158,26 @@ export function postgresTarget(url: string): Target {
         return { kit, raw, kitSeeder, close };
       } catch (e) {
         await close().catch(() => undefined);
+        throw e;
+      }
+    },
+    async store(_dir, name) {
+      const schema = scratchSchema(name.replace(/\W/g, '_'));
+      const drop = () => dropSchemas(url, [schema]);
+      try {
+        const kit = await createStorage(postgresUrls(url, schema));
+        return {
+          kit,
+          close: async () => {
+            try {
+              await kit.close();
+            } finally {
+              await drop();
+            }
+          },
+        };
+      } catch (e) {
+        await drop().catch(() => undefined);
         throw e;
       }
     },

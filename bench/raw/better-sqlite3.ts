@@ -7,8 +7,10 @@ import {
   type RawStore,
   type RawToolCallCompletion,
   type RawToolCallInput,
+  rawLatestPage,
   rawPage,
   SEED_ROLES,
+  type SeedRun,
   sessionParams,
 } from './types.js';
 
@@ -78,10 +80,13 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
   const insertToolCall = db.prepare(SQLITE_SQL.insertToolCall);
   const completeToolCall = db.prepare(SQLITE_SQL.completeToolCall);
   const messagesPageAfter = db.prepare(SQLITE_SQL.messagesPageAfter);
+  const messagesPageLast = db.prepare(SQLITE_SQL.messagesPageLast);
+  const deleteSession = db.prepare(SQLITE_SQL.deleteSession);
   const listSessions = db.prepare(SQLITE_SQL.listSessions);
   const listSessionsBefore = db.prepare(SQLITE_SQL.listSessionsBefore);
   const seedMessage = db.prepare(SQLITE_SQL.seedMessage);
   const seedSession = db.prepare(SQLITE_SQL.seedSession);
+  const seedToolCalls = db.prepare(SQLITE_SQL.seedToolCalls);
 
   const seedMessages = db.transaction((sessionId: string, count: number, content: string, first: number) => {
     for (let i = 0; i < count; i++) seedMessage.run(sessionId, SEED_ROLES[i % 4], content, first + i);
@@ -90,6 +95,14 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
     for (let i = 0; i < count; i++) {
       seedSession.run('bench-agent', 'anthropic', 'claude-sonnet-4-5', `seeded session ${i}`, first + i);
     }
+  });
+  const seedRun = db.transaction((run: SeedRun): string => {
+    const [row] = insertSession.all(...sessionParams(run.agentName)) as { id: string }[];
+    const id = (row as { id: string }).id;
+    for (let i = 0; i < run.count; i++)
+      seedMessage.run(id, SEED_ROLES[i % 4], run.content, run.firstCreatedAt + i);
+    seedToolCalls.run(run.request, run.response, id);
+    return id;
   });
   const keyAt = (sql: string, ...params: (string | number)[]): RawKey => {
     const row = db.prepare(sql).get(...params) as RawKey | undefined;
@@ -115,6 +128,9 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
     },
     async sessionKeyAt(offset) {
       return keyAt(SQLITE_SQL.sessionKeyAt, offset);
+    },
+    async seedRun(run) {
+      return seedRun(run);
     },
     createMessage(sessionId, role, content) {
       return (
@@ -161,6 +177,13 @@ export async function openRawBetterSqlite3(path: string): Promise<RawStore> {
           : listSessionsBefore.all(before.key, before.id, limit + 1)
       ) as SessionRow[];
       return rawPage(rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
+    },
+    getLatestMessages(sessionId, limit) {
+      const rows = messagesPageLast.all(sessionId, limit + 1) as MessageRow[];
+      return rawLatestPage(rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    },
+    deleteSession(id) {
+      return deleteSession.run(id).changes > 0;
     },
     async close() {
       db.close();

@@ -7,9 +7,9 @@ import {
   type RawStore,
   type RawToolCallCompletion,
   type RawToolCallInput,
+  rawLatestPage,
   rawPage,
   SEED_CHUNK,
-  SEED_ROLES,
   sessionParams,
 } from './types.js';
 
@@ -70,11 +70,14 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
       });
       return rs.rows[0]?.id as string;
     },
-    seedMessages(sessionId, count, content, firstCreatedAt) {
-      return bulk(count, (i) => ({
-        sql: SQLITE_SQL.seedMessage,
-        args: [sessionId, SEED_ROLES[i % 4] as string, content, firstCreatedAt + i],
-      }));
+    async seedMessages(sessionId, count, content, firstCreatedAt) {
+      // One statement: the rows of `SQLITE_SQL.seedMessage` in a loop, a hundred times faster over this client.
+      if (count > 0) {
+        await client.execute({
+          sql: SQLITE_SQL.seedMessageSeries,
+          args: [count, sessionId, content, firstCreatedAt],
+        });
+      }
     },
     seedSessions(count, firstStartedAt) {
       return bulk(count, (i) => ({
@@ -87,6 +90,21 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     },
     sessionKeyAt(offset) {
       return keyAt(SQLITE_SQL.sessionKeyAt, [offset]);
+    },
+    async seedRun(run) {
+      const tx = await client.transaction('write');
+      try {
+        const rs = await tx.execute({ sql: SQLITE_SQL.insertSession, args: sessionParams(run.agentName) });
+        const id = rs.rows[0]?.id as string;
+        await tx.batch([
+          { sql: SQLITE_SQL.seedMessageSeries, args: [run.count, id, run.content, run.firstCreatedAt] },
+          { sql: SQLITE_SQL.seedToolCalls, args: [run.request, run.response, id] },
+        ]);
+        await tx.commit();
+        return id;
+      } finally {
+        tx.close();
+      }
     },
     async createMessage(sessionId, role, content) {
       const rs = await client.execute({
@@ -141,6 +159,14 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
           : { sql: SQLITE_SQL.listSessionsBefore, args: [before.key, before.id, limit + 1] },
       );
       return rawPage(rs.rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
+    },
+    async getLatestMessages(sessionId, limit) {
+      const rs = await client.execute({ sql: SQLITE_SQL.messagesPageLast, args: [sessionId, limit + 1] });
+      return rawLatestPage(rs.rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    },
+    async deleteSession(id) {
+      const rs = await client.execute({ sql: SQLITE_SQL.deleteSession, args: [id] });
+      return rs.rowsAffected > 0;
     },
     async close() {
       client.close();

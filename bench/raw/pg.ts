@@ -6,6 +6,7 @@ import {
   type RawStore,
   type RawToolCallCompletion,
   type RawToolCallInput,
+  rawLatestPage,
   rawPage,
   sessionParams,
 } from './types.js';
@@ -94,6 +95,17 @@ export async function openRawPg(connectionString: string, schema: string): Promi
     sessionKeyAt(offset) {
       return keyAt(sql.sessionKeyAt, [offset]);
     },
+    async seedRun(run) {
+      const { rows } = await pool.query<{ id: string }>(sql.seedRun, [
+        run.agentName,
+        run.content,
+        run.firstCreatedAt,
+        run.count,
+        run.request,
+        run.response,
+      ]);
+      return rows[0]?.id as string;
+    },
     async createMessage(sessionId, role, content) {
       const { rows } = await pool.query<{ id: string }>(sql.insertMessage, [
         role,
@@ -149,6 +161,14 @@ export async function openRawPg(connectionString: string, schema: string): Promi
           ? await pool.query<SessionRow>(sql.listSessions, [limit + 1])
           : await pool.query<SessionRow>(sql.listSessionsBefore, [before.key, before.id, limit + 1]);
       return rawPage(rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
+    },
+    async getLatestMessages(sessionId, limit) {
+      const { rows } = await pool.query<MessageRow>(sql.messagesPageLast, [sessionId, limit + 1]);
+      return rawLatestPage(rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    },
+    async deleteSession(id) {
+      const { rowCount } = await pool.query(sql.deleteSession, [id]);
+      return (rowCount ?? 0) > 0;
     },
     async close() {
       await pool.end();

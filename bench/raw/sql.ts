@@ -1,7 +1,7 @@
 /**
  * The SQL the raw-driver baselines run: copied verbatim from what `src/sql/statements.ts`
  * generates for each dialect (as the benchmark's calls shape it: the tool-call UPDATE, a
- * page after a cursor, a session listing without filters), so kit and raw driver execute
+ * page after a cursor, the latest page, a session listing without filters), so kit and raw driver execute
  * the same statements. `sqlDrift()` compares these
  * copies with the dialects at startup, so a change to the kit's SQL is reported instead of
  * silently turning the comparison into one of different queries.
@@ -39,6 +39,11 @@ export const SQLITE_SQL = {
   messagesPageAfter: `SELECT ${SQLITE_MESSAGE_COLUMNS} FROM agent_messages x
     WHERE x.session_id = ? AND (x.created_at, x.id) > (?, ?)
     ORDER BY x.created_at ASC, x.id ASC LIMIT ?`,
+  /** The latest messages, newest first (the caller reverses them). Params: sessionId, limit + 1. */
+  messagesPageLast: `SELECT ${SQLITE_MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ?
+    ORDER BY x.created_at DESC, x.id DESC LIMIT ?`,
+  /** One session; the foreign keys' ON DELETE CASCADE / SET NULL take its rows with it. Params: id. */
+  deleteSession: 'DELETE FROM agent_sessions WHERE id = ?',
   /** A listing without filters. Params: limit + 1. */
   listSessions: `SELECT ${SQLITE_SESSION_COLUMNS} FROM agent_sessions x
      ORDER BY x.started_at DESC, x.id DESC LIMIT ?`,
@@ -47,12 +52,22 @@ export const SQLITE_SQL = {
     WHERE (x.started_at, x.id) < (?, ?) ORDER BY x.started_at DESC, x.id DESC LIMIT ?`,
   // Setup only (seeding, finding a deep position); not measured and not part of the comparison.
   seedMessage: 'INSERT INTO agent_messages (session_id, role, content, created_at) VALUES (?, ?, ?, ?)',
+  /** `count` messages in one statement, the rows `seedMessage` would write in a loop. Params: count, sessionId, content, first createdAt. */
+  seedMessageSeries: `WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < ?)
+      INSERT INTO agent_messages (session_id, role, content, created_at)
+      SELECT ?, CASE n % 4 WHEN 0 THEN 'user' WHEN 1 THEN 'assistant' WHEN 2 THEN 'tool' ELSE 'system' END, ?, ? + n
+      FROM i ORDER BY n`,
   seedSession: `INSERT INTO agent_sessions (agent_name, provider, model, user_prompt, status, started_at)
       VALUES (?, ?, ?, ?, 'completed', ?)`,
   messageKeyAt: `SELECT created_at AS key, CAST(id AS TEXT) AS id FROM agent_messages
       WHERE session_id = ? ORDER BY created_at, id LIMIT 1 OFFSET ?`,
   sessionKeyAt: `SELECT started_at AS key, CAST(id AS TEXT) AS id FROM agent_sessions
       ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`,
+  /** A completed tool call on each assistant message of a session. Params: request, response, sessionId. */
+  seedToolCalls: `INSERT INTO agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request, response, status,
+        execution_time_ms, created_at, completed_at)
+      SELECT m.session_id, m.id, 'toolu_' || m.id, 'sqlite_query', ?, ?, 'completed', 3, m.created_at, m.created_at
+      FROM agent_messages m WHERE m.session_id = ? AND m.role = 'assistant' ORDER BY m.created_at, m.id`,
 } as const;
 
 export type PostgresSql = ReturnType<typeof postgresSql>;
@@ -86,6 +101,9 @@ export function postgresSql(schema: string) {
     messagesPageAfter: `SELECT ${messageColumns} FROM ${s}.agent_messages x
     WHERE x.session_id = $1::bigint AND (x.created_at, x.id) > ($2::bigint, $3::bigint)
     ORDER BY x.created_at ASC, x.id ASC LIMIT $4::bigint`,
+    messagesPageLast: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
+    ORDER BY x.created_at DESC, x.id DESC LIMIT $2::bigint`,
+    deleteSession: `DELETE FROM ${s}.agent_sessions WHERE id = $1::bigint`,
     listSessions: `SELECT ${sessionColumns} FROM ${s}.agent_sessions x
      ORDER BY x.started_at DESC, x.id DESC LIMIT $1::bigint`,
     listSessionsBefore: `SELECT ${sessionColumns} FROM ${s}.agent_sessions x
@@ -101,6 +119,27 @@ export function postgresSql(schema: string) {
         WHERE session_id = $1::bigint ORDER BY created_at, id LIMIT 1 OFFSET $2::bigint`,
     sessionKeyAt: `SELECT started_at AS key, id::text AS id FROM ${s}.agent_sessions
         ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET $1::bigint`,
+    /**
+     * A session with `$3` messages and a completed tool call on each assistant one, in one
+     * statement and without VACUUM (for per-call setup). Params: agentName, content,
+     * firstCreatedAt, count, request, response; resolves to the session's id.
+     */
+    seedRun: `WITH s AS (
+          INSERT INTO ${s}.agent_sessions (agent_name, provider, model, user_prompt, status, started_at)
+          VALUES ($1::text, 'anthropic', 'claude-sonnet-4-5', 'benchmark', 'running', $3::bigint) RETURNING id
+        ), m AS (
+          INSERT INTO ${s}.agent_messages (session_id, role, content, created_at)
+          SELECT s.id, (ARRAY['user', 'assistant', 'tool', 'system'])[1 + i % 4], $2::text, $3::bigint + i
+          FROM s, generate_series(0, $4::int - 1) AS i ORDER BY i
+          RETURNING id, session_id, role, created_at
+        ), t AS (
+          INSERT INTO ${s}.agent_tool_calls (session_id, message_id, tool_call_id, tool_name, request, response, status,
+            execution_time_ms, created_at, completed_at)
+          SELECT m.session_id, m.id, 'toolu_' || m.id, 'sqlite_query', $5::json, $6::json, 'completed', 3, m.created_at,
+            m.created_at
+          FROM m WHERE m.role = 'assistant' ORDER BY m.created_at, m.id
+        )
+        SELECT id::text AS id FROM s`,
   };
 }
 
@@ -145,6 +184,8 @@ export async function sqlDrift(schema: string): Promise<string[]> {
       [`${dialect} insertToolCall`, raw.insertToolCall, kit.insertToolCall.text],
       [`${dialect} completeToolCall`, raw.completeToolCall, kit.update(SCHEMA.toolCalls, completion).text],
       [`${dialect} page(after)`, raw.messagesPageAfter, kit.page(SCHEMA.messages, 'after').text],
+      [`${dialect} page(last)`, raw.messagesPageLast, kit.page(SCHEMA.messages, 'last').text],
+      [`${dialect} deleteSession`, raw.deleteSession, kit.deleteSession.text],
       [`${dialect} listSessions`, raw.listSessions, kit.listSessions({ ...NO_FILTERS, cursor: false }).text],
       [
         `${dialect} listSessions(cursor)`,

@@ -68,7 +68,24 @@ export interface Seeder {
   messageKeyAt(sessionId: string, offset: number): Promise<RawKey>;
   /** The position of session number `offset` (0-based) in (startedAt, id) descending order. */
   sessionKeyAt(offset: number): Promise<RawKey>;
+  /**
+   * A whole run for the delete operations: a session with `count` messages of `content`
+   * (roles cycling as in `seedMessages`, `createdAt` from `firstCreatedAt` upwards) and a
+   * completed tool call (`request` / `response`: JSON text) on each assistant message, a
+   * quarter of them. Written through this connection without maintenance (no VACUUM), as an
+   * app would; resolves to the session's id.
+   */
+  seedRun(run: SeedRun): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface SeedRun {
+  agentName: string;
+  count: number;
+  content: string;
+  firstCreatedAt: number;
+  request: string;
+  response: string;
 }
 
 export interface RawStore extends Seeder {
@@ -80,6 +97,13 @@ export interface RawStore extends Seeder {
   getMessagesPage(sessionId: string, after: RawKey, limit: number): MaybePromise<RawPage<RawMessage>>;
   /** Newest sessions first, `limit` of them, before `before` when given. */
   listSessions(before: RawKey | null, limit: number): MaybePromise<RawPage<RawSession>>;
+  /**
+   * The latest `limit` messages, ascending, fetched newest first (`limit + 1`, as the kit does)
+   * and reversed; `next` is the oldest one's key when earlier messages exist.
+   */
+  getLatestMessages(sessionId: string, limit: number): MaybePromise<RawPage<RawMessage>>;
+  /** Deletes a session (its rows go by the foreign keys); whether it existed. */
+  deleteSession(id: string): MaybePromise<boolean>;
 }
 
 /** Builds the page from `limit + 1` rows. */
@@ -87,6 +111,13 @@ export function rawPage<T>(rows: T[], limit: number, keyOf: (row: T) => RawKey):
   if (rows.length <= limit) return { items: rows, next: null };
   const items = rows.slice(0, limit);
   return { items, next: keyOf(items[items.length - 1] as T) };
+}
+
+/** Builds the latest page from `limit + 1` rows read newest first: ascending, keyed by its oldest row. */
+export function rawLatestPage<T>(rows: T[], limit: number, keyOf: (row: T) => RawKey): RawPage<T> {
+  const more = rows.length > limit;
+  const items = (more ? rows.slice(0, limit) : rows).reverse();
+  return { items, next: more ? keyOf(items[0] as T) : null };
 }
 
 export const SEED_CHUNK = 5_000;
