@@ -1,6 +1,7 @@
 import { AgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/types.js';
+import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
 import { type CliIo, EXIT, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
@@ -82,23 +83,17 @@ export async function showCommand(
   return EXIT.ok;
 }
 
-/** Every session matching `filters`, by keyset pages of 1,000; stops early on Ctrl-C. */
-async function* matching(
+/** How many sessions match, walking the listing (the transfer library's walk); stops early on Ctrl-C. */
+async function countSessions(
   store: AgentStorage,
-  filters: Omit<SessionQuery, 'limit' | 'cursor'>,
+  filters: TransferQuery,
   signal: AbortSignal,
-): AsyncGenerator<Session> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.listSessions({ ...filters, limit: 1000, ...(cursor ? { cursor } : {}) });
-    yield* page.items;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined && !signal.aborted);
-}
-
-async function countSessions(...args: Parameters<typeof matching>): Promise<number> {
+): Promise<number> {
   let count = 0;
-  for await (const _ of matching(...args)) count++;
+  for await (const _ of walkSessions(store, filters, 1000)) {
+    if (signal.aborted) break;
+    count++;
+  }
   return count;
 }
 
@@ -115,7 +110,8 @@ export async function pruneCommand(
   const { limit: _ignored, ...filters } = query;
   if (options.dryRun) {
     let count = 0;
-    for await (const session of matching(store, filters, io.signal)) {
+    for await (const session of walkSessions(store, filters, 1000)) {
+      if (io.signal.aborted) break;
       count++;
       if (!options.json) await writeLine(io.stdout, `would delete ${session.id}`);
     }
