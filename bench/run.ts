@@ -327,7 +327,7 @@ function transferLines(t: TransferResult): string[] {
     `  copy: ${fmtRate(t.copy.sessionsPerSec)} sessions/s, ${fmtRate(t.copy.messagesPerSec)} messages/s ` +
       `(${t.copy.seconds.toFixed(1)} s: writing ${t.copy.writeSeconds.toFixed(1)} s, verifying ${t.copy.verifySeconds.toFixed(1)} s); ` +
       `RSS ${fmtMb(t.copy.startBytes)} → peak ${fmtMb(t.copy.peakBytes)}, heap peak ${fmtMb(t.copy.peakHeapBytes)}`,
-    `  batch append (createSession + appendBatch per session, nothing read): ${fmtRate(t.batchAppend.sessionsPerSec)} sessions/s, ` +
+    `  batch append (createSession per session, appendBatch per group as the copy groups, nothing read): ${fmtRate(t.batchAppend.sessionsPerSec)} sessions/s, ` +
       `${fmtRate(t.batchAppend.messagesPerSec)} messages/s (${t.batchAppend.seconds.toFixed(1)} s)`,
     `  copy ÷ batch append: ${t.ratio.toFixed(2)}× [${t.ratioInterval[0].toFixed(2)}–${t.ratioInterval[1].toFixed(2)}] ` +
       `over ${t.rounds} alternating rounds (target ≥ ${t.target}×: ${t.met ? 'met' : 'MISSED'}); ` +

@@ -4,9 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import type { AgentStorage } from '../src/contract/storage.js';
 import type { Batch, BatchToolCall, NewMessage, NewSession } from '../src/contract/types.js';
-import { copySessions } from '../src/transfer/copy.js';
+import { COPY_GROUP_SIZE, copySessions } from '../src/transfer/copy.js';
 import { exportRecords } from '../src/transfer/export-records.js';
 import { formatExportLine } from '../src/transfer/format.js';
+import { BATCH_SIZE } from '../src/transfer/write-rows.js';
 import { MESSAGE_CONTENT, TOOL_REQUEST, TOOL_RESPONSE } from './fixtures.js';
 import { bootstrapRatio, fullGc } from './harness.js';
 import type { ScratchStore, Target } from './targets.js';
@@ -18,8 +19,9 @@ import type { ScratchStore, Target } from './targets.js';
  * `formatExportLine`, written as the CLI writes it) and copied (`copySessions`, journal and
  * final verification included) into an empty store of the same adapter. The copy is
  * compared with the destination's batch-append throughput: a second empty store receives
- * the same sessions written the way the copy writes them, `createSession` + one
- * `appendBatch` per session, reading and verifying nothing (target ≥ {@link COPY_TARGET}×).
+ * the same sessions written the way the copy writes them, `createSession` per session and
+ * one `appendBatch` per group of sessions, reading and verifying nothing (target ≥
+ * {@link COPY_TARGET}×).
  * So that drift of a shared machine lands on both alike, the sessions are taken in
  * {@link ROUNDS} slices by `startedAt`; each round copies one slice (one `copySessions` call
  * with a `startedFrom`/`startedBefore` query) and batch-appends the same slice, who goes
@@ -78,7 +80,7 @@ export interface TransferResult {
       verified: number;
       mismatches: number;
     };
-  /** The same sessions written to an empty store with createSession + appendBatch, nothing read. */
+  /** The same sessions written to an empty store as the copy writes them (createSession each, appendBatch per group), nothing read. */
   batchAppend: Rate;
   rounds: number;
   /** copy sessions/s ÷ batchAppend sessions/s, with its 95% interval (bootstrap over rounds). */
@@ -184,13 +186,27 @@ async function generate(store: AgentStorage, sessions: number): Promise<void> {
   }
 }
 
-/** The baseline: sessions `from` … `to - 1` as the copy writes each (createSession, one appendBatch), newest first. */
+/**
+ * The baseline: sessions `from` … `to - 1` (newest first) written as the copy writes them, from
+ * memory: groups closed, as `copySessions` closes them, at COPY_GROUP_SIZE sessions or
+ * BATCH_SIZE rows; in each, `createSession` per session, then one `appendBatch` of all their
+ * messages and tool calls (the generated sessions are small enough to share one).
+ */
 async function batchAppend(store: AgentStorage, from: number, to: number): Promise<void> {
+  let batch: Required<Batch> = { messages: [], toolCalls: [] };
+  let sessions = 0;
+  const flush = async () => {
+    if (sessions > 0) await store.appendBatch(batch);
+    batch = { messages: [], toolCalls: [] };
+    sessions = 0;
+  };
   for (let i = to - 1; i >= from; i--) {
-    const batch: Required<Batch> = { messages: [], toolCalls: [] };
     rowsOf(i, await store.createSession(sessionOf(i)), batch);
-    await store.appendBatch(batch);
+    sessions++;
+    if (sessions >= COPY_GROUP_SIZE || batch.messages.length + batch.toolCalls.length >= BATCH_SIZE)
+      await flush();
   }
+  await flush();
 }
 
 const letLoopTurn = () => new Promise((resolve) => setImmediate(resolve));

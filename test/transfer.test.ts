@@ -37,8 +37,10 @@ import {
   parseExportLine,
   parseExportLines,
   readSessionSnapshot,
+  type SessionSnapshot,
   sessionChecksum,
   writeSession,
+  writeSessions,
 } from '../src/transfer/index.js';
 import { postgresUrl } from './helpers/postgres.js';
 
@@ -389,8 +391,9 @@ describe('copySessions', () => {
         const first = await copySessions(from, to, {
           journal,
           // One at a time, so "after three" is exactly three (the CLI copy test interrupts
-          // the default, concurrent copy).
+          // the default, concurrent and grouped copy; the next test, a group cut short).
           concurrency: 1,
+          groupSize: 1,
           signal: stop.signal,
           onProgress: (p) => {
             seen.push(p.total);
@@ -417,6 +420,7 @@ describe('copySessions', () => {
         const second = await copySessions(from, abortAfterBatches(to, midway, 2), {
           journal,
           concurrency: 1,
+          groupSize: 1,
           signal: midway.signal,
         });
         expect(second).toMatchObject({ copied: 1, interrupted: true });
@@ -446,6 +450,50 @@ describe('copySessions', () => {
       }
     });
   }
+
+  it('a group cut short mid-batch leaves no copy of it behind, and the resumed copy verifies', async () => {
+    const from = await KINDS.sqlite?.();
+    const to = await createStorage('memory:');
+    if (!from) throw new Error('no store');
+    const journal = join(dir, 'journal-group.jsonl');
+    try {
+      await fillSource(from, 8);
+      // Newest first, the first group is four small sessions and the long one (its 1,200
+      // messages close the group): one shared batch for the four, and the abort comes right
+      // after it, before the long session's first batch.
+      const stop = new AbortController();
+      const cut = await copySessions(from, abortAfterBatches(to, stop, 1), {
+        journal,
+        concurrency: 1,
+        signal: stop.signal,
+      });
+      expect(cut).toMatchObject({ copied: 0, interrupted: true });
+      expect((await allSessions(to)).length).toBe(0);
+      const events = readFileSync(journal, 'utf8').trim().split('\n');
+      expect(events.filter((e) => e.startsWith('{"created"'))).toHaveLength(5);
+      expect(events.filter((e) => e.startsWith('{"done"'))).toHaveLength(0);
+
+      const resumed = await copySessions(from, to, { journal });
+      expect(resumed).toMatchObject({
+        copied: 8,
+        skipped: 0,
+        verified: 8,
+        mismatches: [],
+        interrupted: false,
+      });
+      expect(await checksums(to)).toEqual(await checksums(from));
+      // Each done event carries the source's checksum, so verifying later need not read the source.
+      const done = readFileSync(journal, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((e) => e.startsWith('{"done"'))
+        .map((e) => JSON.parse(e) as { sum: string });
+      expect(done.map((e) => e.sum).sort()).toEqual((await checksums(from)).slice().sort());
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
 
   it('reports a copy that no longer matches its source', async () => {
     const from = await createStorage('memory:');
@@ -584,6 +632,139 @@ describe('writeSession', () => {
     const copy = await readSessionSnapshot(target, id);
     expect(sessionChecksum(copy as typeof fine)).toBe(sessionChecksum(fine));
     expect(await writeSession(target, fine)).toEqual({ id, written: false });
+  });
+});
+
+describe('sessionChecksum', () => {
+  const base = {
+    session: {
+      id: 's',
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      systemPrompt: null,
+      userPrompt: 'u',
+      config: { a: 1, b: [0] },
+      status: 'completed',
+      startedAt: T0,
+      endedAt: null,
+      result: null,
+      error: null,
+    },
+    messages: [
+      { id: 'm1', sessionId: 's', role: 'user', content: 'ab', createdAt: T0, clientKey: null },
+      { id: 'm2', sessionId: 's', role: 'user', content: 'c', createdAt: T0, clientKey: null },
+    ],
+    toolCalls: [],
+    questions: [],
+    settings: [],
+  } as unknown as SessionSnapshot;
+  const sum = (change: (s: SessionSnapshot) => void) => {
+    const copy = structuredClone(base);
+    change(copy);
+    return sessionChecksum(copy);
+  };
+  const content = (s: SessionSnapshot, i: number, text: string) => {
+    (s.messages[i] as { content: string }).content = text;
+  };
+
+  it('ignores ids and tells apart every change a store could make to the content', () => {
+    expect(
+      sum((s) => {
+        s.session.id = 'other';
+        (s.messages[0] as { id: string }).id = 'x';
+      }),
+    ).toBe(sessionChecksum(base));
+    const variants = [
+      sessionChecksum(base),
+      // Text sliding from one field into the next.
+      sum((s) => {
+        content(s, 0, 'a');
+        content(s, 1, 'bc');
+      }),
+      // A lone surrogate and the replacement character UTF-8 would turn it into.
+      sum((s) => content(s, 1, '\uD800')),
+      sum((s) => content(s, 1, '\uFFFD')),
+      // JSON: key order, -0, a number and its text, a nested array's length.
+      sum((s) => {
+        s.session.config = { b: [0], a: 1 };
+      }),
+      sum((s) => {
+        s.session.config = { a: 1, b: [-0] };
+      }),
+      sum((s) => {
+        s.session.config = { a: '1', b: [0] };
+      }),
+      sum((s) => {
+        s.session.config = { a: 1, b: [0, 0] };
+      }),
+      // null and the text "null"; a timestamp of -0.
+      sum((s) => {
+        s.session.systemPrompt = 'null';
+      }),
+      sum((s) => {
+        (s.messages[1] as { createdAt: number }).createdAt = -0;
+      }),
+    ];
+    expect(new Set(variants).size).toBe(variants.length);
+  });
+});
+
+describe('writeSessions', () => {
+  it('writes small sessions in shared batches, skips those already there, and keeps equal ones apart', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3); // three small sessions
+    const snapshots = await Promise.all(
+      (await allSessions(source)).map(
+        async (s) =>
+          (await readSessionSnapshot(source, s.id)) as NonNullable<
+            Awaited<ReturnType<typeof readSessionSnapshot>>
+          >,
+      ),
+    );
+    const [a, b, c] = snapshots as [(typeof snapshots)[0], (typeof snapshots)[0], (typeof snapshots)[0]];
+    const target = await createStorage('memory:');
+    const there = await writeSession(target, b);
+    let batches = 0;
+    const counting = new Proxy(target, {
+      get(store, key) {
+        if (key === 'appendBatch') batches++;
+        const value = Reflect.get(store, key, store);
+        return typeof value === 'function' ? value.bind(store) : value;
+      },
+    });
+    // a and c are new, b is there already; the second a is a session of its own.
+    const results = await writeSessions(counting, [a, b, c, a]);
+    expect(results.map((r) => r.written)).toEqual([true, false, true, true]);
+    expect(results[1]?.id).toBe(there.id);
+    expect(new Set(results.map((r) => r.id)).size).toBe(4);
+    expect(batches).toBe(1);
+    for (const [i, snapshot] of [a, b, c, a].entries()) {
+      const copy = await readSessionSnapshot(target, (results[i] as { id: string }).id);
+      expect(sessionChecksum(copy as typeof snapshot)).toBe(sessionChecksum(snapshot));
+    }
+    // Again: every one is found, nothing written.
+    expect((await writeSessions(target, [a, b, c, a])).map((r) => r.written)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect((await allSessions(target)).length).toBe(4);
+  });
+
+  it('refuses the whole group when one snapshot cannot be written', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const [one, two] = await Promise.all(
+      (await allSessions(source)).map(async (s) => (await readSessionSnapshot(source, s.id)) as never),
+    );
+    const broken = { ...(two as unknown as object), messages: [] } as never; // its tool calls name messages it lacks
+    const target = await createStorage('memory:');
+    await expect(writeSessions(target, [one as never, broken])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect((await allSessions(target)).length).toBe(0);
   });
 });
 

@@ -1,10 +1,12 @@
 import type { AgentStorage } from '../contract/storage.js';
+import type { Session } from '../contract/types.js';
 import { requireCapability, type TransferQuery, walkSessions } from './export-records.js';
-import { appendJournal, readJournal } from './journal.js';
+import { appendJournal, type JournalState, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
-import { writeSession } from './write-session.js';
+import { BATCH_SIZE } from './write-rows.js';
+import { type WriteSessionResult, writeSessions } from './write-session.js';
 
-/** Progress of `copySessions`, reported after each session. */
+/** Progress of `copySessions`, reported for each session once its group is written. */
 export interface CopyProgress {
   /** Sessions handled so far in this run (copied or skipped). */
   done: number;
@@ -21,23 +23,34 @@ export interface CopyOptions {
   /** Which sessions to copy (default: all). */
   query?: TransferQuery | undefined;
   /**
-   * Checked between sessions, and between batches when `to` declares `deleteSession` (the
-   * session cut short is deleted at once). On abort the copy resolves with
+   * Checked between groups of sessions, and between batches when `to` declares
+   * `deleteSession` (the copies of the group cut short are deleted at once). On abort the copy resolves with
    * `interrupted: true` and no verification; the journal is consistent, and running the copy
    * again with it resumes.
    */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: CopyProgress) => void) | undefined;
   /**
-   * Sessions copied (and verified) at once; default 4. A server destination (Postgres)
+   * Groups of sessions copied, and sessions read or verified, at once; default 4. A server destination (Postgres)
    * commits several sessions in the time of one; an embedded one queues them and loses
    * nothing. 1 copies strictly one after another.
    */
   concurrency?: number | undefined;
+  /**
+   * Sessions written together, their messages and tool calls sharing `appendBatch` calls
+   * (a group also closes once it holds BATCH_SIZE rows); default 32. Fewer, fuller
+   * transactions make a copy of small sessions several times faster on an embedded
+   * destination. 1 writes each session on its own, and `signal` is then checked between
+   * any two sessions.
+   */
+  groupSize?: number | undefined;
 }
 
-/** How many sessions a copy has in flight by default. */
+/** How many groups of sessions a copy has in flight by default. */
 export const COPY_CONCURRENCY = 4;
+
+/** How many sessions a copy writes together by default (see `CopyOptions.groupSize`). */
+export const COPY_GROUP_SIZE = 32;
 
 /**
  * Runs `work` on every item of `items` with at most `workers` at once. A failure stops the
@@ -93,16 +106,19 @@ export interface CopyResult {
 
 /**
  * Copies the sessions `query` matches from `from` to `to`, resumably, through the contract
- * alone. Each session goes through `writeSession` (so sessions the destination already holds
- * are not written again, journal or not); the journal records `created` right after a copy's
- * session exists and `done` once it is complete. On start, sessions done in the journal are
+ * alone. Sessions go through `writeSessions` in groups (so sessions the destination already
+ * holds are not written again, journal or not, and small sessions share their batches); the
+ * journal records `created` right after a copy's session exists and `done`, with the
+ * source's checksum, once it is complete. On start, sessions done in the journal are
  * skipped, and a copy created but never done (a run killed mid-session) is deleted in `to`
  * and made again. After a run that was not interrupted, every session of the run is re-read
- * on both sides and compared (counts, then checksums); differences are listed in
- * `mismatches`, not thrown.
+ * in `to` and its checksum compared with the source's as copied; for one that differs (or
+ * whose journal entry has no checksum) the source is read again, to say how it differs or
+ * that it changed since. Differences are listed in `mismatches`, not thrown.
  *
  * Needs `listSessions` on `from`, and `deleteSession` on `to` when the journal holds a
- * partial copy. Memory: one session at a time, plus the ids of the run's sessions.
+ * partial copy. Memory: per worker one group (at most `groupSize` sessions; a group closes
+ * once it holds BATCH_SIZE rows), plus the ids and checksums of the run's sessions.
  */
 export async function copySessions(
   from: AgentStorage,
@@ -122,59 +138,135 @@ export async function copySessions(
   // Counting first reads only session rows, a page of 1000 at a time: cheap next to the copy,
   // and it gives progress a denominator.
   for await (const _ of walkSessions(from, query, 1000)) total++;
-  const pairs: [sourceId: string, targetId: string][] = [];
+  const pairs: CopiedPair[] = [];
   const workers = options.concurrency ?? COPY_CONCURRENCY;
-  const run = await inParallel(walkSessions(from, query), workers, async (session) => {
+  const groups = groupsOf(
+    from,
+    walkSessions(from, query),
+    state,
+    options.groupSize ?? COPY_GROUP_SIZE,
+    workers,
+  );
+  const run = await inParallel(groups, workers, async (group) => {
     if (signal?.aborted) return 'stop';
-    let targetId = state.done.get(session.id);
-    if (targetId !== undefined) result.skipped++;
-    else {
-      const snapshot = await readSessionSnapshot(from, session.id);
-      if (snapshot === null) return; // deleted in the source since the page was read
-      try {
-        const { id, written } = await writeSession(to, snapshot, {
-          // Between batches only where a session cut short can be deleted at once.
-          signal: to.capabilities.deleteSession ? signal : undefined,
-          onCreated: (id) => appendJournal(journal, { created: session.id, to: id }),
-        });
-        appendJournal(journal, { done: session.id, to: id });
-        targetId = id;
-        if (written) result.copied++;
-        else result.skipped++;
-      } catch (e) {
-        if (signal?.aborted && e === signal.reason) return 'stop';
-        throw e;
-      }
+    let written: WriteSessionResult[];
+    try {
+      written = await writeSessions(to, group.snapshots, {
+        // Between batches only where a session cut short can be deleted at once.
+        signal: to.capabilities.deleteSession ? signal : undefined,
+        onCreated: (id, sourceId) => appendJournal(journal, { created: sourceId, to: id }),
+      });
+    } catch (e) {
+      if (signal?.aborted && e === signal.reason) return 'stop';
+      throw e;
     }
-    pairs.push([session.id, targetId]);
-    onProgress?.({ done: pairs.length, total, copied: result.copied, skipped: result.skipped });
-    // One turn of the event loop per session: @libsql/client frees a statement's native memory
+    const copied = group.snapshots.map((snapshot, i) => {
+      const { id, written: wrote } = written[i] as WriteSessionResult;
+      if (wrote) result.copied++;
+      else result.skipped++;
+      return { sourceId: snapshot.session.id, targetId: id, sum: sessionChecksum(snapshot) };
+    });
+    appendJournal(journal, ...copied.map((p) => ({ done: p.sourceId, to: p.targetId, sum: p.sum })));
+    result.skipped += group.done.length;
+    for (const pair of [...group.done, ...copied]) {
+      pairs.push(pair);
+      onProgress?.({ done: pairs.length, total, copied: result.copied, skipped: result.skipped });
+    }
+    // One turn of the event loop per group: @libsql/client frees a statement's native memory
     // only then, and a copy that never yields grew by ~0.25 MB a session (bench/transfer.ts).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await letLoopTurn();
     return undefined;
   });
   if (run === 'stopped') return { ...result, interrupted: true };
-  await inParallel(pairs, workers, async ([sourceId, targetId]) => {
-    const mismatch = await compare(from, to, sourceId, targetId);
+  await inParallel(pairs, workers, async (pair) => {
+    const mismatch = await verify(from, to, pair);
     if (mismatch === null) result.verified++;
     else result.mismatches.push(mismatch);
+    await letLoopTurn();
     return undefined;
   });
   return result;
 }
 
-/** How the copy `targetId` differs from its source `sourceId`, or `null` when it does not. */
+const letLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A session of the run: where its copy is, and the source's checksum when it was copied. */
+interface CopiedPair {
+  sourceId: string;
+  targetId: string;
+  sum: string | undefined;
+}
+
+/** Sessions of one step of the copy: those the journal says are done, and the snapshots to write. */
+interface CopyGroup {
+  done: CopiedPair[];
+  snapshots: SessionSnapshot[];
+}
+
+/**
+ * The walk cut into groups: sessions done in the journal pass through, the others are read
+ * whole, `reads` at a time (a server source answers them in parallel), until a group holds
+ * `size` sessions or BATCH_SIZE rows. A session deleted in the source since its page was read
+ * is left out.
+ */
+async function* groupsOf(
+  from: AgentStorage,
+  sessions: AsyncIterable<Session>,
+  state: JournalState,
+  size: number,
+  reads: number,
+): AsyncGenerator<CopyGroup> {
+  const limit = Math.max(1, size);
+  let group: CopyGroup = { done: [], snapshots: [] };
+  let rows = 0;
+  let toRead: string[] = [];
+  const full = () =>
+    group.done.length + group.snapshots.length + toRead.length >= limit || rows >= BATCH_SIZE;
+  const read = async () => {
+    for (const snapshot of await Promise.all(toRead.map((id) => readSessionSnapshot(from, id)))) {
+      if (snapshot === null) continue;
+      group.snapshots.push(snapshot);
+      rows += snapshot.messages.length + snapshot.toolCalls.length;
+    }
+    toRead = [];
+  };
+  for await (const session of sessions) {
+    const done = state.done.get(session.id);
+    if (done !== undefined) group.done.push({ sourceId: session.id, targetId: done.to, sum: done.sum });
+    else toRead.push(session.id);
+    if (toRead.length >= Math.max(1, reads) || full()) await read();
+    if (full()) {
+      yield group;
+      group = { done: [], snapshots: [] };
+      rows = 0;
+    }
+  }
+  await read();
+  if (group.snapshots.length + group.done.length > 0) yield group;
+}
+
+/**
+ * Checks a session's copy: its checksum in `to` against the source's as copied. When they
+ * differ, or no checksum was kept, both sides are read and compared to say why.
+ */
+async function verify(from: AgentStorage, to: AgentStorage, pair: CopiedPair): Promise<CopyMismatch | null> {
+  const { sourceId, targetId, sum } = pair;
+  const target = await readSessionSnapshot(to, targetId);
+  if (target === null)
+    return { sourceId, targetId: null, reason: `the destination has no session ${JSON.stringify(targetId)}` };
+  if (sum !== undefined && sessionChecksum(target) === sum) return null;
+  return compare(from, target, sourceId, targetId);
+}
+
+/** How the copy `target` differs from its source `sourceId`, or `null` when it does not. */
 async function compare(
   from: AgentStorage,
-  to: AgentStorage,
+  target: SessionSnapshot,
   sourceId: string,
   targetId: string,
 ): Promise<CopyMismatch | null> {
   const source = await readSessionSnapshot(from, sourceId);
-  const target = await readSessionSnapshot(to, targetId);
   const differs = (reason: string) => ({ sourceId, targetId, reason });
-  if (target === null)
-    return { sourceId, targetId: null, reason: `the destination has no session ${JSON.stringify(targetId)}` };
   if (source === null) return differs('the source session no longer exists');
   const counts = differentCounts(source, target);
   if (counts !== '') return differs(counts);

@@ -30,8 +30,10 @@ export {
 export { type JournalEvent, readJournal } from './journal.js';
 export { readSessionSnapshot, type SessionSnapshot, sessionChecksum } from './snapshot.js';
 export {
+  findCopies,
   findCopy,
   type WriteSessionOptions,
   type WriteSessionResult,
   writeSession,
+  writeSessions,
 } from './write-session.js';

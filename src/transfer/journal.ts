@@ -11,15 +11,18 @@ import { TRANSFER } from './format.js';
 export type JournalEvent =
   /** The session's copy exists in the destination, but may lack rows. */
   | { created: string; to: string }
-  /** The session's copy is complete. */
-  | { done: string; to: string }
+  /**
+   * The session's copy is complete; `sum` is the source's `sessionChecksum` as copied (absent
+   * in journals of earlier versions), so that verifying a later run need not read the source.
+   */
+  | { done: string; to: string; sum?: string }
   /** A partial copy was deleted (so a later session that gets its id is never taken for it). */
   | { deleted: string; to: string };
 
 /** What a journal says about each source session it names. */
 export interface JournalState {
-  /** source id → destination id of its complete copy. */
-  done: Map<string, string>;
+  /** source id → destination id of its complete copy, and the checksum it was copied with. */
+  done: Map<string, { to: string; sum: string | undefined }>;
   /** source id → destination id of a copy begun and not completed: to delete and redo. */
   partial: Map<string, string>;
 }
@@ -51,7 +54,7 @@ export function readJournal(path: string): JournalState {
     if ('created' in event) state.partial.set(event.created, event.to);
     else if ('done' in event) {
       state.partial.delete(event.done);
-      state.done.set(event.done, event.to);
+      state.done.set(event.done, { to: event.to, sum: event.sum });
     } else if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
   });
   return state;
@@ -68,17 +71,22 @@ function parseEvent(line: string): JournalEvent | undefined {
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
   const kind = keys.find((k) => k === 'created' || k === 'done' || k === 'deleted');
+  const sum = kind === 'done' && 'sum' in record;
   if (
-    keys.length !== 2 ||
+    keys.length !== (sum ? 3 : 2) ||
     kind === undefined ||
     typeof record[kind] !== 'string' ||
-    typeof record.to !== 'string'
+    typeof record.to !== 'string' ||
+    (sum && typeof record.sum !== 'string')
   )
     return undefined;
   return value as JournalEvent;
 }
 
-/** Appends one event as one line, in one write: it is in the file once this returns. */
-export function appendJournal(path: string, event: JournalEvent): void {
-  appendFileSync(path, `${JSON.stringify(event)}\n`);
+/**
+ * Appends events, one line each, in one write: they are in the file once this returns (a kill
+ * mid-write tears the last line at worst, and `readJournal` cuts it off).
+ */
+export function appendJournal(path: string, ...events: JournalEvent[]): void {
+  if (events.length > 0) appendFileSync(path, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
 }

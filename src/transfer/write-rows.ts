@@ -16,7 +16,7 @@ import { questionRow, settingRow } from './write-checks.js';
 /** Most messages (and, separately, tool calls) in one `appendBatch`: one bounded transaction each. */
 export const BATCH_SIZE = 500;
 
-const newMessage = (sessionId: string, m: Message): NewMessage => ({
+export const newMessage = (sessionId: string, m: Message): NewMessage => ({
   sessionId,
   role: m.role,
   content: m.content,
@@ -24,7 +24,7 @@ const newMessage = (sessionId: string, m: Message): NewMessage => ({
   clientKey: m.clientKey,
 });
 
-const newToolCall = (sessionId: string, t: ToolCall): BatchToolCall => ({
+export const newToolCall = (sessionId: string, t: ToolCall): BatchToolCall => ({
   sessionId,
   toolCallId: t.toolCallId,
   toolName: t.toolName,
@@ -72,7 +72,7 @@ export async function writeMessagesAndToolCalls(
       else if (at >= 0) row.messageId = messageIds[at] as string;
       batchCalls.push(row);
     }
-    const ids = await append(store, batchMessages, batchCalls);
+    const ids = await appendRows(store, batchMessages, batchCalls);
     messageIds.push(...ids.messageIds);
     toolCallIds.push(...ids.toolCallIds);
     m = end;
@@ -81,7 +81,7 @@ export async function writeMessagesAndToolCalls(
 }
 
 /** `appendBatch`, or the single creates in the same order when the store lacks capability `batch`. */
-async function append(store: AgentStorage, messages: NewMessage[], toolCalls: BatchToolCall[]) {
+export async function appendRows(store: AgentStorage, messages: NewMessage[], toolCalls: BatchToolCall[]) {
   if (store.capabilities.batch) return store.appendBatch({ messages, toolCalls });
   const messageIds: string[] = [];
   for (const message of messages) messageIds.push(await store.createMessage(message));

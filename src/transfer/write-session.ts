@@ -1,20 +1,28 @@
 import type { AgentStorage } from '../contract/storage.js';
-import type { Session } from '../contract/types.js';
-import { readSessionSnapshot, type SessionSnapshot, sessionChecksum } from './snapshot.js';
+import type { BatchToolCall, NewMessage, Session } from '../contract/types.js';
+import { ordinals, readSessionSnapshot, type SessionSnapshot, sessionChecksum } from './snapshot.js';
 import { checkWritable } from './write-checks.js';
-import { writeMessagesAndToolCalls, writeQuestions, writeSettings } from './write-rows.js';
+import {
+  appendRows,
+  BATCH_SIZE,
+  newMessage,
+  newToolCall,
+  writeMessagesAndToolCalls,
+  writeQuestions,
+  writeSettings,
+} from './write-rows.js';
 
-/** Options of `writeSession`. */
+/** Options of `writeSession` and `writeSessions`. */
 export interface WriteSessionOptions {
   /**
-   * Called with the new session's id right after `createSession`, before any of its rows is
-   * written (and awaited): a journal records it so that a run killed mid-session can find
-   * and delete the partial copy.
+   * Called with each new session's id right after its `createSession`, before any of its
+   * rows is written (and awaited): a journal records it so that a run killed mid-session can
+   * find and delete the partial copy. `sourceId` is the snapshot's session id.
    */
-  onCreated?: ((id: string) => void | Promise<void>) | undefined;
+  onCreated?: ((id: string, sourceId: string) => void | Promise<void>) | undefined;
   /**
-   * Checked before the session is created and before each batch. On abort the call rejects
-   * with `signal.reason`, after deleting the partial copy when the store declares
+   * Checked before the sessions are created and before each batch. On abort the call
+   * rejects with `signal.reason`, after deleting the partial copies when the store declares
    * `deleteSession`.
    */
   signal?: AbortSignal | undefined;
@@ -49,34 +57,112 @@ export async function writeSession(
   snapshot: SessionSnapshot,
   options: WriteSessionOptions = {},
 ): Promise<WriteSessionResult> {
+  return (await writeSessions(store, [snapshot], options))[0] as WriteSessionResult;
+}
+
+/**
+ * `writeSession` for several sessions at once, results in input order: each snapshot is
+ * checked and looked up as `writeSession` does, the new ones are created one by one, and
+ * then their messages and tool calls go into shared `appendBatch` calls (up to `BATCH_SIZE`
+ * of each per call; a session larger than that gets batches of its own). Fewer and fuller
+ * transactions: on an embedded store a copy of many small sessions spends most of its time
+ * in per-transaction cost otherwise.
+ *
+ * All or nothing as a group: one refused snapshot refuses all before anything is written,
+ * and a write that fails (or an abort) deletes every copy this call created (capability
+ * `deleteSession`) before rethrowing. Two equal snapshots are two sessions: each looks for a
+ * copy of its own.
+ */
+export async function writeSessions(
+  store: AgentStorage,
+  snapshots: readonly SessionSnapshot[],
+  options: WriteSessionOptions = {},
+): Promise<WriteSessionResult[]> {
   const { signal, onCreated } = options;
-  checkWritable(store, snapshot);
+  for (const snapshot of snapshots) checkWritable(store, snapshot);
   signal?.throwIfAborted();
-  const existing = await findCopy(store, snapshot);
-  if (existing !== null) return { id: existing, written: false };
-  const { id: _sourceId, ...session } = snapshot.session;
-  const id = await store.createSession(session);
+  const existing = await findCopies(store, snapshots);
+  const created: { snapshot: SessionSnapshot; id: string }[] = [];
   try {
-    await onCreated?.(id);
-    const toolCallIds = await writeMessagesAndToolCalls(
-      store,
-      id,
-      snapshot.messages,
-      snapshot.toolCalls,
-      signal,
-    );
-    const newToolCallId = new Map(snapshot.toolCalls.map((t, i) => [t.id, toolCallIds[i] as string]));
-    const toolCallId = (sourceId: string | null) =>
-      sourceId === null ? null : (newToolCallId.get(sourceId) as string);
-    await writeQuestions(store, id, snapshot.questions, toolCallId);
-    await writeSettings(store, id, snapshot.settings, toolCallId);
+    for (const [i, snapshot] of snapshots.entries()) {
+      if (existing[i] !== null) continue;
+      const { id: sourceId, ...session } = snapshot.session;
+      const id = await store.createSession(session);
+      created.push({ snapshot, id });
+      await onCreated?.(id, sourceId);
+    }
+    const toolCallIds = await writeRowsOf(store, created, signal);
+    for (const [k, { snapshot, id }] of created.entries()) {
+      const newToolCallId = new Map(snapshot.toolCalls.map((t, i) => [t.id, toolCallIds[k]?.[i] as string]));
+      const toolCallId = (sourceId: string | null) =>
+        sourceId === null ? null : (newToolCallId.get(sourceId) as string);
+      await writeQuestions(store, id, snapshot.questions, toolCallId);
+      await writeSettings(store, id, snapshot.settings, toolCallId);
+    }
   } catch (e) {
     // A partial copy would never match its source again, and a rerun would write a second
     // one beside it; the original error matters more than one from the cleanup.
-    if (store.capabilities.deleteSession) await store.deleteSession(id).catch(() => undefined);
+    if (store.capabilities.deleteSession)
+      for (const { id } of created) await store.deleteSession(id).catch(() => undefined);
     throw e;
   }
-  return { id, written: true };
+  let next = 0;
+  return existing.map((id) =>
+    id !== null ? { id, written: false } : { id: (created[next++] as { id: string }).id, written: true },
+  );
+}
+
+/**
+ * The messages and tool calls of the `created` sessions: sessions that fit in one batch
+ * share batches, a larger one is written alone in as many as it needs. Resolves each
+ * session's new tool call ids in source order.
+ */
+async function writeRowsOf(
+  store: AgentStorage,
+  created: readonly { snapshot: SessionSnapshot; id: string }[],
+  signal: AbortSignal | undefined,
+): Promise<string[][]> {
+  const out: string[][] = [];
+  let shared: SharedBatch = { members: [], messages: [], toolCalls: [] };
+  const flush = async () => {
+    if (shared.members.length === 0) return;
+    signal?.throwIfAborted();
+    const ids = await appendRows(store, shared.messages, shared.toolCalls);
+    for (const { index, toolCalls, firstToolCall } of shared.members)
+      out[index] = ids.toolCallIds.slice(firstToolCall, firstToolCall + toolCalls);
+    shared = { members: [], messages: [], toolCalls: [] };
+  };
+  for (const [index, { snapshot, id }] of created.entries()) {
+    const { messages, toolCalls } = snapshot;
+    if (messages.length > BATCH_SIZE || toolCalls.length > BATCH_SIZE) {
+      await flush();
+      out[index] = await writeMessagesAndToolCalls(store, id, messages, toolCalls, signal);
+      continue;
+    }
+    if (
+      shared.messages.length + messages.length > BATCH_SIZE ||
+      shared.toolCalls.length + toolCalls.length > BATCH_SIZE
+    )
+      await flush();
+    const base = shared.messages.length;
+    const messageAt = ordinals(messages);
+    shared.members.push({ index, toolCalls: toolCalls.length, firstToolCall: shared.toolCalls.length });
+    for (const m of messages) shared.messages.push(newMessage(id, m));
+    for (const t of toolCalls) {
+      const row = newToolCall(id, t);
+      // checkWritable made sure every messageId names a message of the session.
+      if (t.messageId !== null) row.messageIndex = base + (messageAt.get(t.messageId) as number);
+      shared.toolCalls.push(row);
+    }
+  }
+  await flush();
+  return out;
+}
+
+interface SharedBatch {
+  members: { index: number; toolCalls: number; firstToolCall: number }[];
+  messages: NewMessage[];
+  toolCalls: BatchToolCall[];
 }
 
 /**
@@ -86,31 +172,52 @@ export async function writeSession(
  * a likely twin.
  */
 export async function findCopy(store: AgentStorage, snapshot: SessionSnapshot): Promise<string | null> {
-  if (!store.capabilities.listSessions) return null;
-  const { session } = snapshot;
+  return (await findCopies(store, [snapshot]))[0] ?? null;
+}
+
+/**
+ * `findCopy` for several snapshots with one listing: the sessions started between the
+ * earliest and the latest of them (of their agent, when they share one). A candidate stands
+ * for one snapshot at most, the first it equals.
+ */
+export async function findCopies(
+  store: AgentStorage,
+  snapshots: readonly SessionSnapshot[],
+): Promise<(string | null)[]> {
+  const found: (string | null)[] = snapshots.map(() => null);
+  if (!store.capabilities.listSessions || snapshots.length === 0) return found;
+  const starts = snapshots.map((s) => s.session.startedAt);
+  const agents = new Set(snapshots.map((s) => s.session.agentName));
   // startedBefore must be a safe integer: at the top of the range, startedFrom alone says it.
-  const upper = session.startedAt + 1;
-  const range = Number.isSafeInteger(upper)
-    ? { startedFrom: session.startedAt, startedBefore: upper }
-    : { startedFrom: session.startedAt };
-  const wanted = sessionChecksum(snapshot);
+  const upper = Math.max(...starts) + 1;
+  const query = {
+    ...(agents.size === 1 ? { agentName: (snapshots[0] as SessionSnapshot).session.agentName } : {}),
+    startedFrom: Math.min(...starts),
+    ...(Number.isSafeInteger(upper) ? { startedBefore: upper } : {}),
+  };
+  const sums: (string | undefined)[] = [];
+  const sumOf = (i: number) => (sums[i] ??= sessionChecksum(snapshots[i] as SessionSnapshot));
   let cursor: string | undefined;
   do {
     const page = await store.listSessions({
-      agentName: session.agentName,
-      ...range,
+      ...query,
       limit: 1000,
       ...(cursor === undefined ? {} : { cursor }),
     });
     for (const candidate of page.items) {
-      if (!sameFields(candidate, session)) continue;
-      if (!(await sameCounts(store, candidate.id, snapshot))) continue;
-      const copy = await readSessionSnapshot(store, candidate.id);
-      if (copy !== null && sessionChecksum(copy) === wanted) return candidate.id;
+      for (const [i, snapshot] of snapshots.entries()) {
+        if (found[i] !== null || !sameFields(candidate, snapshot.session)) continue;
+        if (!(await sameCounts(store, candidate.id, snapshot))) continue;
+        const copy = await readSessionSnapshot(store, candidate.id);
+        if (copy !== null && sessionChecksum(copy) === sumOf(i)) {
+          found[i] = candidate.id;
+          break;
+        }
+      }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
-  return null;
+  return found;
 }
 
 /**
