@@ -482,17 +482,107 @@ describe('copySessions', () => {
         interrupted: false,
       });
       expect(await checksums(to)).toEqual(await checksums(from));
-      // Each done event carries the source's checksum, so verifying later need not read the source.
-      const done = readFileSync(journal, 'utf8')
-        .trim()
-        .split('\n')
-        .filter((e) => e.startsWith('{"done"'))
-        .map((e) => JSON.parse(e) as { sum: string });
-      expect(done.map((e) => e.sum).sort()).toEqual((await checksums(from)).slice().sort());
     } finally {
       await from.close();
       await to.close();
     }
+  });
+
+  it("verifies this run's copies without reading the source again, and re-reads it for sessions done before", async () => {
+    const source = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    await fillSource(source, 4);
+    let reads = 0;
+    const from = new Proxy(source, {
+      get(store, key) {
+        if (key === 'getSession') reads++;
+        const value = Reflect.get(store, key, store);
+        return typeof value === 'function' ? value.bind(store) : value;
+      },
+    });
+    const journal = join(dir, 'journal-reads.jsonl');
+    expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 4, verified: 4 });
+    expect(reads).toBe(4); // one snapshot read a session, for the copy; none for verifying
+    // A source changed after its copy (or a journal kept from another source with the same
+    // ids): the rerun skips the session as done, and verifying it reads the source again.
+    const [changed] = await allSessions(source);
+    await source.createMessage({ sessionId: (changed as Session).id, role: 'user', content: 'later' });
+    reads = 0;
+    const again = await copySessions(from, to, { journal });
+    expect(again).toMatchObject({ copied: 0, skipped: 4, verified: 3 });
+    expect(again.mismatches).toEqual([
+      expect.objectContaining({
+        sourceId: (changed as Session).id,
+        reason: expect.stringContaining('messages'),
+      }),
+    ]);
+    expect(reads).toBe(4);
+  });
+
+  it('copies two equal source sessions as two sessions, whichever group each falls in', async () => {
+    for (const groupSize of [1, 32]) {
+      const from = await createStorage('memory:');
+      const to = await createStorage('memory:');
+      for (let twin = 0; twin < 2; twin++) {
+        const id = await from.createSession({
+          agentName: 'a',
+          provider: 'p',
+          model: 'm',
+          userPrompt: 'same',
+          startedAt: T0,
+        });
+        await from.createMessage({ sessionId: id, role: 'user', content: 'same', createdAt: T0 });
+      }
+      const result = await copySessions(from, to, {
+        journal: join(dir, `journal-twins-${groupSize}.jsonl`),
+        groupSize,
+        concurrency: 1, // one group after the other: the second looks after the first wrote
+      });
+      expect(result, `groupSize ${groupSize}`).toMatchObject({ copied: 2, verified: 2, mismatches: [] });
+      expect((await allSessions(to)).length).toBe(2);
+      // Again without a journal: each twin finds its own copy.
+      const again = await copySessions(from, to, {
+        journal: join(dir, `journal-twins-${groupSize}-again.jsonl`),
+        groupSize,
+        concurrency: 1, // one group after the other: the second looks after the first wrote
+      });
+      expect(again).toMatchObject({ copied: 0, skipped: 2, verified: 2 });
+      expect((await allSessions(to)).length).toBe(2);
+    }
+  });
+
+  it('never holds two large sessions in one group', async () => {
+    const from = await createStorage('memory:');
+    for (let i = 0; i < 3; i++) {
+      const sessionId = await from.createSession({
+        agentName: 'a',
+        provider: 'p',
+        model: 'm',
+        userPrompt: `big ${i}`,
+        startedAt: T0 + i,
+      });
+      await from.appendBatch({
+        messages: Array.from({ length: 600 }, (_, k) => ({
+          sessionId,
+          role: 'user' as const,
+          content: `m${k}`,
+          createdAt: T0,
+        })),
+      });
+    }
+    const calls: string[] = [];
+    const inner = await createStorage('memory:');
+    const to = new Proxy(inner, {
+      get(store, key) {
+        if (key === 'createSession' || key === 'appendBatch') calls.push(key === 'createSession' ? 'c' : 'a');
+        const value = Reflect.get(store, key, store);
+        return typeof value === 'function' ? value.bind(store) : value;
+      },
+    });
+    const result = await copySessions(from, to, { journal: join(dir, 'journal-big.jsonl'), concurrency: 1 });
+    expect(result).toMatchObject({ copied: 3, verified: 3 });
+    // Each session alone, in two batches (500 + 100): no session created while another waits.
+    expect(calls.join('')).toBe('caacaacaa');
   });
 
   it('reports a copy that no longer matches its source', async () => {
@@ -704,6 +794,31 @@ describe('sessionChecksum', () => {
       }),
       sum((s) => {
         (s.messages[1] as { createdAt: number }).createdAt = -0;
+      }),
+      // Booleans and their text, nesting, delimiters inside keys, an own __proto__ key.
+      sum((s) => {
+        s.session.config = { a: true, b: [0] };
+      }),
+      sum((s) => {
+        s.session.config = { a: 't;', b: [0] };
+      }),
+      sum((s) => {
+        s.session.config = { a: 1, b: [[0]] };
+      }),
+      sum((s) => {
+        s.session.config = { a: 1, b: [{}] };
+      }),
+      sum((s) => {
+        s.session.config = { a: 1, b: [[]] };
+      }),
+      sum((s) => {
+        s.session.config = { 'a": 1, "b': [0] };
+      }),
+      sum((s) => {
+        s.session.config = { 's1:a': 1, b: [0] };
+      }),
+      sum((s) => {
+        s.session.config = JSON.parse('{"__proto__": 1, "b": [0]}');
       }),
     ];
     expect(new Set(variants).size).toBe(variants.length);

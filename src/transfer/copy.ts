@@ -108,17 +108,19 @@ export interface CopyResult {
  * Copies the sessions `query` matches from `from` to `to`, resumably, through the contract
  * alone. Sessions go through `writeSessions` in groups (so sessions the destination already
  * holds are not written again, journal or not, and small sessions share their batches); the
- * journal records `created` right after a copy's session exists and `done`, with the
- * source's checksum, once it is complete. On start, sessions done in the journal are
- * skipped, and a copy created but never done (a run killed mid-session) is deleted in `to`
- * and made again. After a run that was not interrupted, every session of the run is re-read
- * in `to` and its checksum compared with the source's as copied; for one that differs (or
- * whose journal entry has no checksum) the source is read again, to say how it differs or
- * that it changed since. Differences are listed in `mismatches`, not thrown.
+ * journal records `created` right after a copy's session exists and `done` once it is
+ * complete. On start, sessions done in the journal are skipped, and a copy created but never
+ * done (a run killed mid-session) is deleted in `to` and made again. After a run that was
+ * not interrupted, every session of the run is re-read in `to`: one copied by this run is
+ * compared by checksum with the source as it was read for the copy; one the journal had as
+ * done, or whose checksum differs, is compared with the source read again (row counts, then
+ * checksums), which also tells a source changed since. Differences are listed in
+ * `mismatches`, not thrown.
  *
  * Needs `listSessions` on `from`, and `deleteSession` on `to` when the journal holds a
- * partial copy. Memory: per worker one group (at most `groupSize` sessions; a group closes
- * once it holds BATCH_SIZE rows), plus the ids and checksums of the run's sessions.
+ * partial copy. Memory: `concurrency` + 1 groups (each at most `groupSize` sessions and
+ * BATCH_SIZE rows, or one larger session) and `concurrency` sessions read ahead, plus the
+ * ids and checksums of the run's sessions.
  */
 export async function copySessions(
   from: AgentStorage,
@@ -128,9 +130,12 @@ export async function copySessions(
   const { journal, query = {}, signal, onProgress } = options;
   requireCapability(from, 'listSessions', 'copySessions');
   const state = readJournal(journal);
+  // Destination sessions that are some source session's complete copy: never taken for another.
+  const claimed = new Set(state.done.values());
   if (state.partial.size > 0) requireCapability(to, 'deleteSession', 'resuming a copy cut short');
   for (const [sourceId, targetId] of state.partial) {
-    await to.deleteSession(targetId);
+    // A journal of an earlier version may name one session both partial and done: keep it.
+    if (!claimed.has(targetId)) await to.deleteSession(targetId);
     appendJournal(journal, { deleted: sourceId, to: targetId });
   }
   const result: CopyResult = { copied: 0, skipped: 0, verified: 0, mismatches: [], interrupted: false };
@@ -139,39 +144,44 @@ export async function copySessions(
   // and it gives progress a denominator.
   for await (const _ of walkSessions(from, query, 1000)) total++;
   const pairs: CopiedPair[] = [];
-  const workers = options.concurrency ?? COPY_CONCURRENCY;
+  const workers = Math.max(1, options.concurrency ?? COPY_CONCURRENCY);
   const groups = groupsOf(
     from,
     walkSessions(from, query),
     state,
-    options.groupSize ?? COPY_GROUP_SIZE,
+    Math.max(1, options.groupSize ?? COPY_GROUP_SIZE),
     workers,
   );
   const run = await inParallel(groups, workers, async (group) => {
     if (signal?.aborted) return 'stop';
+    result.skipped += group.done.length;
+    const report = (handled: CopiedPair[]) => {
+      for (const pair of handled) {
+        pairs.push(pair);
+        onProgress?.({ done: pairs.length, total, copied: result.copied, skipped: result.skipped });
+      }
+    };
+    report(group.done);
     let written: WriteSessionResult[];
     try {
       written = await writeSessions(to, group.snapshots, {
         // Between batches only where a session cut short can be deleted at once.
         signal: to.capabilities.deleteSession ? signal : undefined,
         onCreated: (id, sourceId) => appendJournal(journal, { created: sourceId, to: id }),
+        claimed,
       });
     } catch (e) {
       if (signal?.aborted && e === signal.reason) return 'stop';
       throw e;
     }
-    const copied = group.snapshots.map((snapshot, i) => {
+    const copied = group.snapshots.map((snapshot, i): CopiedPair => {
       const { id, written: wrote } = written[i] as WriteSessionResult;
       if (wrote) result.copied++;
       else result.skipped++;
       return { sourceId: snapshot.session.id, targetId: id, sum: sessionChecksum(snapshot) };
     });
-    appendJournal(journal, ...copied.map((p) => ({ done: p.sourceId, to: p.targetId, sum: p.sum })));
-    result.skipped += group.done.length;
-    for (const pair of [...group.done, ...copied]) {
-      pairs.push(pair);
-      onProgress?.({ done: pairs.length, total, copied: result.copied, skipped: result.skipped });
-    }
+    appendJournal(journal, ...copied.map((p) => ({ done: p.sourceId, to: p.targetId })));
+    report(copied);
     // One turn of the event loop per group: @libsql/client frees a statement's native memory
     // only then, and a copy that never yields grew by ~0.25 MB a session (bench/transfer.ts).
     await letLoopTurn();
@@ -190,7 +200,10 @@ export async function copySessions(
 
 const letLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A session of the run: where its copy is, and the source's checksum when it was copied. */
+/**
+ * A session of the run: where its copy is, and the checksum of the source as this run read it
+ * for the copy (`undefined` for a session the journal had as done: its source is read again).
+ */
 interface CopiedPair {
   sourceId: string;
   targetId: string;
@@ -205,9 +218,10 @@ interface CopyGroup {
 
 /**
  * The walk cut into groups: sessions done in the journal pass through, the others are read
- * whole, `reads` at a time (a server source answers them in parallel), until a group holds
- * `size` sessions or BATCH_SIZE rows. A session deleted in the source since its page was read
- * is left out.
+ * whole, `reads` at a time (a server source answers them in parallel), and a group closes
+ * as soon as it holds `size` sessions or BATCH_SIZE rows (what a read brought beyond that
+ * waits for the next group). A session deleted in the source since its page was read is
+ * left out.
  */
 async function* groupsOf(
   from: AgentStorage,
@@ -216,38 +230,48 @@ async function* groupsOf(
   size: number,
   reads: number,
 ): AsyncGenerator<CopyGroup> {
-  const limit = Math.max(1, size);
   let group: CopyGroup = { done: [], snapshots: [] };
   let rows = 0;
   let toRead: string[] = [];
-  const full = () =>
-    group.done.length + group.snapshots.length + toRead.length >= limit || rows >= BATCH_SIZE;
+  const ready: SessionSnapshot[] = [];
+  const full = () => group.done.length + group.snapshots.length >= size || rows >= BATCH_SIZE;
   const read = async () => {
-    for (const snapshot of await Promise.all(toRead.map((id) => readSessionSnapshot(from, id)))) {
-      if (snapshot === null) continue;
+    for (const snapshot of await Promise.all(toRead.map((id) => readSessionSnapshot(from, id))))
+      if (snapshot !== null) ready.push(snapshot);
+    toRead = [];
+  };
+  // Fills the group from what is read; says whether it is full (then the caller yields it).
+  const fill = () => {
+    while (!full() && ready.length > 0) {
+      const snapshot = ready.shift() as SessionSnapshot;
       group.snapshots.push(snapshot);
       rows += snapshot.messages.length + snapshot.toolCalls.length;
     }
-    toRead = [];
+    return full();
+  };
+  const next = () => {
+    const out = group;
+    group = { done: [], snapshots: [] };
+    rows = 0;
+    return out;
   };
   for await (const session of sessions) {
     const done = state.done.get(session.id);
-    if (done !== undefined) group.done.push({ sourceId: session.id, targetId: done.to, sum: done.sum });
+    if (done !== undefined) group.done.push({ sourceId: session.id, targetId: done, sum: undefined });
     else toRead.push(session.id);
-    if (toRead.length >= Math.max(1, reads) || full()) await read();
-    if (full()) {
-      yield group;
-      group = { done: [], snapshots: [] };
-      rows = 0;
-    }
+    if (toRead.length >= reads) await read();
+    while (fill()) yield next();
   }
   await read();
-  if (group.snapshots.length + group.done.length > 0) yield group;
+  while (fill()) yield next();
+  if (group.done.length + group.snapshots.length > 0) yield group;
 }
 
 /**
- * Checks a session's copy: its checksum in `to` against the source's as copied. When they
- * differ, or no checksum was kept, both sides are read and compared to say why.
+ * Checks a session's copy: its checksum in `to` against the source's as this run copied it.
+ * When they differ, or the session was copied by an earlier run, the source is read again
+ * and the two compared, to say how they differ (a journal from another source with the same
+ * ids, or a source changed since, shows up here).
  */
 async function verify(from: AgentStorage, to: AgentStorage, pair: CopiedPair): Promise<CopyMismatch | null> {
   const { sourceId, targetId, sum } = pair;

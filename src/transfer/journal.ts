@@ -11,18 +11,15 @@ import { TRANSFER } from './format.js';
 export type JournalEvent =
   /** The session's copy exists in the destination, but may lack rows. */
   | { created: string; to: string }
-  /**
-   * The session's copy is complete; `sum` is the source's `sessionChecksum` as copied (absent
-   * in journals of earlier versions), so that verifying a later run need not read the source.
-   */
-  | { done: string; to: string; sum?: string }
+  /** The session's copy is complete. */
+  | { done: string; to: string }
   /** A partial copy was deleted (so a later session that gets its id is never taken for it). */
   | { deleted: string; to: string };
 
 /** What a journal says about each source session it names. */
 export interface JournalState {
-  /** source id → destination id of its complete copy, and the checksum it was copied with. */
-  done: Map<string, { to: string; sum: string | undefined }>;
+  /** source id → destination id of its complete copy. */
+  done: Map<string, string>;
   /** source id → destination id of a copy begun and not completed: to delete and redo. */
   partial: Map<string, string>;
 }
@@ -54,7 +51,7 @@ export function readJournal(path: string): JournalState {
     if ('created' in event) state.partial.set(event.created, event.to);
     else if ('done' in event) {
       state.partial.delete(event.done);
-      state.done.set(event.done, { to: event.to, sum: event.sum });
+      state.done.set(event.done, event.to);
     } else if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
   });
   return state;
@@ -71,13 +68,11 @@ function parseEvent(line: string): JournalEvent | undefined {
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
   const kind = keys.find((k) => k === 'created' || k === 'done' || k === 'deleted');
-  const sum = kind === 'done' && 'sum' in record;
   if (
-    keys.length !== (sum ? 3 : 2) ||
+    keys.length !== 2 ||
     kind === undefined ||
     typeof record[kind] !== 'string' ||
-    typeof record.to !== 'string' ||
-    (sum && typeof record.sum !== 'string')
+    typeof record.to !== 'string'
   )
     return undefined;
   return value as JournalEvent;

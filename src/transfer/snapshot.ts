@@ -83,9 +83,10 @@ const CANONICAL_VERSION = 'agent-storage-kit/session-checksum/2';
  * A reference to a row the snapshot lacks hashes as `-1`: such a snapshot cannot be
  * written (`writeSession` refuses it), and it never equals one that can.
  *
- * The canonical form is built as one string and hashed in one call: every value is written
- * with its kind and, for text and containers, its length first, so no two different
- * sessions spell the same string, and text goes in as it is instead of through JSON
+ * The canonical form is written into the hash in pieces of up to 64 KB (and a longer text
+ * as it is), so a session of any size hashes in bounded extra memory: every value is
+ * written with its kind and, for text and containers, its length first, so no two different
+ * sessions spell the same sequence, and text goes in as it is instead of through JSON
  * encoding (a copy hashes every session twice: at ~6 µs per JSON value encoded, the
  * encoding was most of a small session's hash).
  */
@@ -95,10 +96,11 @@ export function sessionChecksum(snapshot: SessionSnapshot): string {
   const toolCallIndex = ordinals(toolCalls);
   const ref = (index: Map<string, number>, id: string | null) => (id === null ? null : (index.get(id) ?? -1));
   // Sections are headed by their name and count, so rows can never slide from one into the next.
-  let text = `${CANONICAL_VERSION}\n`;
+  const out = new CanonicalText();
+  out.add(`${CANONICAL_VERSION}\n`);
   const row = (...values: unknown[]) => {
-    for (const v of values) text += canonical(v);
-    text += '\n';
+    for (const v of values) out.value(v);
+    out.add('\n');
   };
   row(s.agentName, s.provider, s.model, s.systemPrompt, s.userPrompt, json(s.config), s.status);
   row(s.startedAt, s.endedAt, s.result, s.error);
@@ -143,8 +145,7 @@ export function sessionChecksum(snapshot: SessionSnapshot): string {
       g.createdAt,
       g.updatedAt,
     );
-  // UTF-16 code units as they are: UTF-8 would turn every lone surrogate into the same U+FFFD.
-  return createHash('sha256').update(text, 'utf16le').digest('hex');
+  return out.digest();
 }
 
 /** A JSON value, marked apart from text. */
@@ -153,37 +154,80 @@ class Json {
 }
 const json = (value: unknown) => new Json(value);
 
-/**
- * One value of the canonical form: a kind letter, then for text its length and characters
- * (any character may follow: the length says where it ends), for numbers the decimal form
- * with `-0` kept, `n` for null, and JSON spelled the same way, objects with their keys in
- * stored order. Values come from a store, so they are JSON already: no check, no escaping.
- */
-function canonical(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return `s${v.length}:${v}`;
-    case 'number':
-      return `d${Object.is(v, -0) ? '-0' : String(v)};`;
-    case 'boolean':
-      return v ? 't;' : 'f;';
-    case 'object': {
-      if (v === null) return 'n;';
-      if (v instanceof Json) return `j${canonical(v.value)}`;
-      if (Array.isArray(v)) {
-        let out = `[${v.length};`;
-        for (const item of v) out += canonical(item);
-        return out;
-      }
-      const keys = Object.keys(v);
-      let out = `{${keys.length};`;
-      for (const k of keys) out += `s${k.length}:${k}${canonical((v as Record<string, unknown>)[k])}`;
-      return out;
+/** Text a checksum hashes, written into the hash 64 KB at a time. */
+class CanonicalText {
+  readonly #hash = createHash('sha256');
+  #text = '';
+
+  add(piece: string): void {
+    if (piece.length > FLUSH_AT) {
+      this.#flush();
+      this.#update(piece);
+    } else {
+      this.#text += piece;
+      if (this.#text.length > FLUSH_AT) this.#flush();
     }
-    default:
-      throw new TypeError(`sessionChecksum: unexpected ${typeof v}`);
+  }
+
+  /**
+   * One value of the canonical form: a kind letter, then for text its length and characters
+   * (any character may follow: the length says where it ends), for numbers the decimal form
+   * with `-0` kept, `n` for null, and JSON spelled the same way, objects with their keys in
+   * stored order. Values come from a store, so they are JSON already: no check, no escaping.
+   */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'string':
+        this.add(`s${v.length}:`);
+        this.add(v);
+        return;
+      case 'number':
+        this.add(`d${Object.is(v, -0) ? '-0' : String(v)};`);
+        return;
+      case 'boolean':
+        this.add(v ? 't;' : 'f;');
+        return;
+      case 'object': {
+        if (v === null) this.add('n;');
+        else if (v instanceof Json) {
+          this.add('j');
+          this.value(v.value);
+        } else if (Array.isArray(v)) {
+          this.add(`[${v.length};`);
+          for (const item of v) this.value(item);
+        } else {
+          const keys = Object.keys(v);
+          this.add(`{${keys.length};`);
+          for (const k of keys) {
+            this.value(k);
+            this.value((v as Record<string, unknown>)[k]);
+          }
+        }
+        return;
+      }
+      default:
+        throw new TypeError(`sessionChecksum: unexpected ${typeof v}`);
+    }
+  }
+
+  digest(): string {
+    this.#flush();
+    return this.#hash.digest('hex');
+  }
+
+  #flush(): void {
+    if (this.#text.length > 0) this.#update(this.#text);
+    this.#text = '';
+  }
+
+  // UTF-16 code units as they are: UTF-8 would turn every lone surrogate into the same U+FFFD.
+  #update(text: string): void {
+    this.#hash.update(text, 'utf16le');
   }
 }
+
+/** Characters the canonical text gathers before it is hashed. */
+const FLUSH_AT = 64 * 1024;
 
 /** Row counts of a snapshot, for reports that say more than "checksums differ". */
 export function snapshotCounts(snapshot: SessionSnapshot) {

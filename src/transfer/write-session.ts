@@ -26,6 +26,12 @@ export interface WriteSessionOptions {
    * `deleteSession`.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Sessions of the store that are already the copy of something else and must not be taken
+   * for one now (a copy's journal holds them). The sessions this call finds or creates are
+   * added, so concurrent calls sharing the set never take one session for two sources.
+   */
+  claimed?: Set<string> | undefined;
 }
 
 /** Result of `writeSession`: the session's id in the store, and whether this call wrote it. */
@@ -71,17 +77,18 @@ export async function writeSession(
  * All or nothing as a group: one refused snapshot refuses all before anything is written,
  * and a write that fails (or an abort) deletes every copy this call created (capability
  * `deleteSession`) before rethrowing. Two equal snapshots are two sessions: each looks for a
- * copy of its own.
+ * copy of its own, and a session found for one is not found for the other (nor, with a
+ * shared `claimed` set, for any other call).
  */
 export async function writeSessions(
   store: AgentStorage,
   snapshots: readonly SessionSnapshot[],
   options: WriteSessionOptions = {},
 ): Promise<WriteSessionResult[]> {
-  const { signal, onCreated } = options;
+  const { signal, onCreated, claimed } = options;
   for (const snapshot of snapshots) checkWritable(store, snapshot);
   signal?.throwIfAborted();
-  const existing = await findCopies(store, snapshots);
+  const existing = await findCopies(store, snapshots, claimed);
   const created: { snapshot: SessionSnapshot; id: string }[] = [];
   try {
     for (const [i, snapshot] of snapshots.entries()) {
@@ -89,6 +96,7 @@ export async function writeSessions(
       const { id: sourceId, ...session } = snapshot.session;
       const id = await store.createSession(session);
       created.push({ snapshot, id });
+      claimed?.add(id);
       await onCreated?.(id, sourceId);
     }
     const toolCallIds = await writeRowsOf(store, created, signal);
@@ -127,7 +135,10 @@ async function writeRowsOf(
   const flush = async () => {
     if (shared.members.length === 0) return;
     signal?.throwIfAborted();
-    const ids = await appendRows(store, shared.messages, shared.toolCalls);
+    const ids =
+      shared.messages.length + shared.toolCalls.length === 0
+        ? { messageIds: [], toolCallIds: [] }
+        : await appendRows(store, shared.messages, shared.toolCalls);
     for (const { index, toolCalls, firstToolCall } of shared.members)
       out[index] = ids.toolCallIds.slice(firstToolCall, firstToolCall + toolCalls);
     shared = { members: [], messages: [], toolCalls: [] };
@@ -176,48 +187,81 @@ export async function findCopy(store: AgentStorage, snapshot: SessionSnapshot): 
 }
 
 /**
- * `findCopy` for several snapshots with one listing: the sessions started between the
- * earliest and the latest of them (of their agent, when they share one). A candidate stands
- * for one snapshot at most, the first it equals.
+ * `findCopy` for several snapshots at once, and sessions in `claimed` left out (those found
+ * are added to it). The store is listed once over the time range the snapshots span (of
+ * their agent, when they share one); when that range holds more than one page of sessions
+ * (a sparse, filtered copy into a busy store), each snapshot's own second is listed instead,
+ * as `findCopy` does. A candidate stands for one snapshot at most, the first it equals.
  */
 export async function findCopies(
   store: AgentStorage,
   snapshots: readonly SessionSnapshot[],
+  claimed?: Set<string>,
 ): Promise<(string | null)[]> {
   const found: (string | null)[] = snapshots.map(() => null);
   if (!store.capabilities.listSessions || snapshots.length === 0) return found;
-  const starts = snapshots.map((s) => s.session.startedAt);
+  const keyOf = (s: Session) => `${s.startedAt} ${s.agentName}`;
+  const byKey = new Map<string, number[]>();
+  let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (const [i, { session }] of snapshots.entries()) {
+    const key = keyOf(session);
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+    first = Math.min(first, session.startedAt);
+    last = Math.max(last, session.startedAt);
+  }
   const agents = new Set(snapshots.map((s) => s.session.agentName));
-  // startedBefore must be a safe integer: at the top of the range, startedFrom alone says it.
-  const upper = Math.max(...starts) + 1;
-  const query = {
-    ...(agents.size === 1 ? { agentName: (snapshots[0] as SessionSnapshot).session.agentName } : {}),
-    startedFrom: Math.min(...starts),
-    ...(Number.isSafeInteger(upper) ? { startedBefore: upper } : {}),
-  };
   const sums: (string | undefined)[] = [];
   const sumOf = (i: number) => (sums[i] ??= sessionChecksum(snapshots[i] as SessionSnapshot));
-  let cursor: string | undefined;
-  do {
-    const page = await store.listSessions({
-      ...query,
-      limit: 1000,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    for (const candidate of page.items) {
-      for (const [i, snapshot] of snapshots.entries()) {
-        if (found[i] !== null || !sameFields(candidate, snapshot.session)) continue;
-        if (!(await sameCounts(store, candidate.id, snapshot))) continue;
-        const copy = await readSessionSnapshot(store, candidate.id);
-        if (copy !== null && sessionChecksum(copy) === sumOf(i)) {
-          found[i] = candidate.id;
-          break;
-        }
-      }
+  const consider = async (candidate: Session) => {
+    if (claimed?.has(candidate.id)) return;
+    for (const i of byKey.get(keyOf(candidate)) ?? []) {
+      const snapshot = snapshots[i] as SessionSnapshot;
+      if (found[i] !== null || !sameFields(candidate, snapshot.session)) continue;
+      if (!(await sameCounts(store, candidate.id, snapshot))) continue;
+      const copy = await readSessionSnapshot(store, candidate.id);
+      if (copy === null || sessionChecksum(copy) !== sumOf(i)) continue;
+      if (claimed?.has(candidate.id)) return; // taken by a concurrent call while this one read
+      claimed?.add(candidate.id);
+      found[i] = candidate.id;
+      return;
     }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+  };
+  const onePage = await store.listSessions({
+    ...startedIn(first, last),
+    ...(agents.size === 1 ? { agentName: [...agents][0] as string } : {}),
+    limit: LOOKUP_PAGE,
+  });
+  if (onePage.nextCursor === null) {
+    for (const candidate of onePage.items) await consider(candidate);
+    return found;
+  }
+  for (const indices of byKey.values()) {
+    const { session } = snapshots[indices[0] as number] as SessionSnapshot;
+    let cursor: string | undefined;
+    do {
+      const page = await store.listSessions({
+        agentName: session.agentName,
+        ...startedIn(session.startedAt, session.startedAt),
+        limit: LOOKUP_PAGE,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const candidate of page.items) await consider(candidate);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && indices.some((i) => found[i] === null));
+  }
   return found;
+}
+
+/** Sessions listed per lookup page: the contract's maximum. */
+const LOOKUP_PAGE = 1000;
+
+/**
+ * `listSessions` filters for sessions started from second `first` to second `last`.
+ * startedBefore must be a safe integer: at the top of the range, startedFrom alone says it.
+ */
+function startedIn(first: number, last: number) {
+  const upper = last + 1;
+  return Number.isSafeInteger(upper) ? { startedFrom: first, startedBefore: upper } : { startedFrom: first };
 }
 
 /**
