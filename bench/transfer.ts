@@ -199,6 +199,9 @@ async function batchAppend(store: AgentStorage, from: number, to: number): Promi
     if (sessions > 0) await store.appendBatch(batch);
     batch = { messages: [], toolCalls: [] };
     sessions = 0;
+    // As the copy does once a group: @libsql/client frees statements' native memory only when
+    // the loop turns, and a round that never yields leaves the allocator holding it all.
+    await letLoopTurn();
   };
   for (let i = to - 1; i >= from; i--) {
     rowsOf(i, await store.createSession(sessionOf(i)), batch);
