@@ -49,7 +49,6 @@ function driver(pool: pg.Pool, owned: boolean): Driver {
   return {
     ...callsOn(pool),
     async begin() {
-      const client = await pool.connect();
       // The pool's 'error' listener covers idle clients only: a checked-out client that loses
       // its server emits 'error' on itself, which unheard would crash the process. The query
       // in flight rejects on its own (UNAVAILABLE); the client is destroyed, not pooled.
@@ -57,7 +56,18 @@ function driver(pool: pg.Pool, owned: boolean): Driver {
       const onError = (e: unknown) => {
         lost = e;
       };
-      client.on('error', onError);
+      // The listener goes on inside pool.connect's callback, which the pool calls in the same
+      // tick it takes its own off: a backend terminated as it finishes connecting sends its
+      // error in the same packet as ReadyForQuery, before `await pool.connect()` would resume.
+      const client = await new Promise<pg.PoolClient>((resolve, reject) => {
+        pool.connect((e, c) => {
+          if (e || c === undefined) reject(e ?? new Error('pg: connect gave no client'));
+          else {
+            c.on('error', onError);
+            resolve(c);
+          }
+        });
+      });
       const calls = callsOn(client);
       await Promise.resolve(calls.exec('BEGIN')).catch((e: unknown) => {
         client.release(e instanceof Error ? e : true);

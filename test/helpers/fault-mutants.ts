@@ -81,17 +81,19 @@ export async function deafToLostConnections(options: {
   const { PostgresAgentStorage } = await import('../../src/adapters/postgres.js');
   const pool = new pg.Pool({ connectionString: options.connectionString, max: 4 });
   pool.on('error', () => undefined);
-  // Only the promise form, which the kit's transactions use; pool.query passes a callback.
-  const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<import('pg').PoolClient>;
-  (pool as unknown as { connect: (callback?: unknown) => unknown }).connect = (callback?: unknown) =>
-    callback === undefined ? deaf() : connect(callback);
-  const deaf = async () => {
-    const client = await connect();
+  // Every client ignores the 'error' listeners added with `on`, which is how the kit's
+  // transactions listen; the pool's own (its idle listener, and pool.query's `once` wrapper
+  // with `.listener`) are kept: the mutant is about the adapter's transactions, not the pool.
+  const deaf = new WeakSet<object>();
+  pool.on('acquire', (client: import('pg').PoolClient) => {
+    if (deaf.has(client)) return;
+    deaf.add(client);
     const on = client.on.bind(client) as (event: string, listener: (...args: unknown[]) => void) => unknown;
     client.on = ((event: string, listener: (...args: unknown[]) => void) =>
-      event === 'error' ? client : on(event, listener)) as typeof client.on;
-    return client;
-  };
+      event === 'error' && !('listener' in listener) && listener.name !== 'idleListener'
+        ? client
+        : on(event, listener)) as typeof client.on;
+  });
   const store = new PostgresAgentStorage(pool, { schema: options.schema });
   await store.migrate();
   return wrap(store, {
