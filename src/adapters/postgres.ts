@@ -49,25 +49,17 @@ function driver(pool: pg.Pool, owned: boolean): Driver {
   return {
     ...callsOn(pool),
     async begin() {
-      // The pool's 'error' listener covers idle clients only: a checked-out client that loses
-      // its server emits 'error' on itself, which unheard would crash the process. The query
-      // in flight rejects on its own (UNAVAILABLE); the client is destroyed, not pooled.
+      // A checked-out client that loses its server emits 'error' on itself (the pool's listener
+      // covers idle ones only); unheard, the process crashes. Ours goes on in the tick the pool
+      // takes its own off (a backend killed as it connects sends its error with ReadyForQuery,
+      // before an await resumes); the query in flight rejects (UNAVAILABLE), the client dies.
       let lost: unknown;
       const onError = (e: unknown) => {
         lost = e;
       };
-      // The listener goes on inside pool.connect's callback, which the pool calls in the same
-      // tick it takes its own off: a backend terminated as it finishes connecting sends its
-      // error in the same packet as ReadyForQuery, before `await pool.connect()` would resume.
-      const client = await new Promise<pg.PoolClient>((resolve, reject) => {
-        pool.connect((e, c) => {
-          if (e || c === undefined) reject(e ?? new Error('pg: connect gave no client'));
-          else {
-            c.on('error', onError);
-            resolve(c);
-          }
-        });
-      });
+      const client = await new Promise<pg.PoolClient>((resolve, reject) =>
+        pool.connect((e, c) => (e || !c ? reject(e) : resolve(c.on('error', onError)))),
+      );
       const calls = callsOn(client);
       await Promise.resolve(calls.exec('BEGIN')).catch((e: unknown) => {
         client.release(e instanceof Error ? e : true);
@@ -83,9 +75,7 @@ function driver(pool: pg.Pool, owned: boolean): Driver {
         end: () => {
           // A destroyed client keeps the listener: its socket may still report the loss later.
           if (lost === undefined) client.off('error', onError);
-          client.release(
-            lost === undefined ? undefined : lost instanceof Error ? lost : new Error(String(lost)),
-          );
+          client.release(lost === undefined ? undefined : lost instanceof Error ? lost : true);
         },
       };
     },
