@@ -5,6 +5,22 @@ import type { Op, Setup } from './harness.js';
 import { type MaybePromise, type RawStore, SEED_ROLES, type Seeder } from './raw/types.js';
 
 /** Data sizes: the full run uses the issue's; `--quick` a tenth, so seeding stays fast. */
+/** One session of `messages` messages from `t0` on each side, the same on both; resolves [kit id, raw id]. */
+async function seedBoth(
+  seed: { kit: Seeder; raw: Seeder },
+  agent: string,
+  messages: number,
+  t0: number,
+): Promise<[string, string]> {
+  const ids: string[] = [];
+  for (const side of [seed.kit, seed.raw]) {
+    const id = await side.createSession(agent);
+    await side.seedMessages(id, messages, MESSAGE_CONTENT, t0);
+    ids.push(id);
+  }
+  return ids as [string, string];
+}
+
 export interface Sizes {
   /** Messages in the session read page by page. */
   pagedSession: number;
@@ -200,10 +216,7 @@ export const OPERATIONS: readonly Operation[] = [
     async prepare({ kit, raw, seed, sizes }) {
       const t0 = Date.UTC(2025, 0, 1);
       const depth = (sizes.pagedSession / 4) * 3; // the page starts three quarters in
-      const kitSid = await seed.kit.createSession('bench-pager');
-      await seed.kit.seedMessages(kitSid, sizes.pagedSession, MESSAGE_CONTENT, t0);
-      const rawSid = await seed.raw.createSession('bench-pager');
-      await seed.raw.seedMessages(rawSid, sizes.pagedSession, MESSAGE_CONTENT, t0);
+      const [kitSid, rawSid] = await seedBoth(seed, 'bench-pager', sizes.pagedSession, t0);
       // The kit's cursors are opaque: walk there with full pages. The raw side asks for the key.
       const after = await walk(depth, (limit, after) =>
         kit.getMessagesPage(kitSid, after === undefined ? { limit } : { limit, after }),
@@ -286,10 +299,7 @@ export const OPERATIONS: readonly Operation[] = [
     measureHeap: true,
     async prepare({ kit, raw, seed }) {
       const t0 = Date.UTC(2025, 0, 1);
-      const kitSid = await seed.kit.createSession('bench-reader');
-      await seed.kit.seedMessages(kitSid, READ_SESSION_MESSAGES, MESSAGE_CONTENT, t0);
-      const rawSid = await seed.raw.createSession('bench-reader');
-      await seed.raw.seedMessages(rawSid, READ_SESSION_MESSAGES, MESSAGE_CONTENT, t0);
+      const [kitSid, rawSid] = await seedBoth(seed, 'bench-reader', READ_SESSION_MESSAGES, t0);
       const [k, r] = [await kit.getMessages(kitSid), await raw.getMessages(rawSid)];
       if (k.length !== READ_SESSION_MESSAGES || r.length !== READ_SESSION_MESSAGES) {
         throw new Error(`seeding failed: kit read ${k.length} messages, raw ${r.length}`);
@@ -350,10 +360,7 @@ function latestOperation(id: string, messages: number): Operation {
     series: { id: 'latest-50', size: messages },
     async prepare({ kit, raw, seed }) {
       const t0 = Date.UTC(2025, 0, 1);
-      const kitSid = await seed.kit.createSession('bench-latest');
-      await seed.kit.seedMessages(kitSid, messages, MESSAGE_CONTENT, t0);
-      const rawSid = await seed.raw.createSession('bench-latest');
-      await seed.raw.seedMessages(rawSid, messages, MESSAGE_CONTENT, t0);
+      const [kitSid, rawSid] = await seedBoth(seed, 'bench-latest', messages, t0);
       const query = { from: 'end', limit: PAGE } as const;
       const [k, r] = [await kit.getMessagesPage(kitSid, query), await raw.getLatestMessages(rawSid, PAGE)];
       samePage(

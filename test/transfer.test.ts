@@ -353,6 +353,17 @@ async function fillSource(store: AgentStorage, count: number): Promise<void> {
   }
 }
 
+/** `store`, telling `onAccess` each member a caller reads (the calls still reach `store`). */
+function watched(store: AgentStorage, onAccess: (key: string | symbol) => void): AgentStorage {
+  return new Proxy(store, {
+    get(target, key) {
+      onAccess(key);
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** A store whose appendBatch aborts `controller` after `n` successful calls. */
 function abortAfterBatches(store: AgentStorage, controller: AbortController, n: number): AgentStorage {
   let calls = 0;
@@ -493,12 +504,8 @@ describe('copySessions', () => {
     const to = await createStorage('memory:');
     await fillSource(source, 4);
     let reads = 0;
-    const from = new Proxy(source, {
-      get(store, key) {
-        if (key === 'getSession') reads++;
-        const value = Reflect.get(store, key, store);
-        return typeof value === 'function' ? value.bind(store) : value;
-      },
+    const from = watched(source, (key) => {
+      if (key === 'getSession') reads++;
     });
     const journal = join(dir, 'journal-reads.jsonl');
     expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 4, verified: 4 });
@@ -572,12 +579,8 @@ describe('copySessions', () => {
     }
     const calls: string[] = [];
     const inner = await createStorage('memory:');
-    const to = new Proxy(inner, {
-      get(store, key) {
-        if (key === 'createSession' || key === 'appendBatch') calls.push(key === 'createSession' ? 'c' : 'a');
-        const value = Reflect.get(store, key, store);
-        return typeof value === 'function' ? value.bind(store) : value;
-      },
+    const to = watched(inner, (key) => {
+      if (key === 'createSession' || key === 'appendBatch') calls.push(key === 'createSession' ? 'c' : 'a');
     });
     const result = await copySessions(from, to, { journal: join(dir, 'journal-big.jsonl'), concurrency: 1 });
     expect(result).toMatchObject({ copied: 3, verified: 3 });
@@ -841,12 +844,8 @@ describe('writeSessions', () => {
     const target = await createStorage('memory:');
     const there = await writeSession(target, b);
     let batches = 0;
-    const counting = new Proxy(target, {
-      get(store, key) {
-        if (key === 'appendBatch') batches++;
-        const value = Reflect.get(store, key, store);
-        return typeof value === 'function' ? value.bind(store) : value;
-      },
+    const counting = watched(target, (key) => {
+      if (key === 'appendBatch') batches++;
     });
     // a and c are new, b is there already; the second a is a session of its own.
     const results = await writeSessions(counting, [a, b, c, a]);
