@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Umzug } from 'umzug';
 import { unixSeconds } from '../contract/clock.js';
 import { AgentStorageError } from '../contract/errors.js';
 import { adoptable, syncOriginHistory } from './adoption.js';
@@ -330,6 +329,9 @@ async function run(
       for (const s of steps.filter((s) => s.adopted)) {
         await tx.run(sql.insertLog, [s.name, checksums.get(s.name) as string, clock()]);
       }
+      // Loaded only when there is work: umzug's entry loads its CLI's dependencies too (~150 ms
+      // at startup), which every process opening an already-migrated store would otherwise pay.
+      const { Umzug } = await import('umzug');
       const umzug = new Umzug<SqlExecutor>({
         context: tx,
         logger: undefined,
