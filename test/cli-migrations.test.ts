@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -101,12 +110,40 @@ const freshFolder = () => {
   return folder;
 };
 
+/**
+ * An empty PGlite data folder (initdb run, nothing migrated), made once: initdb in WASM takes
+ * seconds, so the cases that begin with a database copy it instead of each running it again
+ * (making a new folder is covered by test/pglite.test.ts).
+ */
+let pgliteTemplate: Promise<string> | undefined;
+async function emptyPgliteFolder(into: string) {
+  pgliteTemplate ??= (async () => {
+    const path = join(dir, 'pglite-template');
+    const { PGlite } = await import('@electric-sql/pglite');
+    await (await PGlite.create(path)).close();
+    return path;
+  })();
+  cpSync(await pgliteTemplate, into, { recursive: true });
+}
+
 // The file-based adapters, each with a URL for a file (or data folder) in a folder of its own.
 const fileAdapters = [
   { name: 'sqlite', dialect: 'sqlite', url: (f: string) => `sqlite:${join(f, 'agent.db')}` },
   { name: 'libsql', dialect: 'sqlite', url: (f: string) => `libsql:${join(f, 'agent.db')}` },
-  { name: 'pglite', dialect: 'postgres', url: (f: string) => `pglite:${join(f, 'data')}` },
+  {
+    name: 'pglite',
+    dialect: 'postgres',
+    url: (f: string) => `pglite:${join(f, 'data')}`,
+    prepare: (f: string) => emptyPgliteFolder(join(f, 'data')),
+  },
 ] as const;
+
+/** A fresh folder for a case that starts by migrating: PGlite's gets an empty database. */
+async function folderFor(adapter: (typeof fileAdapters)[number]) {
+  const folder = freshFolder();
+  if ('prepare' in adapter) await adapter.prepare(folder);
+  return folder;
+}
 
 for (const adapter of fileAdapters) {
   const names = loadMigrations(adapter.dialect).map((m) => m.name);
@@ -134,7 +171,7 @@ for (const adapter of fileAdapters) {
     });
 
     it('status prints applied and pending, as text and as JSON, and changes nothing', async () => {
-      const folder = freshFolder();
+      const folder = await folderFor(adapter);
       const url = adapter.url(folder);
       expect(await migrate(url, { to: mid })).toMatchObject({
         code: 0,
@@ -165,7 +202,7 @@ for (const adapter of fileAdapters) {
     });
 
     it('migrate --dry-run prints each step with its SQL and changes nothing', async () => {
-      const folder = freshFolder();
+      const folder = await folderFor(adapter);
       const url = adapter.url(folder);
       await migrate(url);
       const before = adapter.name === 'pglite' ? undefined : snapshot(folder);
@@ -191,7 +228,7 @@ for (const adapter of fileAdapters) {
     });
 
     it('migrate --to a middle migration goes down, and migrate (or --to the last) goes up again', async () => {
-      const url = adapter.url(freshFolder());
+      const url = adapter.url(await folderFor(adapter));
       await migrate(url);
       expect(await migrate(url, { to: mid })).toMatchObject({
         code: 0,
