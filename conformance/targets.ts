@@ -135,17 +135,20 @@ async function withPgClient<T>(url: string, fn: (client: import('pg').Client) =>
   }
 }
 
+/** Postgres targets made by this process: part of their names, so two made in one millisecond differ. */
+let pgTargets = 0;
+
 /**
  * Postgres: each store gets its own schema in the database `url` names, dropped at
  * teardown, so runs never collide and never touch the tables an app uses.
  */
 export function postgresTarget(url: string): ConformanceTarget {
-  const prefix = `agent_storage_test_${process.pid}_${Date.now().toString(36)}`;
+  const prefix = `agent_storage_test_${process.pid}_${Date.now().toString(36)}_${++pgTargets}`;
   const schemas = new WeakMap<AgentStorage, string>();
   const created: string[] = [];
-  // The fault tier's writers connect under this name, so dropping "their" connections
-  // never touches another test's.
-  const writers = `${prefix}_writer`;
+  // The fault tier's writers connect under their store's name, so dropping a store's
+  // connections never touches another store's (another test's, run at the same time).
+  const writers = (store: AgentStorage) => `${schemas.get(store)}_w`;
   const urlFor = (schema: string, applicationName?: string) => {
     const withSchema = new URL(url);
     withSchema.searchParams.set('schema', schema);
@@ -170,14 +173,14 @@ export function postgresTarget(url: string): ConformanceTarget {
       spawn: (store) => ({
         module: CREATE_STORAGE,
         export: 'createStorage',
-        options: { url: urlFor(schemas.get(store) as string, writers) },
+        options: { url: urlFor(schemas.get(store) as string, writers(store)) },
       }),
       multiProcess: true,
-      dropConnections: () =>
+      dropConnections: (store) =>
         admin(async (c) => {
           await c.query(
             'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-            [writers],
+            [writers(store)],
           );
         }),
     },

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { faultRequirements } from '../conformance/requirements/index.js';
 import { runRequirement } from '../conformance/run.js';
 import { libsqlTarget, postgresTarget, sqliteTarget } from '../conformance/targets.js';
@@ -26,10 +26,14 @@ afterAll(async () => {
   for (const t of Object.values(bases)) await t?.teardown?.();
 });
 
-// No per-test time limit: these spawn processes, and a busy machine must not fail them.
-describe('the fault tier catches broken adapters', { timeout: 0 }, () => {
+// No per-test time limit: these spawn processes, and a busy machine must not fail them. All
+// at once: most of their time is spent waiting for writer processes. (Safe here, not in a
+// target's own suite: the one mutant that drops connections is the only one on Postgres,
+// and the others' hooks touch only their own store's files.)
+describe('the fault tier catches broken adapters', { timeout: 0, concurrent: true }, () => {
   for (const mutant of faultMutants) {
     it(`${mutant.caughtBy.join(', ')} catches ${mutant.id}: ${mutant.name}`, async (t) => {
+      const { expect } = t;
       const base = bases[mutant.base];
       if (!base) return t.skip(`NO POSTGRES SERVER ANSWERED: ${mutant.id} not run`);
       for (const id of mutant.caughtBy) {

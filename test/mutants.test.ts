@@ -5,7 +5,7 @@ import { catalogue, targetMutants } from './mutants/catalogue.js';
 import { allMutants, mutantTarget } from './mutants.js';
 
 // The suite proves its strength: every deliberately broken adapter must fail, on the
-// requirements that guard the rule it breaks (test/sensitivity.test.ts: on 20 seeds each).
+// requirements that guard the rule it breaks (test/deep/: on 20 seeds each).
 const byId = new Map(requirements.map((r) => [r.id, r]));
 
 describe('the conformance suite catches broken adapters', () => {
