@@ -10,7 +10,7 @@ export const DEFAULT_TEST_URL = 'postgres://postgres@127.0.0.1:5432/test';
  */
 export async function postgresUrl(): Promise<string | undefined> {
   const url = process.env.AGENT_STORAGE_TEST_POSTGRES_URL ?? DEFAULT_TEST_URL;
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
