@@ -41,6 +41,29 @@ const isCode = (e: unknown, code: string) => e instanceof AgentStorageError && e
 
 export const mutants: Mutant[] = [
   {
+    id: 'close-drops-calls-in-flight',
+    name: 'close() ends the connection under calls already made, which then fail (a pg pool ended under queued queries)',
+    caughtBy: ['close.in-flight'],
+    break: (inner) => {
+      let closed = false;
+      const late = async <T>(fn: () => Promise<T>): Promise<T> => {
+        await new Promise((turn) => setImmediate(turn));
+        if (closed)
+          throw new AgentStorageError('UNAVAILABLE', 'timeout exceeded when trying to connect', {
+            adapter: inner.adapter,
+          });
+        return fn();
+      };
+      return {
+        createMessage: (m) => late(() => inner.createMessage(m)),
+        async close() {
+          closed = true;
+          await inner.close();
+        },
+      };
+    },
+  },
+  {
     id: 'tie-order-desc',
     name: 'ties ordered by id descending',
     caughtBy: ['message.order'],

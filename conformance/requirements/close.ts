@@ -1,4 +1,4 @@
-import { rejects } from '../expect.js';
+import { fail, rejects } from '../expect.js';
 import { aSession, newMessage, newSession, newToolCall } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 
@@ -41,6 +41,36 @@ export const closeRequirements: Requirement[] = [
         ['setSettingValues', () => s.setSettingValues(sessionId, [{ settingKey: 'k', value: 'v' }])],
       ];
       for (const [name, call] of calls) await rejects(call, 'CLOSED', `${name} after close()`);
+    },
+  },
+  {
+    id: 'close.in-flight',
+    title:
+      'Calls made before close() settle as if it came after them: writes in flight resolve and are stored, reads answer, and close() resolves once they have',
+    async run(ctx) {
+      const s = ctx.store;
+      const sessionId = await aSession(ctx);
+      // Not awaited: all of them are under way, or queued, when close() is called.
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        s.createMessage(newMessage(sessionId, { content: `in flight ${i}` })),
+      );
+      const read = s.getSession(sessionId);
+      const closing = s.close();
+      const settled = await Promise.allSettled([...writes, read]);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) fail(`a call made before close() failed: ${String(failed.reason)}`);
+      if ((await read)?.id !== sessionId) fail('a getSession made before close() did not find the session');
+      await closing;
+      if (!s.capabilities.persistent || !ctx.target.reopen) return;
+      const again = await ctx.reopen();
+      const stored = (await again.getMessages(sessionId)).map((m) => m.content);
+      const missing = Array.from({ length: 20 }, (_, i) => `in flight ${i}`).filter(
+        (c) => !stored.includes(c),
+      );
+      if (missing.length > 0)
+        fail(
+          `${missing.length} of 20 messages acknowledged while close() ran are not stored after reopening`,
+        );
     },
   },
 ];

@@ -275,8 +275,10 @@ export interface AgentStorage {
   /**
    * Releases the store's resources. Idempotent.
    *
-   * Every other call made afterwards rejects with `CLOSED`. Stores opened from an
-   * existing client (a better-sqlite3 `Database`, a `pg.Pool`) leave that client open.
+   * Calls made before it settle as if it came after them (a write in flight resolves and
+   * is stored), and it resolves once they have (`close.in-flight`). Every other call made
+   * afterwards rejects with `CLOSED`. Stores opened from an existing client (a
+   * better-sqlite3 `Database`, a `pg.Pool`) leave that client open.
    */
   close(): Promise<void>;
 }

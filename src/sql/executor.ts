@@ -101,7 +101,20 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
     const wrapped = around ? () => around(task) : task;
     return gate ? gate.exclusive(wrapped) : wrapped();
   };
-  const call = options.exclusiveCalls || !gate ? exclusive : <T>(task: () => Promise<T>) => gate.shared(task);
+  const gated =
+    options.exclusiveCalls || !gate ? exclusive : <T>(task: () => Promise<T>) => gate.shared(task);
+  // Calls and transactions under way, counted so that close() lets them finish first: a pg
+  // pool ended under queued queries failed them after its connection timeout, or left them
+  // unsettled.
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  const tracked = <T>(task: () => Promise<T>): Promise<T> => {
+    busy++;
+    return task().finally(() => {
+      if (--busy === 0) for (const wake of waiting.splice(0)) wake();
+    });
+  };
+  const call = <T>(task: () => Promise<T>) => tracked(() => gated(task));
   const calls = (on: Calls): Calls => ({
     run: (sql, params) => attempt(() => on.run(sql, params), map),
     get: <Row>(sql: string, params: readonly SqlValue[]) => attempt(() => on.get<Row>(sql, params), map),
@@ -115,20 +128,30 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
     all: (sql, params) => call(() => direct.all(sql, params) as Promise<never[]>),
     exec: (sql) => call(() => direct.exec(sql) as Promise<void>),
     transaction: (fn) =>
-      exclusive(async () => {
-        const tx = await attempt(() => driver.begin(), map);
-        try {
-          const result = await fn(transactionView(calls(tx)));
-          await attempt(() => tx.commit(), map);
-          return result;
-        } catch (e) {
-          await attempt(() => tx.rollback(), map).catch(() => undefined);
-          throw e;
-        } finally {
-          tx.end?.();
-        }
-      }),
+      tracked(() =>
+        exclusive(async () => {
+          const tx = await attempt(() => driver.begin(), map);
+          try {
+            const result = await fn(transactionView(calls(tx)));
+            await attempt(() => tx.commit(), map);
+            return result;
+          } catch (e) {
+            await attempt(() => tx.rollback(), map).catch(() => undefined);
+            throw e;
+          } finally {
+            tx.end?.();
+          }
+        }),
+      ),
     close: async () => {
+      // An operation's next statement starts in the turn its previous one settles: without a
+      // gate, idle must hold across a turn of the event loop, or close() would cut an operation
+      // in two. (With one, close() keeps to the turn: a libsql client closed a turn later left
+      // its -wal and -shm files behind.)
+      do {
+        while (busy > 0) await new Promise<void>((wake) => waiting.push(wake));
+        if (!gate) await new Promise((turn) => setImmediate(turn));
+      } while (!gate && busy > 0);
       await gate?.idle();
       await driver.close();
     },
