@@ -100,6 +100,26 @@ describe('the CLI behaves', () => {
     expect(r.stdout).toMatch(/^requirement\s+ts-target$/m);
   });
 
+  it('a usage error opens no store: copy, export and import check flags and files before creating anything', async () => {
+    const cwd = mkdtempSync(join(dir, 'usage-'));
+    const source = `sqlite:${join(dir, 'source-usage.db')}`;
+    await (await createStorage(source)).close();
+    const to = `sqlite:${join(cwd, 'to.db')}`;
+    for (const args of [
+      ['copy', '--from', source, '--to', to, '--since', 'garbage'],
+      ['copy', '--from', source, '--to', to, '--status', 'bogus'],
+      ['copy', '--from', source, '--to', to, '--status', ''],
+      ['copy', '--from', source, '--to', to, '--agent', ''],
+      ['copy', '--from', source, '--to', to, '--journal', join(cwd, 'missing', 'j.jsonl')],
+      ['import', join(cwd, 'missing.jsonl'), '--url', to],
+      ['export', '--url', to, '--until', 'soon'],
+    ]) {
+      const r = await inProcess(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(readdirSync(cwd), args.join(' ')).toEqual([]);
+    }
+  });
+
   it('an empty AGENT_STORAGE_URL means the default store, as in createStorage', async () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     const r = await cli(['migrate'], { AGENT_STORAGE_URL: '' }, cwd);

@@ -52,6 +52,13 @@ export interface FilterFlags {
 /** The flags as a `SessionQuery` (without limit and cursor). A status the contract does not know is a usage error. */
 export function filtersOf(flags: FilterFlags, now = Date.now()): Omit<SessionQuery, 'limit' | 'cursor'> {
   const statuses = (flags.status ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+  if (flags.status !== undefined && statuses.length === 0) throw new UsageError('--status names no status');
+  for (const [flag, value] of [
+    ['agent', flags.agent],
+    ['provider', flags.provider],
+    ['model', flags.model],
+  ] as const)
+    if (value === '') throw new UsageError(`--${flag} must not be empty`);
   for (const s of statuses) {
     if (!(SESSION_STATUSES as readonly string[]).includes(s))
       throw new UsageError(

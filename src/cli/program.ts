@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
 import { redactUrl } from '../contract/redact.js';
@@ -256,6 +258,8 @@ interface VerifyFlags {
   html?: string;
 }
 
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
 /** `export`, `import`, `copy`: the transfer commands (src/cli/transfer-commands.ts). */
 function registerTransfer(
   cli: Command,
@@ -271,8 +275,9 @@ function registerTransfer(
   ).action(
     run(async (o: FilterFlags & { url?: string; out?: string }) => {
       const { exportCommand } = await import('./transfer-commands.js');
+      const query = filtersOf(o); // flags first: a usage error opens nothing
       const store = await openForReading(storeUrl(o.url, io), io);
-      return exportCommand(store, filtersOf(o), { out: o.out }, io);
+      return exportCommand(store, query, { out: o.out }, io);
     }),
   );
   cli
@@ -286,6 +291,8 @@ function registerTransfer(
     .action(
       run(async (file: string, o: { url?: string; json?: boolean }) => {
         const { importCommand } = await import('./transfer-commands.js');
+        // Before the store is opened (and, when new, created and migrated).
+        if (file !== '-' && !existsSync(file)) throw new UsageError(`there is no file ${file}`);
         const store = await openForWriting(storeUrl(o.url, io), io);
         return importCommand(store, file, { json: o.json === true }, io);
       }),
@@ -301,12 +308,16 @@ function registerTransfer(
   ).action(
     run(async (o: FilterFlags & { from: string; to: string; journal?: string; json?: boolean }) => {
       const { copyCommand } = await import('./transfer-commands.js');
+      // Flags first: a usage error must not leave a destination created and migrated.
+      const query = filtersOf(o);
+      if (o.journal !== undefined && !isFolder(dirname(resolve(o.journal))))
+        throw new UsageError(`--journal: there is no folder ${dirname(resolve(o.journal))}`);
       const from = await openForReading(o.from, io);
       const to = await openForWriting(o.to, io);
       return copyCommand(
         from,
         to,
-        filtersOf(o),
+        query,
         { journal: o.journal, json: o.json === true, urls: [o.from, o.to] },
         io,
       );
