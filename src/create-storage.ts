@@ -15,7 +15,8 @@ export interface CreateStorageOptions extends StorageOptions {
   /**
    * Any other option goes to the adapter the URL names, as its class takes it
    * (`busyTimeoutMs`, `durability`, `schema`, `max`, ...; see docs/adapters/). One the
-   * adapter does not take is INVALID_INPUT naming it.
+   * adapter does not take is INVALID_INPUT naming it, and so is a value of the wrong kind
+   * (`busyTimeoutMs: 'abc'`, `max: -5`), as in the URL's query.
    */
   readonly [adapterOption: string]: unknown;
 }
@@ -25,7 +26,8 @@ export interface CreateStorageOptions extends StorageOptions {
  * brings its schema up to date, and returns it ready to use: `createStorage(url)`,
  * `createStorage(url, options)` or `createStorage(options)`.
  *
- * Rejects with `INVALID_INPUT` for an unknown scheme or option, `MIGRATION` when the schema
+ * Rejects with `INVALID_INPUT` for an unknown scheme or option, an argument of the wrong kind
+ * (never falling back to the default store for one), `MIGRATION` when the schema
  * cannot be brought up to date (or is not current and `migrate` is false). On failure the
  * store it opened is closed again.
  *
@@ -37,6 +39,11 @@ export async function createStorage(
   config?: string | CreateStorageOptions,
   more: Omit<CreateStorageOptions, 'url'> = {},
 ): Promise<OpenedStorage> {
+  // A wrong kind of argument must not fall through to the default store (and create it).
+  const isOptions = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (config !== undefined && typeof config !== 'string' && !isOptions(config))
+    throw invalid('config', 'a URL or an options object', config);
+  if (!isOptions(more)) throw invalid('options', 'an options object', more);
   const {
     url: given,
     migrate,
@@ -45,6 +52,9 @@ export async function createStorage(
     ...(typeof config === 'string' ? { url: config } : config),
     ...more,
   } as CreateStorageOptions;
+  if (given !== undefined && typeof given !== 'string') throw invalid('url', 'a string', given);
+  if (migrate !== undefined && typeof migrate !== 'boolean')
+    throw invalid('migrate', 'true or false', migrate);
   const url = given ?? (process.env.AGENT_STORAGE_URL || DEFAULT_URL);
   const store = await openStore(url, adapterOptions);
   try {
@@ -67,4 +77,12 @@ export async function createStorage(
     await store.close();
     throw e;
   }
+}
+
+function invalid(field: string, expected: string, got: unknown): AgentStorageError {
+  const shown = Array.isArray(got) ? 'an array' : got === null ? 'null' : typeof got;
+  return new AgentStorageError('INVALID_INPUT', `createStorage: ${field} must be ${expected}, got ${shown}`, {
+    adapter: 'registry',
+    field,
+  });
 }

@@ -113,6 +113,8 @@ describe('the CLI behaves', () => {
       ['copy', '--from', source, '--to', to, '--journal', join(cwd, 'missing', 'j.jsonl')],
       ['import', join(cwd, 'missing.jsonl'), '--url', to],
       ['export', '--url', to, '--until', 'soon'],
+      ['export', '--url', source, '--out', join(cwd, 'missing', 'out.jsonl')],
+      ['export', '--url', source, '--out', dir],
     ]) {
       const r = await inProcess(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

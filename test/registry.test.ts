@@ -47,6 +47,38 @@ describe('adapters own their URLs and options', () => {
     });
   });
 
+  it('a value of the wrong kind, for an option or for createStorage itself, is INVALID_INPUT naming it, and nothing is opened', async () => {
+    const cases: [unknown[], string][] = [
+      [['sqlite::memory:', { busyTimeoutMs: 'abc' }], 'busyTimeoutMs'],
+      [['sqlite::memory:', { busyTimeoutMs: -1 }], 'busyTimeoutMs'],
+      [['libsql::memory:', { durability: 'xyz' }], 'durability'],
+      [['postgres://u@127.0.0.1:1/db', { max: -5 }], 'max'],
+      [['postgres://u@127.0.0.1:1/db', { connectionTimeoutMs: 'soon' }], 'connectionTimeoutMs'],
+      [['memory:', { clock: 5 }], 'clock'],
+      [[{ url: 'memory:', migrate: 'no' }], 'migrate'],
+      [[{ url: null }], 'url'],
+      [[5], 'config'],
+      [[null], 'config'],
+      [[true], 'config'],
+      [[[]], 'config'],
+      [['memory:', 'x'], 'options'],
+    ];
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      for (const [args, field] of cases) {
+        await expect(
+          (createStorage as (...a: unknown[]) => Promise<unknown>)(...args),
+          JSON.stringify(args),
+        ).rejects.toMatchObject({ code: 'INVALID_INPUT', field });
+      }
+      // The default store (./agent-storage.db) was never opened for any of them.
+      expect(existsSync(join(dir, 'agent-storage.db'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('a SQLite URL with a host or credentials is refused, and nothing is created for it', async () => {
     const cwd = process.cwd();
     process.chdir(dir);

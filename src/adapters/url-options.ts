@@ -73,9 +73,29 @@ export function splitUrlOptions(
   return { rest: `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}`, options };
 }
 
+const wholeMs = (v: unknown) =>
+  Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'a whole number of milliseconds, 0 or more';
+
+/**
+ * What each option's value must be, by name (one name means one thing in every adapter):
+ * the same rules as the URL's query parameters, so `{ busyTimeoutMs: 'abc' }` is refused as
+ * `?busyTimeoutMs=abc` is, and `{ max: -5 }` never reaches the driver (pg's pool took it and
+ * never settled).
+ */
+const OPTION_VALUES: Readonly<Record<string, (value: unknown) => string | null>> = {
+  clock: (v) => (typeof v === 'function' ? null : 'a function returning Unix seconds'),
+  busyTimeoutMs: wholeMs,
+  connectionTimeoutMs: wholeMs,
+  durability: (v) => (v === 'normal' || v === 'full' ? null : '"normal" or "full"'),
+  max: (v) => (Number.isSafeInteger(v) && (v as number) >= 1 ? null : 'a whole number, 1 or more'),
+  schema: (v) => (typeof v === 'string' ? null : 'a string'),
+  authToken: (v) => (typeof v === 'string' ? null : 'a string'),
+};
+
 /**
  * The options `createStorage` passed, checked against the names the adapter takes: a typo
- * (`busyTimeout`) is INVALID_INPUT naming it, not silently a default. Returns a copy.
+ * (`busyTimeout`) is INVALID_INPUT naming it, not silently a default, and so is a value of
+ * the wrong kind. Returns a copy.
  */
 export function checkOptions<T extends object>(
   adapter: string,
@@ -88,6 +108,13 @@ export function checkOptions<T extends object>(
       throw new AgentStorageError(
         'INVALID_INPUT',
         `${key} is not an option of ${adapter} (it takes ${['clock', ...known].join(', ')})`,
+        { adapter, field: key },
+      );
+    const problem = OPTION_VALUES[key]?.(value);
+    if (problem)
+      throw new AgentStorageError(
+        'INVALID_INPUT',
+        `${key} must be ${problem}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
         { adapter, field: key },
       );
   }

@@ -69,5 +69,18 @@ export function describeError(e: unknown): string {
 
 /** Writes a line; `write` returns false under back-pressure, so long outputs wait for `drain`. */
 export async function writeLine(out: NodeJS.WritableStream, line: string): Promise<void> {
-  if (!out.write(`${line}\n`)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  if (out.write(`${line}\n`)) return;
+  // A stream that fails while full never drains: its error ends the wait.
+  await new Promise<void>((resolve, reject) => {
+    const drained = () => {
+      out.off('error', failed);
+      resolve();
+    };
+    const failed = (e: unknown) => {
+      out.off('drain', drained);
+      reject(e);
+    };
+    out.once('drain', drained);
+    out.once('error', failed);
+  });
 }

@@ -276,6 +276,8 @@ function registerTransfer(
     run(async (o: FilterFlags & { url?: string; out?: string }) => {
       const { exportCommand } = await import('./transfer-commands.js');
       const query = filtersOf(o); // flags first: a usage error opens nothing
+      if (o.out !== undefined && (!isFolder(dirname(resolve(o.out))) || isFolder(o.out)))
+        throw new UsageError(`--out: ${o.out} is a folder, or in a folder that does not exist`);
       const store = await openForReading(storeUrl(o.url, io), io);
       return exportCommand(store, query, { out: o.out }, io);
     }),

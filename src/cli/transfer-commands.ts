@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { redactUrl } from '../contract/redact.js';
@@ -24,26 +24,40 @@ export async function exportCommand(
   io: CliIo,
 ): Promise<number> {
   const partial = options.out === undefined ? undefined : `${options.out}.partial`;
-  const out = partial === undefined ? io.stdout : createWriteStream(partial);
+  // Opened at once, so a file that cannot be made fails here as an error, and a write error
+  // later (a full disk) is heard instead of crashing the process as an unheard 'error' event.
+  let failed: unknown;
+  const file = partial === undefined ? undefined : createWriteStream('', { fd: openSync(partial, 'w') });
+  file?.on('error', (e) => {
+    failed ??= e;
+  });
+  const out = file ?? io.stdout;
   if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
   let sessions = 0;
   try {
     for await (const record of exportRecords(store, query, { signal: io.signal })) {
       if (record.type === 'session') sessions++;
       await writeLine(out, formatExportLine(record));
+      if (failed !== undefined) throw failed;
     }
   } catch (e) {
     if (io.signal.aborted) return EXIT.interrupted;
     throw e;
   } finally {
-    if (out !== io.stdout) await closeFile(out as NodeJS.WritableStream);
+    if (file !== undefined) await closeFile(file, () => failed);
   }
+  if (failed !== undefined) throw failed;
   if (partial !== undefined && options.out !== undefined) renameSync(partial, options.out);
   await writeLine(io.stderr, `exported ${sessions} sessions`);
   return EXIT.ok;
 }
 
-function closeFile(out: NodeJS.WritableStream): Promise<void> {
+/** Ends a file stream; one that already failed is destroyed instead (its end would never come). */
+function closeFile(out: WriteStream, failure: () => unknown): Promise<void> {
+  if (failure() !== undefined) {
+    out.destroy();
+    return Promise.resolve();
+  }
   return new Promise((resolve, reject) => {
     out.once('error', reject);
     out.end(() => resolve());
