@@ -122,6 +122,26 @@ describe('the CLI behaves', () => {
     }
   });
 
+  it('copy into a destination made anew since the journal says what to do about the journal', async () => {
+    const cwd = mkdtempSync(join(dir, 'anew-'));
+    const source = `sqlite:${join(cwd, 'source.db')}`;
+    const s = await createStorage(source);
+    await recordSampleRuns(s, { count: 2, seed: 3 });
+    await s.close();
+    const to = join(cwd, 'to.db');
+    const args = ['copy', '--from', source, '--to', `sqlite:${to}`, '--journal', join(cwd, 'j.jsonl')];
+    expect((await inProcess(args)).code).toBe(0);
+    rmSync(to);
+    const again = await inProcess(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('the destination has no session');
+    expect(again.stderr).toContain(
+      `the journal ${join(cwd, 'j.jsonl')} names copies the destination does not have`,
+    );
+    rmSync(join(cwd, 'j.jsonl'));
+    expect((await inProcess(args)).code).toBe(0);
+  });
+
   it('an empty AGENT_STORAGE_URL means the default store, as in createStorage', async () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     const r = await cli(['migrate'], { AGENT_STORAGE_URL: '' }, cwd);

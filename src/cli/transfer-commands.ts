@@ -131,6 +131,13 @@ export async function copyCommand(
     );
     for (const m of result.mismatches)
       await writeLine(io.stderr, `MISMATCH ${m.sourceId} → ${m.targetId ?? '(missing)'}: ${m.reason}`);
+    // The journal is believed over the destination (that is what resuming is); a destination
+    // emptied or made anew since then shows up here, and only the user can say which it was.
+    if (result.mismatches.some((m) => m.targetId === null))
+      await writeLine(
+        io.stderr,
+        `the journal ${journal} names copies the destination does not have: if the destination was emptied or made anew since, delete the journal and run the copy again`,
+      );
   }
   if (interrupted) return EXIT.interrupted;
   return result.mismatches.length > 0 ? EXIT.failed : EXIT.ok;
