@@ -103,17 +103,20 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
   };
   const gated =
     options.exclusiveCalls || !gate ? exclusive : <T>(task: () => Promise<T>) => gate.shared(task);
-  // Calls and transactions under way, counted so that close() lets them finish first: a pg
-  // pool ended under queued queries failed them after its connection timeout, or left them
-  // unsettled.
+  // Without a gate (a pool), calls and transactions under way are counted so that close()
+  // lets them finish first: a pg pool ended under queued queries failed them after its
+  // connection timeout, or left them unsettled. A gate knows its own (`idle`), and its
+  // drivers' calls stay off this count's extra promise.
   let busy = 0;
   const waiting: (() => void)[] = [];
-  const tracked = <T>(task: () => Promise<T>): Promise<T> => {
-    busy++;
-    return task().finally(() => {
-      if (--busy === 0) for (const wake of waiting.splice(0)) wake();
-    });
-  };
+  const tracked = gate
+    ? <T>(task: () => Promise<T>) => task()
+    : <T>(task: () => Promise<T>): Promise<T> => {
+        busy++;
+        return task().finally(() => {
+          if (--busy === 0) for (const wake of waiting.splice(0)) wake();
+        });
+      };
   const call = <T>(task: () => Promise<T>) => tracked(() => gated(task));
   const calls = (on: Calls): Calls => ({
     run: (sql, params) => attempt(() => on.run(sql, params), map),
@@ -144,15 +147,15 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
         }),
       ),
     close: async () => {
-      // An operation's next statement starts in the turn its previous one settles: without a
-      // gate, idle must hold across a turn of the event loop, or close() would cut an operation
-      // in two. (With one, close() keeps to the turn: a libsql client closed a turn later left
-      // its -wal and -shm files behind.)
-      do {
-        while (busy > 0) await new Promise<void>((wake) => waiting.push(wake));
-        if (!gate) await new Promise((turn) => setImmediate(turn));
-      } while (!gate && busy > 0);
-      await gate?.idle();
+      // Without a gate, idle must hold across a turn of the event loop: an operation's next
+      // statement starts in the turn its previous one settles, and must not find the pool ended.
+      const idle = async () => {
+        do {
+          while (busy > 0) await new Promise<void>((wake) => waiting.push(wake));
+          await new Promise((turn) => setImmediate(turn));
+        } while (busy > 0);
+      };
+      await (gate ? gate.idle() : idle());
       await driver.close();
     },
   };
