@@ -1,10 +1,8 @@
 import { afterAll, describe, it } from 'vitest';
 import { faultRequirements } from '../conformance/requirements/index.js';
 import { runRequirement } from '../conformance/run.js';
-import { libsqlTarget, postgresTarget, sqliteTarget } from '../conformance/targets.js';
-import type { ConformanceTarget } from '../conformance/types.js';
 import { postgresUrl } from './helpers/postgres.js';
-import { type FaultMutant, faultMutants, mutated } from './mutants/faults.js';
+import { faultBases, faultMutants, mutated } from './mutants/faults.js';
 
 // The fault tier proves its strength like the rest of the suite: adapters that break
 // "acknowledged means stored" in the ways seen in the wild must fail the requirement that
@@ -17,14 +15,8 @@ const requirement = (id: string) => {
 };
 
 const pgUrl = await postgresUrl();
-const bases: Partial<Record<FaultMutant['base'], ConformanceTarget>> = {
-  sqlite: sqliteTarget(),
-  libsql: libsqlTarget(),
-  ...(pgUrl ? { postgres: postgresTarget(pgUrl) } : {}),
-};
-afterAll(async () => {
-  for (const t of Object.values(bases)) await t?.teardown?.();
-});
+const { bases, teardown } = faultBases(pgUrl);
+afterAll(teardown);
 
 // No per-test time limit: these spawn processes, and a busy machine must not fail them. All
 // at once: most of their time is spent waiting for writer processes. (Safe here, not in a

@@ -1,21 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { libsqlTarget, postgresTarget, sqliteTarget } from '../../conformance/targets.js';
-import type { ConformanceTarget } from '../../conformance/types.js';
 import { postgresUrl } from '../helpers/postgres.js';
-import { type FaultMutant, faultMutants, mutated } from '../mutants/faults.js';
+import { faultBases, faultMutants, mutated } from '../mutants/faults.js';
 import { missedSeeds } from './seeds.js';
 
 // The fault mutants: each caught on 20 of 20 seeds (./seeds.ts). In CI postgresUrl() throws
 // when no server answers, so the Postgres mutants cannot be left out there.
 const pgUrl = await postgresUrl();
-const bases: Partial<Record<FaultMutant['base'], ConformanceTarget>> = {
-  sqlite: sqliteTarget(),
-  libsql: libsqlTarget(),
-  ...(pgUrl ? { postgres: postgresTarget(pgUrl) } : {}),
-};
-afterAll(async () => {
-  for (const t of Object.values(bases)) await t?.teardown?.();
-});
+const { bases, teardown } = faultBases(pgUrl);
+afterAll(teardown);
 
 // All at once: their time goes to writer processes and to waiting (a held lock, a writer's
 // timed run), so one after another they took ~230 s on 2 cores, mostly idle. Each run has

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { libsqlTarget, postgresTarget, sqliteTarget } from '../../conformance/targets.js';
 import type { ConformanceTarget, SpawnSpec } from '../../conformance/types.js';
 
 const MODULE = fileURLToPath(new URL('../helpers/fault-mutants.ts', import.meta.url));
@@ -85,6 +86,27 @@ export function mutated(target: ConformanceTarget, mutant: FaultMutant): Conform
         export: mutant.export,
         options: mutant.options(await faults.spawn(store)),
       }),
+    },
+  };
+}
+
+/**
+ * The real targets the fault mutants break, one per base (Postgres only when `pgUrl` is
+ * given), and the teardown that removes their scratch stores.
+ */
+export function faultBases(pgUrl: string | undefined): {
+  bases: Partial<Record<FaultMutant['base'], ConformanceTarget>>;
+  teardown(): Promise<void>;
+} {
+  const bases: Partial<Record<FaultMutant['base'], ConformanceTarget>> = {
+    sqlite: sqliteTarget(),
+    libsql: libsqlTarget(),
+    ...(pgUrl ? { postgres: postgresTarget(pgUrl) } : {}),
+  };
+  return {
+    bases,
+    async teardown() {
+      for (const t of Object.values(bases)) await t?.teardown?.();
     },
   };
 }
