@@ -24,13 +24,11 @@ export async function exportCommand(
   io: CliIo,
 ): Promise<number> {
   const partial = options.out === undefined ? undefined : `${options.out}.partial`;
-  // Opened at once, so a file that cannot be made fails here as an error, and a write error
-  // later (a full disk) is heard instead of crashing the process as an unheard 'error' event.
-  let failed: unknown;
+  // Opened at once, so a file that cannot be made fails here as an error; a write error later
+  // (a full disk) is heard, and read back as `file.errored`, instead of crashing the process
+  // as an unheard 'error' event.
   const file = partial === undefined ? undefined : createWriteStream('', { fd: openSync(partial, 'w') });
-  file?.on('error', (e) => {
-    failed ??= e;
-  });
+  file?.on('error', () => undefined);
   const out = file ?? io.stdout;
   if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
   let sessions = 0;
@@ -38,23 +36,23 @@ export async function exportCommand(
     for await (const record of exportRecords(store, query, { signal: io.signal })) {
       if (record.type === 'session') sessions++;
       await writeLine(out, formatExportLine(record));
-      if (failed !== undefined) throw failed;
+      if (file?.errored) throw file.errored;
     }
   } catch (e) {
     if (io.signal.aborted) return EXIT.interrupted;
     throw e;
   } finally {
-    if (file !== undefined) await closeFile(file, () => failed);
+    if (file !== undefined) await closeFile(file);
   }
-  if (failed !== undefined) throw failed;
+  if (file?.errored) throw file.errored;
   if (partial !== undefined && options.out !== undefined) renameSync(partial, options.out);
   await writeLine(io.stderr, `exported ${sessions} sessions`);
   return EXIT.ok;
 }
 
 /** Ends a file stream; one that already failed is destroyed instead (its end would never come). */
-function closeFile(out: WriteStream, failure: () => unknown): Promise<void> {
-  if (failure() !== undefined) {
+function closeFile(out: WriteStream): Promise<void> {
+  if (out.errored) {
     out.destroy();
     return Promise.resolve();
   }
