@@ -5,7 +5,8 @@ import { describeError } from './io.js';
  * The `CliIo` of the running process. Ctrl-C (or SIGTERM) raises the signal: commands stop at
  * their next safe point, and every registered clean-up runs before the process exits (scratch
  * databases dropped, partial files removed). A second Ctrl-C exits at once without them.
- * A closed pipe (`agent-storage sessions | head -1`) ends the output quietly.
+ * A closed pipe (`agent-storage sessions | head -1`) ends the output quietly; any other
+ * output error (a full disk) fails the command with exit 1, after the clean-ups.
  */
 export function processIo(): CliIo & { close(): Promise<void> } {
   const controller = new AbortController();
@@ -21,14 +22,18 @@ export function processIo(): CliIo & { close(): Promise<void> } {
   process.on('SIGTERM', interrupt);
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
+      controller.abort();
       // The reader went away: nothing more to say, and nothing to report.
       if (e.code === 'EPIPE') {
-        controller.abort();
         process.exitCode = process.exitCode ?? 0;
         void runCleanups().finally(() => process.exit());
         return;
       }
-      throw e;
+      // Output that cannot be written (stdout on a full disk): the command failed. Said on
+      // stderr (unless stderr is what failed), clean-ups run, exit 1; never an uncaught stack.
+      if (stream === process.stdout && !process.stderr.destroyed)
+        process.stderr.write(`agent-storage: cannot write the output: ${describeError(e)}\n`);
+      void runCleanups().finally(() => process.exit(1));
     });
   }
   let cleaned: Promise<void> | undefined;
