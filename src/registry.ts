@@ -61,6 +61,12 @@ export interface AdapterModule {
   ): Promise<AgentStorage>;
   /** For `agent-storage verify --url`: a conformance target on scratch storage like `url`'s, never its data. */
   scratchTarget(url: string): Promise<ConformanceTarget>;
+  /**
+   * The folder under `migrations/` its stores are migrated with (`sqlite`, `postgres`), so
+   * that a migration named on the command line is checked before a store is opened (or made).
+   * Absent: the adapter keeps no schema.
+   */
+  readonly migrationDialect?: string;
 }
 
 export interface AdapterEntry {

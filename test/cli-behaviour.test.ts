@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -115,11 +115,44 @@ describe('the CLI behaves', () => {
       ['export', '--url', to, '--until', 'soon'],
       ['export', '--url', source, '--out', join(cwd, 'missing', 'out.jsonl')],
       ['export', '--url', source, '--out', dir],
+      ['export', '--url', source, '--since', '2026-02-30'],
+      ['export', '--url', source, '--until', '2026-04-31T10:00:00Z'],
+      ['export', '--url', source, '--until', '2026-01-01T24:00'],
+      ['migrate', '--url', to, '--to', 'bogus'],
+      ['migrate', '--url', to, '--to', '0042'],
+      ['migrate', '--url', `${to}?durability=sloppy`],
+      ['migrate', '--url', 'sqlit:./x.db'],
+      ['status', '--url', `${to}?busyTimeoutMs=-1`],
+      ['copy', '--from', source, '--to', `${to}?shema=x`],
+      ['copy', '--from', `${source}?bogus=1`, '--to', to],
+      ['sessions', '--url', source, '--cursor', ''],
+      ['sessions', '--url', source, '--cursor', 'not-a-cursor'],
     ]) {
       const r = await inProcess(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(readdirSync(cwd), args.join(' ')).toEqual([]);
     }
+  });
+
+  it('a bad URL names its flag; prune on a database that does not exist makes none', async () => {
+    const cwd = mkdtempSync(join(dir, 'typo-'));
+    const secret = 'postgress://app:S3cr3t@localhost/db';
+    const bad = await inProcess(['copy', '--from', store, '--to', secret]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^agent-storage: --to: .*url "postgress:\/\/\*\*\*@localhost\/db" has no known scheme/,
+    );
+    expect(bad.stderr).not.toContain('S3cr3t');
+    const pruned = await inProcess([
+      'prune',
+      '--url',
+      `sqlite:${join(cwd, 'typo.db')}`,
+      '--status',
+      'failed',
+    ]);
+    expect(pruned.code).toBe(1);
+    expect(pruned.stderr).toMatch(/NOT_FOUND.*there is no database at/);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('copy into a destination made anew since the journal says what to do about the journal', async () => {
@@ -170,6 +203,43 @@ describe('the CLI behaves', () => {
     expect((await after.listSessions({ limit: 1000 })).items.length).toBe(total - failed.length);
     for (const id of failed) expect(await after.getMessages(id)).toEqual([]);
     await after.close();
+  });
+
+  it('export that cannot write its output fails with exit 1 and a message, leaves no partial file, and closes the store', async () => {
+    const cwd = mkdtempSync(join(dir, 'full-'));
+    const db = join(cwd, 'runs.db');
+    const s = await createStorage(`sqlite:${db}`);
+    await recordSampleRuns(s, { count: 100, seed: 4 });
+    await s.close();
+    const run = (args: string[], stdout: 'pipe' | number, shell = '') =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const argv = [process.execPath, ...CLI_ARGS, 'export', '--url', `sqlite:${db}`, ...args];
+        // POSIX sh counts ulimit -f in 512-byte blocks; Node ignores SIGXFSZ, so writes fail with EFBIG.
+        const child = shell
+          ? spawn('/bin/sh', ['-c', `${shell} && exec "$0" "$@"`, ...argv], {
+              stdio: ['ignore', stdout, 'pipe'],
+            })
+          : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', stdout, 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    // stdout on a full device.
+    const full = openSync('/dev/full', 'w');
+    const toFull = await run([], full);
+    closeSync(full);
+    expect(toFull.code).toBe(1);
+    expect(toFull.stderr).toMatch(/^agent-storage: cannot write the output: ENOSPC/m);
+    expect(toFull.stderr).not.toMatch(/\n\s+at /);
+    // --out under a file-size limit above the database's -shm (32 KiB) and below the export.
+    const limited = await run(['--out', join(cwd, 'out.jsonl')], 'pipe', 'ulimit -f 100');
+    expect(limited.code).toBe(1);
+    expect(limited.stderr).toMatch(/EFBIG/);
+    expect(limited.stderr).not.toMatch(/\n\s+at /);
+    // Closed: no -wal or -shm left; no out file, whole or partial.
+    expect(readdirSync(cwd).sort()).toEqual(['runs.db']);
   });
 
   it('a closed pipe ends the output quietly (sessions | head -1)', async () => {

@@ -27,6 +27,9 @@ export function localFile(url: string): string | undefined {
     .split('?')[0] as string;
 }
 
+/** Its stores are migrated with migrations/sqlite/. */
+export const migrationDialect = 'sqlite';
+
 /**
  * `libsql:./a.db`, `file:`, or a server URL (`libsql://`, `https://`, `ws://`; `authToken` and
  * `tls` stay in it). Read-only: a local file must exist (no folder or file is made), and its

@@ -6,6 +6,9 @@ import { checkOptions, loadDriver, mustExist, splitUrlOptions } from './url-opti
 
 const ADAPTER = 'pglite';
 
+/** Its stores are migrated with migrations/postgres/. */
+export const migrationDialect = 'postgres';
+
 /**
  * `pglite:` (in memory) or `pglite:./data-folder`, with `?schema=`. Read-only: the folder must
  * hold a database already (PGlite would make one), and Postgres starts with read-only

@@ -5,6 +5,9 @@ import { checkOptions, loadDriver, parseUrl } from './url-options.js';
 
 const ADAPTER = 'postgres';
 
+/** Its stores are migrated with migrations/postgres/. */
+export const migrationDialect = 'postgres';
+
 /**
  * `postgres://…` or `postgresql://…`; the kit's own `?schema=` is taken off, the rest goes to
  * pg untouched. Read-only: no session setting is changed (a pooler may share the connection);

@@ -14,6 +14,9 @@ import {
 
 const ADAPTER = 'sqlite';
 
+/** Its stores are migrated with migrations/sqlite/. */
+export const migrationDialect = 'sqlite';
+
 /**
  * `sqlite:./a.db`, `sqlite:/abs/a.db`, `sqlite:///abs/a.db`, `sqlite::memory:`; `?durability=`,
  * `?busyTimeoutMs=`. Read-only: the file must exist (no folder or file is made) and is opened

@@ -1,8 +1,9 @@
 import { isAgentStorageError } from '../contract/errors.js';
 import { redactUrl } from '../contract/redact.js';
-import { isMigratable, type OpenedStorage, openStore } from '../registry.js';
-import type { MigrationStep, MigrationTarget } from '../sql/migrator.js';
+import { isMigratable } from '../registry.js';
+import { checkTarget, type MigrationStep, type MigrationTarget } from '../sql/migrator.js';
 import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { adapterFor, open } from './stores.js';
 
 /**
  * `agent-storage status` and `agent-storage migrate`. Status and `migrate --dry-run` open the
@@ -19,20 +20,25 @@ export function parseTarget(to: string | undefined): MigrationTarget | undefined
   return text === '0' || text.toLowerCase() === 'none' ? 0 : text;
 }
 
-async function open(url: string, readOnly: boolean, io: CliIo): Promise<OpenedStorage> {
-  const store = await openStore(url, {}, readOnly ? { readOnly } : {});
-  io.onCleanup(() => store.close());
-  return store;
-}
-
 async function json(io: CliIo, value: unknown): Promise<void> {
   await writeLine(io.stdout, JSON.stringify(value, null, 2));
+}
+
+/** The library names the known migrations; for the CLI a bad --to is bad usage. */
+function toUsage(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to')
+      throw new UsageError(`--to: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Applied and pending migrations of the store at `url`. Reads only; creates and changes nothing. */
 export async function statusCommand(url: string, options: { json: boolean }, io: CliIo): Promise<number> {
   if (io.signal.aborted) return EXIT.interrupted;
-  const store = await open(url, true, io);
+  const store = await open(url, { readOnly: true }, io);
   try {
     const shown = redactUrl(url);
     const status = isMigratable(store) ? await store.migrationStatus() : undefined;
@@ -80,8 +86,13 @@ export async function migrateCommand(
   io: CliIo,
 ): Promise<number> {
   const target = parseTarget(options.to);
+  // Before opening: a mistyped --to must not leave a new, empty database behind.
+  const adapter = adapterFor(url);
+  const { migrationDialect } = await adapter.load();
+  if (target !== undefined && migrationDialect !== undefined)
+    toUsage(() => checkTarget(adapter.name, migrationDialect, target));
   if (io.signal.aborted) return EXIT.interrupted;
-  const store = await open(url, options.dryRun, io);
+  const store = await open(url, options.dryRun ? { readOnly: true } : {}, io);
   try {
     const shown = redactUrl(url);
     if (!isMigratable(store)) {
@@ -92,14 +103,7 @@ export async function migrateCommand(
       else await writeLine(io.stdout, `${store.adapter} keeps no schema: nothing to migrate`);
       return EXIT.ok;
     }
-    const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target)).catch(
-      (e: unknown) => {
-        // The library names the known migrations; for the CLI a bad --to is bad usage.
-        if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to')
-          throw new UsageError(`--to: ${e.message}`);
-        throw e;
-      },
-    );
+    const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target));
     if (options.json) {
       const listed = options.dryRun ? steps : steps.map(({ sql: _sql, check: _check, ...step }) => step);
       await json(io, { url: shown, adapter: store.adapter, dryRun: options.dryRun, steps: listed });

@@ -14,9 +14,33 @@ export function storeUrl(flag: string | undefined, io: Pick<CliIo, 'env'>): stri
   return flag ?? (io.env.AGENT_STORAGE_URL || DEFAULT_URL);
 }
 
+/** `YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` (or a space for the T) and `Z` or `±HH[:]MM`. */
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
+
+function isCalendarDate(m: RegExpExecArray): boolean {
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = m
+    .slice(1)
+    .map((v) => (v === undefined ? undefined : Number(v)));
+  const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  return (
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= days &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  );
+}
+
 /**
  * A point in time: Unix seconds (`1767225600`), an ISO 8601 date or date-time
- * (`2026-01-01`, `2026-01-01T12:00:00Z`), or an age before now (`30d`, `12h`, `90m`).
+ * (`2026-01-01`, `2026-01-01T12:00:00Z`), or an age before now (`30d`, `12h`, `90m`). A date
+ * alone is midnight UTC; a date-time without `Z` or an offset is the machine's local time
+ * (as ECMAScript and `date -d` read it). A day the month does not have is refused, not rolled over.
  */
 export function parseTime(flag: string, value: string, now = Date.now()): number {
   const text = value.trim();
@@ -29,7 +53,11 @@ export function parseTime(flag: string, value: string, now = Date.now()): number
     const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[age[2] as 's' | 'm' | 'h' | 'd' | 'w'];
     return Math.floor(now / 1000) - Number(age[1]) * unit;
   }
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
+  const date = ISO_DATE.exec(text);
+  // Date.parse rolls 2026-02-30 over to March 2: each field is checked against its range first.
+  if (date) {
+    if (!isCalendarDate(date))
+      throw new UsageError(`--${flag}: ${JSON.stringify(value)} is not a day and time the calendar has`);
     const ms = Date.parse(text);
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
   }

@@ -6,7 +6,7 @@ import { redactUrl } from '../contract/redact.js';
 import { type CliIo, describeError, EXIT, integerFlag, UsageError } from './io.js';
 import { type FilterFlags, filtersOf, storeUrl } from './options.js';
 import { packageVersion } from './package-version.js';
-import { openForReading, openForWriting } from './stores.js';
+import { openExistingForWriting, openForReading, openForWriting } from './stores.js';
 
 /**
  * The `agent-storage` command line: commander parses and documents every command and flag
@@ -72,7 +72,7 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
       const query = {
         ...filtersOf(o),
         limit: integerFlag('limit', o.limit, { min: 1, max: 1000 }) as number,
-        ...(o.cursor ? { cursor: o.cursor } : {}),
+        ...(o.cursor !== undefined ? { cursor: o.cursor } : {}),
       };
       const store = await openForReading(storeUrl(o.url, io), io);
       return sessionsCommand(store, query, { json: o.json === true }, io);
@@ -111,7 +111,7 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
         throw new UsageError('prune needs at least one filter (--ended-before 30d, --status failed, …)');
       const batch = integerFlag('batch', o.batch, { min: 1, max: 1000 }) as number;
       const url = storeUrl(o.url, io);
-      const store = o.dryRun ? await openForReading(url, io) : await openForWriting(url, io);
+      const store = o.dryRun ? await openForReading(url, io) : await openExistingForWriting(url, io);
       return pruneCommand(store, filters, { dryRun: o.dryRun === true, json: o.json === true, batch }, io);
     }),
   );
@@ -314,8 +314,8 @@ function registerTransfer(
       const query = filtersOf(o);
       if (o.journal !== undefined && !isFolder(dirname(resolve(o.journal))))
         throw new UsageError(`--journal: there is no folder ${dirname(resolve(o.journal))}`);
-      const from = await openForReading(o.from, io);
-      const to = await openForWriting(o.to, io);
+      const from = await openForReading(o.from, io, 'from');
+      const to = await openForWriting(o.to, io, 'to');
       return copyCommand(
         from,
         to,

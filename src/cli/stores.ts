@@ -1,16 +1,25 @@
-import { AgentStorageError } from '../contract/errors.js';
+import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { createStorage } from '../create-storage.js';
-import { isMigratable, openStore } from '../registry.js';
-import type { CliIo } from './io.js';
+import {
+  type AdapterEntry,
+  findAdapter,
+  isMigratable,
+  type OpenedStorage,
+  type OpenMode,
+  openStore,
+} from '../registry.js';
+import { type CliIo, UsageError } from './io.js';
 
 /**
  * Opening the store a command works on, closed again by the CLI's clean-ups (on Ctrl-C too).
  * Reading commands open read-only: they never create a file, switch a journal mode or
  * migrate; a store whose schema is not current is reported (run `agent-storage migrate`).
+ * A URL that does not open (an unknown scheme, a parameter the adapter does not know, a
+ * value out of range) is bad usage: the user typed it, and nothing was done.
  */
-export async function openForReading(url: string, io: CliIo): Promise<AgentStorage> {
-  const store = track(await openStore(url, {}, { readOnly: true }), io);
+export async function openForReading(url: string, io: CliIo, flag = 'url'): Promise<AgentStorage> {
+  const store = await open(url, { readOnly: true }, io, flag);
   if (isMigratable(store)) {
     const { pending } = await store.migrationStatus();
     if (pending.length > 0) {
@@ -25,11 +34,47 @@ export async function openForReading(url: string, io: CliIo): Promise<AgentStora
 }
 
 /** Writing commands (`import`, `copy`'s destination, `prune`) bring the schema up to date first, as `createStorage` does. */
-export async function openForWriting(url: string, io: CliIo): Promise<AgentStorage> {
-  return track(await createStorage(url), io);
+export async function openForWriting(url: string, io: CliIo, flag = 'url'): Promise<AgentStorage> {
+  return track(await createStorage(url).catch(asUsage(flag)), io);
 }
 
-function track(store: AgentStorage, io: CliIo): AgentStorage {
+/**
+ * `openForWriting` for a store that must be there already (`prune`): a database that does not
+ * exist is `NOT_FOUND`, as for reading, instead of being made (empty) by a mistyped path.
+ */
+export async function openExistingForWriting(url: string, io: CliIo): Promise<AgentStorage> {
+  await (await open(url, { readOnly: true }, io, 'url')).close();
+  return openForWriting(url, io);
+}
+
+/** `openStore` for a CLI command: URL errors are usage errors naming `--flag`; the store is closed on exit. */
+export async function open(
+  url: string,
+  mode: Readonly<OpenMode>,
+  io: CliIo,
+  flag = 'url',
+): Promise<OpenedStorage> {
+  return track(await openStore(url, {}, mode).catch(asUsage(flag)), io);
+}
+
+/** The adapter serving `url`; an unknown scheme is a usage error naming `--flag`. */
+export function adapterFor(url: string, flag = 'url'): AdapterEntry {
+  try {
+    return findAdapter(url);
+  } catch (e) {
+    return asUsage(flag)(e);
+  }
+}
+
+/** An INVALID_INPUT from opening names something wrong in the URL (its messages show it redacted). */
+const asUsage =
+  (flag: string) =>
+  (e: unknown): never => {
+    if (isAgentStorageError(e, 'INVALID_INPUT')) throw new UsageError(`--${flag}: ${e.message}`);
+    throw e;
+  };
+
+function track<T extends AgentStorage>(store: T, io: CliIo): T {
   io.onCleanup(() => store.close());
   return store;
 }

@@ -181,7 +181,7 @@ export async function migrationStatus(config: MigratorConfig): Promise<Migration
  * `undefined` keeps them all. Any other name is `INVALID_INPUT`, listing the known ones.
  */
 function kept(
-  config: MigratorConfig,
+  config: Pick<MigratorConfig, 'adapter'> & { dialect: { name: string } },
   files: readonly MigrationFile[],
   to: MigrationTarget | undefined,
 ): number {
@@ -199,6 +199,14 @@ function kept(
     );
   }
   return index + 1;
+}
+
+/**
+ * Checks that `to` names one of `dialect`'s migrations (as `migrateTo` would) without a
+ * database: `INVALID_INPUT` (field `to`) listing the known ones, else nothing.
+ */
+export function checkTarget(adapter: string, dialect: string, to: MigrationTarget): void {
+  kept({ adapter, dialect: { name: dialect } }, loadMigrations(dialect), to);
 }
 
 /**
