@@ -242,6 +242,33 @@ describe('the CLI behaves', () => {
     expect(readdirSync(cwd).sort()).toEqual(['runs.db']);
   });
 
+  it('import of an export cut short (stdout of a killed export) says so and imports only whole sessions', async () => {
+    const cwd = mkdtempSync(join(dir, 'cut-'));
+    const exported = await inProcess(['export', '--url', store, '--agent', 'structured-json']);
+    expect(exported.code).toBe(0);
+    const whole = exported.stdout;
+    const lines = whole.trimEnd().split('\n');
+    const cut = join(cwd, 'cut.jsonl');
+    // Half of the file, cut mid-line as a killed pipe leaves it.
+    writeFileSync(cut, whole.slice(0, Math.floor(whole.length / 2)));
+    const into = `sqlite:${join(cwd, 'into.db')}`;
+    const r = await inProcess(['import', cut, '--url', into]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /INVALID_INPUT: line \d+: (is not JSON|is missing: the export ends without its end record)/,
+    );
+    // Cut at a line end: the missing end record is what tells.
+    const atLine = lines.slice(0, Math.floor(lines.length / 2)).join('\n');
+    writeFileSync(cut, `${atLine}\n`);
+    const r2 = await inProcess(['import', cut, '--url', into]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/the export ends without its end record, so it was cut short/);
+    const started = atLine.split('\n').filter((l) => l.startsWith('{"type":"session"')).length;
+    const imported = await createStorage(into);
+    expect((await imported.listSessions({ limit: 1000 })).items).toHaveLength(started - 1);
+    await imported.close();
+  });
+
   it('a closed pipe ends the output quietly (sessions | head -1)', async () => {
     const child = spawn(process.execPath, [...CLI_ARGS, 'sessions', '--url', store, '--limit', '1000'], {
       cwd: root,

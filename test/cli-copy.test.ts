@@ -134,7 +134,12 @@ describe('agent-storage copy and export | import', () => {
     expect(JSON.parse(lines[0] as string)).toMatchObject({
       type: 'header',
       format: 'agent-storage-kit/export',
-      version: 1,
+      version: 2,
+    });
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({
+      type: 'end',
+      sessions: SESSIONS,
+      records: lines.length - 1,
     });
     const dest = `sqlite:${join(dir, 'imported.db')}`;
     const first = await cli(['import', file, '--url', dest, '--json']);

@@ -615,7 +615,9 @@ const header = (version: number) =>
 describe('the export format', () => {
   it('refuses an export made by a newer version, and one without a header', () => {
     expect(() => parseExportLine(header(EXPORT_VERSION + 1), 1)).toThrowError(
-      /INVALID_INPUT: line 1: made by a newer agent-storage-kit \(format version 2\); upgrade to import it/,
+      new RegExp(
+        `INVALID_INPUT: line 1: made by a newer agent-storage-kit \\(format version ${EXPORT_VERSION + 1}\\); upgrade to import it`,
+      ),
     );
     expect(parseExportLine(header(EXPORT_VERSION), 1)).toMatchObject({ type: 'header' });
     expect(() => parseExportLine('{"type":"session"}', 1)).toThrowError(/line 1: .*not the header/);
@@ -642,6 +644,55 @@ describe('the export format', () => {
       new RegExp(`line ${(second as number) + 2}: message .* follows session`),
     );
     await expect(importRecords(target, once([]))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('an export ends with its end record; one cut short imports the sessions before the cut and refuses the one it stops in', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const lines = await exportLines(source);
+    expect(JSON.parse(lines.at(-1) as string)).toEqual({
+      type: 'end',
+      sessions: 3,
+      records: lines.length - 1,
+    });
+    const starts = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const third = starts[2] as number;
+    const sessionsIn = async (store: AgentStorage) => (await allSessions(store)).length;
+    // Cut inside the third session (its record and one row kept), then cut right after it (no end record).
+    for (const cut of [third + 2, lines.length - 1]) {
+      const target = await createStorage('memory:');
+      await expect(importRecords(target, parseExportLines(lines.slice(0, cut)))).rejects.toThrowError(
+        new RegExp(
+          `INVALID_INPUT: line ${cut + 1}: is missing: the export ends without its end record, so it was cut short.*its last session, ".*", was not imported`,
+        ),
+      );
+      expect(await sessionsIn(target)).toBe(2);
+      // The whole file finishes the job without duplicates.
+      expect(await importRecords(target, parseExportLines(lines))).toMatchObject({ written: 1, skipped: 2 });
+      expect(await checksums(target)).toEqual(await checksums(source));
+    }
+    const target = await createStorage('memory:');
+    const end = (sessions: number, records: number) => JSON.stringify({ type: 'end', sessions, records });
+    // An end record whose counts are not the file's: a line lost in the middle.
+    const gap = [...lines.slice(0, -2), lines.at(-1) as string];
+    await expect(importRecords(target, parseExportLines(gap))).rejects.toThrowError(
+      new RegExp(
+        `line ${gap.length}: says the export has 3 sessions in ${lines.length - 1} records before it, but it has 3 in ${gap.length - 1}`,
+      ),
+    );
+    await expect(
+      importRecords(target, parseExportLines([...lines.slice(0, -1), end(2, lines.length - 1)])),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'sessions' });
+    await expect(
+      importRecords(target, parseExportLines([...lines, lines[1] as string])),
+    ).rejects.toThrowError(new RegExp(`line ${lines.length + 1}: is a session record after the end record`));
+    // Version 1 exports had no end record: they import as before, and one with an end record is refused.
+    const v1 = [header(1), ...lines.slice(1, -1)];
+    const old = await createStorage('memory:');
+    expect(await importRecords(old, parseExportLines(v1))).toMatchObject({ sessions: 3, written: 3 });
+    await expect(importRecords(old, parseExportLines([...v1, lines.at(-1) as string]))).rejects.toThrowError(
+      /is an end record, which a version 1 export does not have/,
+    );
   });
 
   it('keeps -0 inside JSON, which JSON.stringify would turn into 0', () => {

@@ -51,7 +51,8 @@ export interface ExportOptions {
 /**
  * Streams a store's sessions as export records: first the header, then for each session
  * `query` matches (newest first) its `session` record followed by its `message`, `toolCall`,
- * `question` and `setting` records, in the contract's order, with the source's ids so that
+ * `question` and `setting` records, in the contract's order, and last the `end` record that
+ * says the export is whole (none when the iteration stops early), with the source's ids so that
  * references resolve. Memory stays constant apart from one page of sessions and one page of
  * rows (messages and tool calls are paged with capability `paging`; questions and settings
  * are read per session). Needs capability `listSessions`.
@@ -74,14 +75,26 @@ export async function* exportRecords(
     exportedAt: Math.floor(Date.now() / 1000),
     adapter: store.adapter,
   };
+  let sessions = 0;
+  let records = 1;
   for await (const session of walkSessions(store, query)) {
     signal?.throwIfAborted();
+    sessions++;
+    records++;
     yield { type: 'session', ...session };
-    for await (const m of readChildren(store, session.id, 'messages')) yield { type: 'message', ...m };
-    for await (const t of readChildren(store, session.id, 'toolCalls')) yield { type: 'toolCall', ...t };
-    if (store.capabilities.questions)
-      for (const q of await store.getQuestions(session.id)) yield { type: 'question', ...q };
-    if (store.capabilities.settings)
-      for (const s of await store.getSettings(session.id)) yield { type: 'setting', ...s };
+    for await (const m of readChildren(store, session.id, 'messages')) {
+      records++;
+      yield { type: 'message', ...m };
+    }
+    for await (const t of readChildren(store, session.id, 'toolCalls')) {
+      records++;
+      yield { type: 'toolCall', ...t };
+    }
+    const questions = store.capabilities.questions ? await store.getQuestions(session.id) : [];
+    const settings = store.capabilities.settings ? await store.getSettings(session.id) : [];
+    records += questions.length + settings.length;
+    for (const q of questions) yield { type: 'question', ...q };
+    for (const s of settings) yield { type: 'setting', ...s };
   }
+  yield { type: 'end', sessions, records };
 }

@@ -13,8 +13,11 @@ import {
 
 /** The `format` of an export's header line. */
 export const EXPORT_FORMAT = 'agent-storage-kit/export';
-/** The format version this build writes and the newest it reads. */
-export const EXPORT_VERSION = 1;
+/**
+ * The format version this build writes and the newest it reads. Version 2 added the `end`
+ * record, without which a version 2 export is known to be cut short.
+ */
+export const EXPORT_VERSION = 2;
 
 /** The first record of every export. */
 export interface ExportHeader {
@@ -27,9 +30,23 @@ export interface ExportHeader {
   adapter: string;
 }
 
-/** One line of an export: the header, or a contract record tagged with its kind; ids are the source's. */
+/**
+ * The last record of an export (format version 2 and later): it says the export is whole. A
+ * file without it was cut short (a killed export, a full disk), and its last session may be
+ * missing rows, so `importRecords` refuses to import that session.
+ */
+export interface ExportEnd {
+  type: 'end';
+  /** How many `session` records came before it. */
+  sessions: number;
+  /** How many records came before it, the header included (its line number minus one). */
+  records: number;
+}
+
+/** One line of an export: the header, the end, or a contract record tagged with its kind; ids are the source's. */
 export type ExportRecord =
   | ExportHeader
+  | ExportEnd
   | ({ type: 'session' } & Session)
   | ({ type: 'message' } & Message)
   | ({ type: 'toolCall' } & ToolCall)
@@ -47,12 +64,13 @@ export function formatExportLine(record: ExportRecord): string {
   return encodeJson(record);
 }
 
-type Kind = 'string' | 'string?' | 'time' | 'time?' | 'number?' | 'json' | readonly string[];
+type Kind = 'string' | 'string?' | 'time' | 'time?' | 'count' | 'number?' | 'json' | readonly string[];
 
 const STRING = 'string';
 const NULLABLE = 'string?';
 const SCHEMAS: Record<ExportRecord['type'], Record<string, Kind>> = {
   header: { format: STRING, version: 'time', exportedAt: 'time', adapter: STRING },
+  end: { sessions: 'count', records: 'count' },
   session: {
     id: STRING,
     agentName: STRING,
@@ -126,6 +144,8 @@ function fits(kind: Kind, value: unknown): boolean {
     case 'time':
     case 'time?':
       return Number.isSafeInteger(value);
+    case 'count':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
     case 'number?':
       return typeof value === 'number' && Number.isFinite(value);
     default:

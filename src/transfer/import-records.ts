@@ -45,7 +45,9 @@ export interface ImportResult {
  * Record `n` (counting from 1) is called "line n", as it is in an export file. Rejects with
  * `INVALID_INPUT` naming the line when the first record is not a header, a header comes
  * later, a row does not follow its own session's record, or a reference points at no earlier
- * row of the session (a tool call's message, a question's or setting's tool call); and with
+ * row of the session (a tool call's message, a question's or setting's tool call), when an
+ * export of format version 2 or later has no `end` record or one whose counts differ (it was
+ * cut short: the session it stops in is not imported), or a record follows the end; and with
  * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
  * Sessions before the bad one stay imported.
  */
@@ -62,6 +64,9 @@ export async function importRecords(
   let messageIds = new Set<string>();
   let toolCallIds = new Set<string>();
   let line = 0;
+  let version = 0;
+  let sessions = 0;
+  let ended = false;
   const flush = async () => {
     if (group === undefined) return;
     const sourceId = group.session.id;
@@ -78,11 +83,27 @@ export async function importRecords(
       line++;
       if (line === 1 && record.type !== 'header')
         throw lineError(line, `is a ${record.type} record, not the header an export starts with`, 'type');
+      if (ended) throw lineError(line, `is a ${record.type} record after the end record`, 'type');
       if (record.type === 'header') {
         if (line !== 1) throw lineError(line, 'is a second header; only the first line may be one', 'type');
+        version = record.version;
+        continue;
+      }
+      if (record.type === 'end') {
+        if (version < 2)
+          throw lineError(line, `is an end record, which a version ${version} export does not have`, 'type');
+        if (record.sessions !== sessions || record.records !== line - 1)
+          throw lineError(
+            line,
+            `says the export has ${record.sessions} sessions in ${record.records} records before it, but it has ${sessions} in ${line - 1}`,
+            record.sessions !== sessions ? 'sessions' : 'records',
+          );
+        await flush();
+        ended = true;
         continue;
       }
       if (record.type === 'session') {
+        sessions++;
         await flush();
         signal?.throwIfAborted();
         const { type: _, ...session } = record;
@@ -126,6 +147,13 @@ export async function importRecords(
       }
     }
     if (line === 0) throw lineError(1, 'is missing: the export is empty, without even a header');
+    // Since version 2 an export ends with its end record: without it the file was cut short,
+    // and the session it stops in may be missing rows. That one is not imported.
+    if (version >= 2 && !ended)
+      throw lineError(
+        line + 1,
+        `is missing: the export ends without its end record, so it was cut short (an export killed, a full disk)${group === undefined ? '' : `; its last session, ${JSON.stringify(group.session.id)}, was not imported`}`,
+      );
     await flush();
   } catch (e) {
     if (signal?.aborted && e === signal.reason) return { ...result, interrupted: true };

@@ -15,6 +15,7 @@ export { type ExportOptions, exportRecords, type TransferQuery } from './export-
 export {
   EXPORT_FORMAT,
   EXPORT_VERSION,
+  type ExportEnd,
   type ExportHeader,
   type ExportRecord,
   formatExportLine,
