@@ -78,21 +78,37 @@ export interface AdapterEntry {
   load(): Promise<AdapterModule>;
 }
 
+/**
+ * `load` once: each `import()` runs the module loader's resolve step again, even for a module
+ * already loaded (a round trip to the hooks thread under a loader such as tsx: 1–2 ms an
+ * open). A failed load is not kept, so installing a missing driver needs no restart.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((e: unknown) => {
+      loaded = undefined;
+      throw e;
+    });
+    return loaded;
+  };
+}
+
 /** Every built-in adapter: the one place that knows which module serves which URL scheme. */
 export const adapters: readonly AdapterEntry[] = [
-  { name: 'memory', schemes: ['memory:'], load: () => import('./adapters/memory.js') },
-  { name: 'sqlite', schemes: ['sqlite:'], load: () => import('./adapters/sqlite-url.js') },
+  { name: 'memory', schemes: ['memory:'], load: loadOnce(() => import('./adapters/memory.js')) },
+  { name: 'sqlite', schemes: ['sqlite:'], load: loadOnce(() => import('./adapters/sqlite-url.js')) },
   {
     name: 'libsql',
     schemes: ['libsql:', 'file:', 'http:', 'https:', 'ws:', 'wss:'],
-    load: () => import('./adapters/libsql-url.js'),
+    load: loadOnce(() => import('./adapters/libsql-url.js')),
   },
   {
     name: 'postgres',
     schemes: ['postgres:', 'postgresql:'],
-    load: () => import('./adapters/postgres-url.js'),
+    load: loadOnce(() => import('./adapters/postgres-url.js')),
   },
-  { name: 'pglite', schemes: ['pglite:'], load: () => import('./adapters/pglite-url.js') },
+  { name: 'pglite', schemes: ['pglite:'], load: loadOnce(() => import('./adapters/pglite-url.js')) },
 ];
 
 export function findAdapter(url: string): AdapterEntry {

@@ -143,13 +143,23 @@ export function ensureFolder(path: string): void {
 export const SQLITE_PARAMS = { durability: durabilityParam, busyTimeoutMs: millisecondsParam };
 export const SQLITE_OPTIONS = ['durability', 'busyTimeoutMs'] as const;
 
+const drivers = new Map<string, Promise<unknown>>();
+
 /**
  * Loads an adapter's driver module; a driver package that is not installed (they are optional
  * peer dependencies) becomes UNAVAILABLE with the command that installs it.
  */
 export async function loadDriver<T>(adapter: string, pkg: string, load: () => Promise<T>): Promise<T> {
+  // Loaded once per adapter (see loadOnce in the registry: every import() resolves again).
+  const key = `${adapter}:${pkg}`;
+  let loading = drivers.get(key) as Promise<T> | undefined;
+  if (loading === undefined) {
+    loading = load();
+    drivers.set(key, loading);
+    loading.catch(() => drivers.delete(key));
+  }
   try {
-    return await load();
+    return await loading;
   } catch (e) {
     const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
     if (code !== 'ERR_MODULE_NOT_FOUND' || !String(message).includes(`'${pkg}'`)) throw e;
