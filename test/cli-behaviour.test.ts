@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTime } from '../src/cli/options.js';
 import { packageVersion } from '../src/cli/package-version.js';
 import { runCli } from '../src/cli/program.js';
 import { recordSampleRuns } from '../src/cli/sample-runs.js';
@@ -254,9 +255,8 @@ describe('the CLI behaves', () => {
     const into = `sqlite:${join(cwd, 'into.db')}`;
     const r = await inProcess(['import', cut, '--url', into]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /INVALID_INPUT: line \d+: (is not JSON|is missing: the export ends without its end record)/,
-    );
+    expect(r.stderr).toMatch(/INVALID_INPUT: line \d+: .*so it was cut short/);
+    expect(r.stderr).toMatch(/^\d+ sessions imported before the error \(each one whole\)$/m);
     // Cut at a line end: the missing end record is what tells.
     const atLine = lines.slice(0, Math.floor(lines.length / 2)).join('\n');
     writeFileSync(cut, `${atLine}\n`);
@@ -320,5 +320,49 @@ describe('the CLI behaves', () => {
       await client.end();
       expect(left.rows).toEqual([]);
     }
+  });
+});
+
+describe('times given on the command line (parseTime)', () => {
+  const now = Date.UTC(2026, 10, 29, 12, 0, 0);
+  it('reads Unix seconds, ages, dates (UTC), date-times with an offset, and local date-times', () => {
+    const cases: [string, number][] = [
+      ['1767225600', 1767225600],
+      ['-5', -5],
+      ['30d', now / 1000 - 30 * 86400],
+      ['90m', now / 1000 - 90 * 60],
+      ['2026-01-01', Date.UTC(2026, 0, 1) / 1000],
+      ['2024-02-29', Date.UTC(2024, 1, 29) / 1000],
+      ['2000-02-29', Date.UTC(2000, 1, 29) / 1000],
+      ['2026-01-01T12:00:00Z', Date.UTC(2026, 0, 1, 12) / 1000],
+      ['2026-01-01T12:00:00.999Z', Date.UTC(2026, 0, 1, 12) / 1000],
+      ['2026-01-01T12:00:00+14:00', Date.UTC(2025, 11, 31, 22) / 1000],
+      ['2026-01-01T12:00:00+0530', Date.UTC(2026, 0, 1, 6, 30) / 1000],
+      ['2026-01-01T12:00:00-00:00', Date.UTC(2026, 0, 1, 12) / 1000],
+      ['2026-12-31T23:59:59Z', Date.UTC(2026, 11, 31, 23, 59, 59) / 1000],
+      // Without Z or an offset: the machine's local time, whatever its zone.
+      ['2026-01-01T12:00', new Date(2026, 0, 1, 12, 0).getTime() / 1000],
+      ['2026-01-01 12:00:30', new Date(2026, 0, 1, 12, 0, 30).getTime() / 1000],
+    ];
+    for (const [text, seconds] of cases) expect(parseTime('since', text, now), text).toBe(seconds);
+  });
+
+  it('refuses days and times the calendar lacks, naming the flag', () => {
+    for (const text of [
+      '2026-02-29',
+      '1900-02-29',
+      '2026-04-31',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-01-00',
+      '2026-01-01T24:00Z',
+      '2026-01-01T12:60Z',
+      '2026-01-01T12:00:60Z',
+      '2026-01-01T12:00:00+24:00',
+    ])
+      expect(() => parseTime('until', text, now), text).toThrowError(
+        /^--until: ".*" is not a day and time the calendar has$/,
+      );
+    expect(() => parseTime('until', 'soon', now)).toThrowError(/^--until must be Unix seconds/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDriver } from '../src/adapters/url-options.js';
 import { createStorage } from '../src/create-storage.js';
-import { adapters } from '../src/registry.js';
+import { adapters, openStore } from '../src/registry.js';
 import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-registry-'));
@@ -19,6 +19,26 @@ describe('adapters own their URLs and options', () => {
     }
     const schemes = adapters.flatMap((a) => a.schemes);
     expect(new Set(schemes).size).toBe(schemes.length);
+  });
+
+  it("each adapter's migrationDialect (what migrate --to is checked against before opening) is the dialect its stores use", async () => {
+    const urls: Record<string, string> = {
+      sqlite: `sqlite:${join(dir, 'dialect.db')}`,
+      libsql: `libsql:${join(dir, 'dialect-libsql.db')}`,
+      pglite: 'pglite:',
+      postgres: 'postgres://nobody@127.0.0.1:1/none',
+    };
+    for (const entry of adapters) {
+      const mod = await entry.load();
+      if (entry.name === 'memory') {
+        expect(mod.migrationDialect).toBeUndefined();
+        continue;
+      }
+      // Opening connects lazily (Postgres): the dialect is known without a server.
+      const store = (await openStore(urls[entry.name] as string)) as SqlAgentStorage;
+      expect(mod.migrationDialect, entry.name).toBe(store.dialect.name);
+      await store.close();
+    }
   });
 
   it('createStorage(url, options) passes the adapter its options', async () => {

@@ -695,6 +695,34 @@ describe('the export format', () => {
     );
   });
 
+  it('a last line cut mid-record says the export was cut short; an interrupt that cut it is reported as one', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const lines = await exportLines(source);
+    const cut = [...lines.slice(0, -2), (lines.at(-2) as string).slice(0, 20)];
+    const target = await createStorage('memory:');
+    await expect(importRecords(target, parseExportLines(cut))).rejects.toThrowError(
+      new RegExp(
+        `line ${cut.length}: is the last line and not whole JSON: the export ends mid-record, so it was cut short`,
+      ),
+    );
+    // The same cuts when Ctrl-C stopped the export feeding this import (the signal fires as the
+    // input ends): interrupted, with the first session whole, not an error.
+    async function* endingOnInterrupt(records: string[], stop: AbortController) {
+      yield* records;
+      stop.abort();
+    }
+    for (const records of [cut, lines.slice(0, -1)]) {
+      const stop = new AbortController();
+      const into = await createStorage('memory:');
+      expect(
+        await importRecords(into, parseExportLines(endingOnInterrupt(records, stop)), {
+          signal: stop.signal,
+        }),
+      ).toEqual({ sessions: 1, written: 1, skipped: 0, interrupted: true });
+    }
+  });
+
   it('keeps -0 inside JSON, which JSON.stringify would turn into 0', () => {
     const record = { type: 'header', format: EXPORT_FORMAT, version: 1, exportedAt: 0, adapter: 'a' };
     expect(formatExportLine(record as ExportRecord)).toBe(JSON.stringify(record));

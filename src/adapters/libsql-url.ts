@@ -3,6 +3,7 @@ import type { AgentStorage } from '../contract/storage.js';
 import type { OpenMode } from '../registry.js';
 import type { LibsqlOptions } from './libsql.js';
 import {
+  checkLocalAuthority,
   checkOptions,
   ensureFolder,
   loadDriver,
@@ -44,6 +45,7 @@ export async function openUrl(
   const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
   const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', () => import('./libsql.js'));
   const file = localFile(clientUrl(rest));
+  if (file !== undefined) checkLocalAuthority(ADAPTER, url, clientUrl(rest).slice('file:'.length));
   const readOnly = mode.readOnly === true;
   if (file !== undefined && readOnly) mustExist(ADAPTER, file);
   else if (file !== undefined) ensureFolder(file);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AgentStorage } from '../contract/storage.js';
 import type { OpenMode } from '../registry.js';
 import type { PgliteOptions } from './pglite.js';
-import { checkOptions, loadDriver, mustExist, splitUrlOptions } from './url-options.js';
+import { checkLocalAuthority, checkOptions, loadDriver, mustExist, splitUrlOptions } from './url-options.js';
 
 const ADAPTER = 'pglite';
 
@@ -21,6 +21,7 @@ export async function openUrl(
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, { schema: (v) => v });
   const path = rest.slice('pglite:'.length);
+  checkLocalAuthority(ADAPTER, url, path);
   const own = checkOptions<PgliteOptions>(ADAPTER, given, ['schema']);
   const { PgliteAgentStorage } = await loadDriver(
     ADAPTER,

@@ -16,6 +16,18 @@ export function badUrl(adapter: string, url: string, problem: string): AgentStor
   });
 }
 
+/**
+ * A local file or folder URL written with an authority (`file://HOST/path`) may name no host
+ * but `localhost`: credentials there (`file://user:pass@/a.db`) would become part of the path,
+ * and so of every message that shows it.
+ */
+export function checkLocalAuthority(adapter: string, url: string, afterScheme: string): void {
+  if (!afterScheme.startsWith('//')) return;
+  const authority = afterScheme.slice(2).split('/')[0] as string;
+  if (authority !== '' && authority !== 'localhost')
+    throw badUrl(adapter, url, 'names a host or credentials; it names a local file or folder');
+}
+
 /** `url` parsed as a WHATWG URL; INVALID_INPUT when it is not one (the parser's own error quotes the password). */
 export function parseUrl(adapter: string, url: string): URL {
   try {

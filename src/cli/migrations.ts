@@ -25,14 +25,9 @@ async function json(io: CliIo, value: unknown): Promise<void> {
 }
 
 /** The library names the known migrations; for the CLI a bad --to is bad usage. */
-function toUsage(check: () => void): void {
-  try {
-    check();
-  } catch (e) {
-    if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to')
-      throw new UsageError(`--to: ${e.message}`);
-    throw e;
-  }
+function toUsage(e: unknown): never {
+  if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to') throw new UsageError(`--to: ${e.message}`);
+  throw e;
 }
 
 /** Applied and pending migrations of the store at `url`. Reads only; creates and changes nothing. */
@@ -90,7 +85,11 @@ export async function migrateCommand(
   const adapter = adapterFor(url);
   const { migrationDialect } = await adapter.load();
   if (target !== undefined && migrationDialect !== undefined)
-    toUsage(() => checkTarget(adapter.name, migrationDialect, target));
+    try {
+      checkTarget(adapter.name, migrationDialect, target);
+    } catch (e) {
+      toUsage(e);
+    }
   if (io.signal.aborted) return EXIT.interrupted;
   const store = await open(url, options.dryRun ? { readOnly: true } : {}, io);
   try {
@@ -103,7 +102,9 @@ export async function migrateCommand(
       else await writeLine(io.stdout, `${store.adapter} keeps no schema: nothing to migrate`);
       return EXIT.ok;
     }
-    const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target));
+    const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target)).catch(
+      toUsage,
+    );
     if (options.json) {
       const listed = options.dryRun ? steps : steps.map(({ sql: _sql, check: _check, ...step }) => step);
       await json(io, { url: shown, adapter: store.adapter, dryRun: options.dryRun, steps: listed });

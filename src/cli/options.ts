@@ -22,7 +22,10 @@ function isCalendarDate(m: RegExpExecArray): boolean {
   const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = m
     .slice(1)
     .map((v) => (v === undefined ? undefined : Number(v)));
-  const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  // Day 0 of the next month is the month's last day (setUTCFullYear: Date.UTC reads years 0–99 as 19xx).
+  const last = new Date(0);
+  last.setUTCFullYear(year as number, month as number, 0);
+  const days = last.getUTCDate();
   return (
     (month as number) >= 1 &&
     (month as number) <= 12 &&

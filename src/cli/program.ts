@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
-import { redactUrl } from '../contract/redact.js';
+import { redactSecrets, redactUrl } from '../contract/redact.js';
 import { type CliIo, describeError, EXIT, integerFlag, UsageError } from './io.js';
 import { type FilterFlags, filtersOf, storeUrl } from './options.js';
 import { packageVersion } from './package-version.js';
@@ -346,7 +346,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`agent-storage: ${e.message}\n(run agent-storage help for usage)\n`);
+      // Usage messages quote what the user typed: redacted here too, whatever made them.
+      io.stderr.write(`agent-storage: ${redactSecrets(e.message)}\n(run agent-storage help for usage)\n`);
       return EXIT.usage;
     }
     io.stderr.write(`agent-storage: ${describeError(e)}\n`);

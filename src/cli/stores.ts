@@ -1,4 +1,5 @@
 import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
+import { redactUrl } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { createStorage } from '../create-storage.js';
 import {
@@ -40,10 +41,26 @@ export async function openForWriting(url: string, io: CliIo, flag = 'url'): Prom
 
 /**
  * `openForWriting` for a store that must be there already (`prune`): a database that does not
- * exist is `NOT_FOUND`, as for reading, instead of being made (empty) by a mistyped path.
+ * exist is `NOT_FOUND`, as for reading, instead of being made (empty) by a mistyped path; so is
+ * a database or schema that holds no store (nothing migrated, nothing to adopt), which is
+ * what a Postgres server or a PGlite folder shows for a mistyped `?schema=`.
  */
 export async function openExistingForWriting(url: string, io: CliIo): Promise<AgentStorage> {
-  await (await open(url, { readOnly: true }, io, 'url')).close();
+  const probe = await open(url, { readOnly: true }, io, 'url');
+  try {
+    if (isMigratable(probe)) {
+      const { applied } = await probe.migrationStatus();
+      const adopted = applied.length > 0 || (await probe.planMigration()).some((s) => s.adopted === true);
+      if (!adopted)
+        throw new AgentStorageError(
+          'NOT_FOUND',
+          `there is no store at ${redactUrl(url)}: nothing is migrated there (agent-storage migrate makes one)`,
+          { adapter: probe.adapter },
+        );
+    }
+  } finally {
+    await probe.close();
+  }
   return openForWriting(url, io);
 }
 

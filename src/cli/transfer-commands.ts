@@ -78,6 +78,11 @@ export async function importCommand(
       seen++;
       if (io.stderrIsTTY && seen % 100 === 0) io.stderr.write(`\rimported ${seen} sessions`);
     },
+  }).catch(async (e: unknown) => {
+    // What is in the store already stays there: say how much, before the error is printed.
+    if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');
+    await writeLine(io.stderr, `${seen} sessions imported before the error (each one whole)`);
+    throw e;
   });
   lines.close();
   if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');

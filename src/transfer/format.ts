@@ -223,6 +223,28 @@ function checkHeader(record: Record<string, unknown>, lineNumber: number): void 
 export async function* parseExportLines(
   lines: AsyncIterable<string> | Iterable<string>,
 ): AsyncGenerator<ExportRecord> {
+  // One line behind: the last line is known as such, and one that is not whole JSON there is
+  // what a killed export leaves (a record cut mid-line), said as such.
   let n = 0;
-  for await (const line of lines) yield parseExportLine(line, ++n);
+  let previous: string | undefined;
+  for await (const line of lines) {
+    if (previous !== undefined) yield parseExportLine(previous, n);
+    previous = line;
+    n++;
+  }
+  if (previous !== undefined) yield parseLastLine(previous, n);
+}
+
+function parseLastLine(line: string, lineNumber: number): ExportRecord {
+  if (lineNumber > 1) {
+    try {
+      JSON.parse(line);
+    } catch {
+      throw lineError(
+        lineNumber,
+        'is the last line and not whole JSON: the export ends mid-record, so it was cut short (an export killed, a full disk)',
+      );
+    }
+  }
+  return parseExportLine(line, lineNumber);
 }

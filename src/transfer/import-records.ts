@@ -1,5 +1,6 @@
+import { isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
-import { type ExportRecord, lineError } from './format.js';
+import { type ExportRecord, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
 import { writeSession } from './write-session.js';
 
@@ -157,6 +158,10 @@ export async function importRecords(
     await flush();
   } catch (e) {
     if (signal?.aborted && e === signal.reason) return { ...result, interrupted: true };
+    // Records that end early once the signal fired (`export | import` and Ctrl-C, which stops
+    // both) were cut by the same interrupt: it is what to report.
+    if (signal?.aborted && isAgentStorageError(e, 'INVALID_INPUT') && e.adapter === TRANSFER)
+      return { ...result, interrupted: true };
     throw e;
   }
   return result;
