@@ -737,20 +737,65 @@ describe('the export format', () => {
 });
 
 describe('stopping an import or an export', () => {
-  it('an import stops between sessions and a second one finishes without duplicates', async () => {
+  it('an import stops between groups of sessions and a second one finishes without duplicates', async () => {
     const source = await createStorage('memory:');
     await fillSource(source, 3);
     const lines = await exportLines(source);
+    for (const groupSize of [1, 2]) {
+      const target = await createStorage('memory:');
+      const stop = new AbortController();
+      // Aborted once the first group is written; seen at the next session record.
+      const first = await importRecords(target, parseExportLines(lines), {
+        signal: stop.signal,
+        groupSize,
+        onSession: () => stop.abort(),
+      });
+      expect(first).toEqual({ sessions: groupSize, written: groupSize, skipped: 0, interrupted: true });
+      const second = await importRecords(target, parseExportLines(lines));
+      expect(second).toEqual({ sessions: 3, written: 3 - groupSize, skipped: groupSize, interrupted: false });
+      expect(await checksums(target)).toEqual(await checksums(source));
+    }
+  });
+
+  it('two identical sessions in one export are imported as two, and importing again writes neither', async () => {
+    const source = await createStorage({ url: 'memory:', clock });
+    for (let i = 0; i < 2; i++) {
+      const sessionId = await source.createSession({
+        agentName: 'a',
+        provider: 'p',
+        model: 'm',
+        userPrompt: 'same',
+      });
+      await source.createMessage({ sessionId, role: 'user', content: 'same' });
+    }
+    const lines = await exportLines(source);
     const target = await createStorage('memory:');
-    const stop = new AbortController();
-    const first = await importRecords(target, parseExportLines(lines), {
-      signal: stop.signal,
-      onSession: () => stop.abort(),
-    });
-    expect(first).toEqual({ sessions: 1, written: 1, skipped: 0, interrupted: true });
-    const second = await importRecords(target, parseExportLines(lines));
-    expect(second).toEqual({ sessions: 3, written: 2, skipped: 1, interrupted: false });
+    expect(await importRecords(target, parseExportLines(lines))).toMatchObject({ written: 2, skipped: 0 });
+    expect(await importRecords(target, parseExportLines(lines))).toMatchObject({ written: 0, skipped: 2 });
     expect(await checksums(target)).toEqual(await checksums(source));
+  });
+
+  it('a session the destination refuses in the middle of a group: the ones before it are imported, its error is thrown', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const all = await exportLines(source);
+    const starts = all.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const [second, third] = [starts[1] as number, starts[2] as number];
+    // Only the second session keeps its questions and settings; the end record counts what is left.
+    const kept = all
+      .slice(0, -1)
+      .filter((l, i) => (i > second && i < third) || !/"type":"(question|setting)"/.test(l));
+    const lines = [...kept, JSON.stringify({ type: 'end', sessions: 3, records: kept.length })];
+    const target = without(await createStorage('memory:'), { questions: false });
+    await expect(importRecords(target, parseExportLines(lines))).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+      message: expect.stringContaining('questions'),
+    });
+    expect(await allSessions(target)).toHaveLength(1);
+    // A destination that takes them all imports all three in one group.
+    expect(await importRecords(await createStorage('memory:'), parseExportLines(lines))).toMatchObject({
+      written: 3,
+    });
   });
 
   it('an export throws the abort reason between sessions', async () => {

@@ -2,7 +2,8 @@ import { isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { type ExportRecord, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
-import { writeSession } from './write-session.js';
+import { BATCH_SIZE } from './write-rows.js';
+import { type WriteSessionResult, writeSession, writeSessions } from './write-session.js';
 
 /** What `importRecords` reports for each session it has handled. */
 export interface ImportedSession {
@@ -18,14 +19,22 @@ export interface ImportedSession {
 export interface ImportOptions {
   /**
    * Checked between sessions, and between batches when the store declares `deleteSession`
-   * (a session cut short is deleted again). On abort the import resolves early with
-   * `interrupted: true`: every session counted is whole in the store, and importing the
-   * same records again finishes the job without duplicates.
+   * (a group cut short is deleted again). On abort the import writes the whole sessions it
+   * has read and resolves early with `interrupted: true`: every session counted is whole in
+   * the store, and importing the same records again finishes the job without duplicates.
    */
   signal?: AbortSignal | undefined;
-  /** Called after each session. */
+  /** Called after each session, once it is written (or found already there). */
   onSession?: ((info: ImportedSession) => void) | undefined;
+  /**
+   * Whole sessions written together, their rows sharing `appendBatch` calls (a group also
+   * closes at BATCH_SIZE rows); default 32, as a copy writes. 1 writes each on its own.
+   */
+  groupSize?: number | undefined;
 }
+
+/** How many sessions an import writes together by default (see `ImportOptions.groupSize`). */
+export const IMPORT_GROUP_SIZE = 32;
 
 /** Result of `importRecords`. */
 export interface ImportResult {
@@ -39,9 +48,10 @@ export interface ImportResult {
 }
 
 /**
- * Imports export records into `store`, one session at a time through `writeSession`, so
- * importing the same export twice writes nothing the second time (`written: 0`). Memory is
- * proportional to the largest session.
+ * Imports export records into `store`, whole sessions in groups through `writeSessions` (as a
+ * copy writes them), so importing the same export twice writes nothing the second time
+ * (`written: 0`), and two identical sessions in one export are imported as two. Memory is
+ * proportional to a group (`groupSize` sessions or BATCH_SIZE rows, or one larger session).
  *
  * Record `n` (counting from 1) is called "line n", as it is in an export file. Rejects with
  * `INVALID_INPUT` naming the line when the first record is not a header, a header comes
@@ -50,7 +60,8 @@ export interface ImportResult {
  * export of format version 2 or later has no `end` record or one whose counts differ (it was
  * cut short: the session it stops in is not imported), or a record follows the end; and with
  * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
- * Sessions before the bad one stay imported.
+ * Sessions before the bad one stay imported (a group that fails is written again one
+ * session at a time, up to the one that fails).
  */
 export async function importRecords(
   store: AgentStorage,
@@ -68,16 +79,45 @@ export async function importRecords(
   let version = 0;
   let sessions = 0;
   let ended = false;
+  // Whole sessions read and not yet written: written together (`writeSessions`), as a copy
+  // writes them, once they hold IMPORT_GROUP_SIZE sessions or BATCH_SIZE rows.
+  let pending: SessionSnapshot[] = [];
+  let pendingRows = 0;
+  // Store sessions this import wrote or found: two equal sessions in one export are two.
+  const claimed = new Set<string>();
+  const passSignal = store.capabilities.deleteSession ? { signal } : {};
+  const groupSize = Math.max(1, options.groupSize ?? IMPORT_GROUP_SIZE);
+  // `interruptible: false` for the whole sessions read before an interrupt, written on the way out.
+  const write = async (interruptible = true) => {
+    const snapshots = pending;
+    pending = [];
+    pendingRows = 0;
+    if (snapshots.length === 0) return;
+    let written: WriteSessionResult[];
+    try {
+      written = await writeSessions(store, snapshots, { ...(interruptible ? passSignal : {}), claimed });
+    } catch (e) {
+      if (snapshots.length === 1 || (signal?.aborted && e === signal.reason)) throw e;
+      // A group is all or nothing: one at a time again, so the sessions before the one that
+      // fails are imported, as they would be without groups, and its error is the one thrown.
+      written = [];
+      for (const snapshot of snapshots)
+        written.push(await writeSession(store, snapshot, { ...(interruptible ? passSignal : {}), claimed }));
+    }
+    for (const [i, snapshot] of snapshots.entries()) {
+      const { id, written: wrote } = written[i] as WriteSessionResult;
+      result.sessions++;
+      if (wrote) result.written++;
+      else result.skipped++;
+      onSession?.({ written: wrote, sourceId: snapshot.session.id, id });
+    }
+  };
   const flush = async () => {
     if (group === undefined) return;
-    const sourceId = group.session.id;
-    const passSignal = store.capabilities.deleteSession ? { signal } : {};
-    const { id, written } = await writeSession(store, group, passSignal);
+    pending.push(group);
+    pendingRows += group.messages.length + group.toolCalls.length;
     group = undefined;
-    result.sessions++;
-    if (written) result.written++;
-    else result.skipped++;
-    onSession?.({ written, sourceId, id });
+    if (pending.length >= groupSize || pendingRows >= BATCH_SIZE) await write();
   };
   try {
     for await (const record of records) {
@@ -100,6 +140,7 @@ export async function importRecords(
             record.sessions !== sessions ? 'sessions' : 'records',
           );
         await flush();
+        await write();
         ended = true;
         continue;
       }
@@ -156,12 +197,17 @@ export async function importRecords(
         `is missing: the export ends without its end record, so it was cut short (an export killed, a full disk)${group === undefined ? '' : `; its last session, ${JSON.stringify(group.session.id)}, was not imported`}`,
       );
     await flush();
+    await write();
   } catch (e) {
-    if (signal?.aborted && e === signal.reason) return { ...result, interrupted: true };
+    const badRecords = isAgentStorageError(e, 'INVALID_INPUT') && e.adapter === TRANSFER;
     // Records that end early once the signal fired (`export | import` and Ctrl-C, which stops
-    // both) were cut by the same interrupt: it is what to report.
-    if (signal?.aborted && isAgentStorageError(e, 'INVALID_INPUT') && e.adapter === TRANSFER)
+    // both) were cut by the same interrupt: it is what to report. Either way the whole
+    // sessions read before it are written, as they would have been without groups.
+    if (signal?.aborted && (e === signal.reason || badRecords)) {
+      await write(false);
       return { ...result, interrupted: true };
+    }
+    if (badRecords) await write();
     throw e;
   }
   return result;

@@ -23,6 +23,7 @@ export {
   parseExportLines,
 } from './format.js';
 export {
+  IMPORT_GROUP_SIZE,
   type ImportedSession,
   type ImportOptions,
   type ImportResult,

@@ -1,0 +1,11 @@
+import { createStorage } from './src/create-storage.ts';
+import { mkdtempSync } from 'node:fs';
+const dir = mkdtempSync('/tmp/bat-');
+const kit = await createStorage(`sqlite:${dir}/k.db`);
+const sid = await kit.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' });
+const messages = Array.from({ length: 100 }, () => ({ sessionId: sid, role: 'assistant' as const, content: 'The query returned 42 rows; the largest table is agent_messages.' }));
+for (let i = 0; i < 200; i++) await kit.appendBatch({ messages });
+const a = performance.now();
+for (let i = 0; i < 3000; i++) await kit.appendBatch({ messages });
+console.log('per batch ms', ((performance.now() - a) / 3000).toFixed(3));
+await kit.close();
