@@ -154,6 +154,38 @@ describe('the CLI behaves', () => {
     expect(pruned.code).toBe(1);
     expect(pruned.stderr).toMatch(/NOT_FOUND.*there is no database at/);
     expect(readdirSync(cwd)).toEqual([]);
+    // Without --url, the bad URL came from the environment: named as such.
+    const f = fakeIo({ env: { AGENT_STORAGE_URL: secret } });
+    expect(await runCli(['prune', '--status', 'failed'], f.io)).toBe(2);
+    await f.cleanup();
+    expect(f.stderr()).toMatch(/^agent-storage: AGENT_STORAGE_URL: .*has no known scheme/);
+    expect(f.stderr()).not.toContain('S3cr3t');
+    // Credentials in a local file's URL would show in the path: refused, redacted.
+    for (const url of ['file://app:S3cr3t@/tmp/x.db', 'pglite://app:S3cr3t@/tmp/x']) {
+      const r = await inProcess(['prune', '--url', url, '--status', 'failed']);
+      expect(r.code, url).toBe(2);
+      expect(r.stderr, url).toMatch(/names a host or credentials/);
+      expect(r.stderr, url).not.toContain('S3cr3t');
+    }
+  });
+
+  it.runIf(pgUrl)('prune at a mistyped ?schema= finds no store there and makes none', async () => {
+    const schema = `agent_storage_typo_${process.pid}`;
+    const url = new URL(pgUrl as string);
+    url.searchParams.set('schema', schema);
+    const r = await inProcess(['prune', '--url', url.toString(), '--status', 'failed']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NOT_FOUND: there is no store at .*nothing is migrated there/);
+    const client = new pg.Client({ connectionString: pgUrl as string });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+        schema,
+      ]);
+      expect(found.rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('copy into a destination made anew since the journal says what to do about the journal', async () => {

@@ -82,7 +82,7 @@ export async function migrateCommand(
 ): Promise<number> {
   const target = parseTarget(options.to);
   // Before opening: a mistyped --to must not leave a new, empty database behind.
-  const adapter = adapterFor(url);
+  const adapter = adapterFor(url, io);
   const { migrationDialect } = await adapter.load();
   if (target !== undefined && migrationDialect !== undefined)
     try {

@@ -36,7 +36,7 @@ export async function openForReading(url: string, io: CliIo, flag = 'url'): Prom
 
 /** Writing commands (`import`, `copy`'s destination, `prune`) bring the schema up to date first, as `createStorage` does. */
 export async function openForWriting(url: string, io: CliIo, flag = 'url'): Promise<AgentStorage> {
-  return track(await createStorage(url).catch(asUsage(flag)), io);
+  return track(await createStorage(url).catch(asUsage(flag, url, io)), io);
 }
 
 /**
@@ -71,24 +71,26 @@ export async function open(
   io: CliIo,
   flag = 'url',
 ): Promise<OpenedStorage> {
-  return track(await openStore(url, {}, mode).catch(asUsage(flag)), io);
+  return track(await openStore(url, {}, mode).catch(asUsage(flag, url, io)), io);
 }
 
 /** The adapter serving `url`; an unknown scheme is a usage error naming `--flag`. */
-export function adapterFor(url: string, flag = 'url'): AdapterEntry {
+export function adapterFor(url: string, io: Pick<CliIo, 'env'>, flag = 'url'): AdapterEntry {
   try {
     return findAdapter(url);
   } catch (e) {
-    return asUsage(flag)(e);
+    return asUsage(flag, url, io)(e);
   }
 }
 
 /** An INVALID_INPUT from opening names something wrong in the URL (its messages show it redacted). */
 const asUsage =
-  (flag: string) =>
+  (flag: string, url: string, io: Pick<CliIo, 'env'>) =>
   (e: unknown): never => {
-    if (isAgentStorageError(e, 'INVALID_INPUT')) throw new UsageError(`--${flag}: ${e.message}`);
-    throw e;
+    if (!isAgentStorageError(e, 'INVALID_INPUT')) throw e;
+    // Without --url the store came from the environment: name what the user has to fix.
+    const from = flag === 'url' && url === io.env.AGENT_STORAGE_URL ? 'AGENT_STORAGE_URL' : `--${flag}`;
+    throw new UsageError(`${from}: ${e.message}`);
   };
 
 function track<T extends AgentStorage>(store: T, io: CliIo): T {
