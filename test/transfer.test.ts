@@ -787,15 +787,89 @@ describe('stopping an import or an export', () => {
       .filter((l, i) => (i > second && i < third) || !/"type":"(question|setting)"/.test(l));
     const lines = [...kept, JSON.stringify({ type: 'end', sessions: 3, records: kept.length })];
     const target = without(await createStorage('memory:'), { questions: false });
-    await expect(importRecords(target, parseExportLines(lines))).rejects.toMatchObject({
+    let told = 0;
+    await expect(
+      importRecords(target, parseExportLines(lines), { onSession: () => void told++ }),
+    ).rejects.toMatchObject({
       code: 'NOT_SUPPORTED',
       message: expect.stringContaining('questions'),
     });
     expect(await allSessions(target)).toHaveLength(1);
+    expect(told).toBe(1);
     // A destination that takes them all imports all three in one group.
     expect(await importRecords(await createStorage('memory:'), parseExportLines(lines))).toMatchObject({
       written: 3,
     });
+  });
+
+  it('a store error in a group fails the import: the group leaves nothing, sessions already there are not written again', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const lines = await exportLines(source);
+    const starts = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    // The first session alone, imported before.
+    const first = [
+      ...lines.slice(0, starts[1]),
+      JSON.stringify({ type: 'end', sessions: 1, records: starts[1] }),
+    ];
+    const store = await createStorage('memory:');
+    expect(await importRecords(store, parseExportLines(first))).toMatchObject({ written: 1 });
+    let failures = 1;
+    const flaky = new Proxy(store, {
+      get(target, key) {
+        if (key === 'appendBatch')
+          return async (...args: Parameters<AgentStorage['appendBatch']>) => {
+            if (failures-- > 0)
+              throw new AgentStorageError('UNAVAILABLE', 'the disk said no', { adapter: 'test' });
+            return target.appendBatch(...args);
+          };
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const seen: string[] = [];
+    await expect(
+      importRecords(flaky, parseExportLines(lines), { onSession: (s) => seen.push(s.sourceId) }),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(seen).toEqual([]);
+    expect(await allSessions(store)).toHaveLength(1);
+    expect(await importRecords(store, parseExportLines(lines))).toMatchObject({ written: 2, skipped: 1 });
+    expect(await checksums(store)).toEqual(await checksums(source));
+  });
+
+  it('an abort while the session that fills a group is read still writes that whole group', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const lines = await exportLines(source);
+    const third = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []))[2] as number;
+    const stop = new AbortController();
+    // The signal fires as the third session's record is read, which closes the group of two.
+    async function* abortingAt(records: string[]) {
+      for (const [i, line] of records.entries()) {
+        if (i === third) stop.abort();
+        yield line;
+      }
+    }
+    const target = await createStorage('memory:');
+    expect(
+      await importRecords(target, parseExportLines(abortingAt(lines)), { signal: stop.signal, groupSize: 2 }),
+    ).toEqual({ sessions: 2, written: 2, skipped: 0, interrupted: true });
+    expect(await allSessions(target)).toHaveLength(2);
+  });
+
+  it('groupSize and concurrency must be positive integers', async () => {
+    const store = await createStorage('memory:');
+    for (const groupSize of [0, Number.NaN, Number.POSITIVE_INFINITY, 1.5])
+      await expect(importRecords(store, [], { groupSize })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'groupSize',
+      });
+    await expect(
+      copySessions(store, await createStorage('memory:'), {
+        journal: join(dir, 'never.jsonl'),
+        concurrency: 0,
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'concurrency' });
   });
 
   it('an export throws the abort reason between sessions', async () => {

@@ -62,7 +62,7 @@ function closeFile(out: WriteStream): Promise<void> {
   });
 }
 
-/** `import [file]`: JSONL from a file or stdin (`-`), session by session; importing twice writes nothing new. */
+/** `import [file]`: JSONL from a file or stdin (`-`), whole sessions in groups; importing twice writes nothing new. */
 export async function importCommand(
   store: AgentStorage,
   file: string,

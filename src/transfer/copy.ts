@@ -1,6 +1,7 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session } from '../contract/types.js';
 import { requireCapability, type TransferQuery, walkSessions } from './export-records.js';
+import { countOption } from './format.js';
 import { appendJournal, type JournalState, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
@@ -129,6 +130,8 @@ export async function copySessions(
 ): Promise<CopyResult> {
   const { journal, query = {}, signal, onProgress } = options;
   requireCapability(from, 'listSessions', 'copySessions');
+  const workers = countOption('concurrency', options.concurrency, COPY_CONCURRENCY);
+  const groupSize = countOption('groupSize', options.groupSize, COPY_GROUP_SIZE);
   const state = readJournal(journal);
   // Destination sessions that are some source session's complete copy: never taken for another.
   const claimed = new Set(state.done.values());
@@ -144,14 +147,7 @@ export async function copySessions(
   // and it gives progress a denominator.
   for await (const _ of walkSessions(from, query, 1000)) total++;
   const pairs: CopiedPair[] = [];
-  const workers = Math.max(1, options.concurrency ?? COPY_CONCURRENCY);
-  const groups = groupsOf(
-    from,
-    walkSessions(from, query),
-    state,
-    Math.max(1, options.groupSize ?? COPY_GROUP_SIZE),
-    workers,
-  );
+  const groups = groupsOf(from, walkSessions(from, query), state, groupSize, workers);
   const run = await inParallel(groups, workers, async (group) => {
     if (signal?.aborted) return 'stop';
     result.skipped += group.done.length;

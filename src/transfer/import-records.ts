@@ -1,9 +1,10 @@
 import { isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
-import { type ExportRecord, lineError, TRANSFER } from './format.js';
+import { countOption, type ExportRecord, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
+import { checkWritable } from './write-checks.js';
 import { BATCH_SIZE } from './write-rows.js';
-import { type WriteSessionResult, writeSession, writeSessions } from './write-session.js';
+import { type WriteSessionResult, writeSessions } from './write-session.js';
 
 /** What `importRecords` reports for each session it has handled. */
 export interface ImportedSession {
@@ -60,8 +61,10 @@ export interface ImportResult {
  * export of format version 2 or later has no `end` record or one whose counts differ (it was
  * cut short: the session it stops in is not imported), or a record follows the end; and with
  * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
- * Sessions before the bad one stay imported (a group that fails is written again one
- * session at a time, up to the one that fails).
+ * Sessions before the bad one stay imported (also in its group: the sessions of a group
+ * before one the store refuses are written first). A store error fails the group it hit,
+ * whose partial copies are deleted (capability `deleteSession`); earlier groups stay. Keeps
+ * the id of every session it wrote or found (two equal sessions in one export are two).
  */
 export async function importRecords(
   store: AgentStorage,
@@ -86,31 +89,37 @@ export async function importRecords(
   // Store sessions this import wrote or found: two equal sessions in one export are two.
   const claimed = new Set<string>();
   const passSignal = store.capabilities.deleteSession ? { signal } : {};
-  const groupSize = Math.max(1, options.groupSize ?? IMPORT_GROUP_SIZE);
-  // `interruptible: false` for the whole sessions read before an interrupt, written on the way out.
-  const write = async (interruptible = true) => {
+  const groupSize = countOption('groupSize', options.groupSize, IMPORT_GROUP_SIZE);
+  // Writes the whole sessions read so far. Once the signal has fired they are written whole
+  // anyway (an abort mid-group would throw them away), and the caller then stops.
+  const write = async () => {
     const snapshots = pending;
     pending = [];
     pendingRows = 0;
-    if (snapshots.length === 0) return;
-    let written: WriteSessionResult[];
-    try {
-      written = await writeSessions(store, snapshots, { ...(interruptible ? passSignal : {}), claimed });
-    } catch (e) {
-      if (snapshots.length === 1 || (signal?.aborted && e === signal.reason)) throw e;
-      // A group is all or nothing: one at a time again, so the sessions before the one that
-      // fails are imported, as they would be without groups, and its error is the one thrown.
-      written = [];
-      for (const snapshot of snapshots)
-        written.push(await writeSession(store, snapshot, { ...(interruptible ? passSignal : {}), claimed }));
+    // A group is all or nothing: a session the store refuses (checked before anything is
+    // written) would refuse the sessions before it too. Those are written, then its refusal
+    // thrown, as without groups. A store error is thrown as it comes: never retried here.
+    const refused = snapshots.findIndex((snapshot) => {
+      try {
+        checkWritable(store, snapshot);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const whole = refused === -1 ? snapshots : snapshots.slice(0, refused);
+    if (whole.length > 0) {
+      const interruptible = signal?.aborted ? {} : passSignal;
+      const written = await writeSessions(store, whole, { ...interruptible, claimed });
+      for (const [i, snapshot] of whole.entries()) {
+        const { id, written: wrote } = written[i] as WriteSessionResult;
+        result.sessions++;
+        if (wrote) result.written++;
+        else result.skipped++;
+        onSession?.({ written: wrote, sourceId: snapshot.session.id, id });
+      }
     }
-    for (const [i, snapshot] of snapshots.entries()) {
-      const { id, written: wrote } = written[i] as WriteSessionResult;
-      result.sessions++;
-      if (wrote) result.written++;
-      else result.skipped++;
-      onSession?.({ written: wrote, sourceId: snapshot.session.id, id });
-    }
+    if (refused !== -1) checkWritable(store, snapshots[refused] as SessionSnapshot);
   };
   const flush = async () => {
     if (group === undefined) return;
@@ -204,7 +213,7 @@ export async function importRecords(
     // both) were cut by the same interrupt: it is what to report. Either way the whole
     // sessions read before it are written, as they would have been without groups.
     if (signal?.aborted && (e === signal.reason || badRecords)) {
-      await write(false);
+      await write();
       return { ...result, interrupted: true };
     }
     if (badRecords) await write();
