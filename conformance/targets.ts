@@ -194,6 +194,7 @@ export function postgresTarget(url: string): ConformanceTarget {
     return store;
   };
   const admin = <T>(fn: (client: import('pg').Client) => Promise<T>) => withPgClient(url, fn);
+  let dropper: Promise<import('pg').Client> | undefined;
   return {
     name: 'postgres',
     async create({ clock }) {
@@ -209,16 +210,26 @@ export function postgresTarget(url: string): ConformanceTarget {
         options: { url: urlFor(schemas.get(store) as string, writers(store)) },
       }),
       multiProcess: true,
-      dropConnections: (store) =>
-        admin(async (c) => {
-          await c.query(
-            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-            [writers(store)],
-          );
-        }),
+      // On one client kept open: a drop follows the writer's announcement of each batch, and
+      // must reach its transaction while it runs; connecting first took longer than that on
+      // a loaded machine (a mutant deaf to lost connections passed 1 seed of 20 under load).
+      dropConnections: async (store) => {
+        dropper ??= (async () => {
+          const { default: pg } = await import('pg');
+          const client = new pg.Client({ connectionString: url });
+          client.on('error', () => undefined);
+          await client.connect();
+          return client;
+        })();
+        await (await dropper).query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+          [writers(store)],
+        );
+      },
     },
     inspect: portInspector,
     async teardown() {
+      if (dropper) await (await dropper).end();
       await admin(async (client) => {
         for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       });
