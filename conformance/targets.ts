@@ -49,14 +49,6 @@ export function memoryTarget(): ConformanceTarget {
   };
 }
 
-const sizeOf = (path: string) => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-};
-
 /**
  * A SQLite adapter on files in a fresh temporary folder; `url` turns a file path into the
  * adapter's URL, `lock` takes a file's write lock from another connection (fault tier).
@@ -74,9 +66,10 @@ function sqliteFileTarget(
     paths.set(store, path);
     return store;
   };
-  // A store is a copy of one migrated store, checkpointed and closed (all in the main file): `createStorage` then finds its schema current. Migrating each new file took about
-  // half of a suite run (14 ms a store on better-sqlite3, 27 ms on libsql); migrating itself
-  // is proven by test/migrations.test.ts, and opening by every requirement.
+  // A store is a copy of one migrated store, checkpointed and closed (all in the main file):
+  // `createStorage` then finds its schema current. Migrating each new file took about half of
+  // a suite run (14 ms a store on better-sqlite3, 27 ms on libsql); migrating itself is proven
+  // by test/migrations.test.ts, and opening by every requirement.
   let template: Promise<string> | undefined;
   const migrated = () => {
     template ??= (async () => {
@@ -86,7 +79,8 @@ function sqliteFileTarget(
       // turn later, -wal and all): into the main file first, which is all that is copied.
       await store.executor.exec('PRAGMA wal_checkpoint(TRUNCATE)');
       await store.close();
-      if (sizeOf(`${path}-wal`) > 0) throw new Error(`${name}: the template store ${path} kept a -wal`);
+      if ((statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0)
+        throw new Error(`${name}: the template store ${path} kept a -wal`);
       return path;
     })();
     template.catch(() => {

@@ -1,4 +1,5 @@
 import type { ConformanceTarget } from '../conformance/types.js';
+import { loadOnce } from './adapters/url-options.js';
 import { AgentStorageError } from './contract/errors.js';
 import { redactUrl } from './contract/redact.js';
 import type { AgentStorage } from './contract/storage.js';
@@ -76,22 +77,6 @@ export interface AdapterEntry {
   readonly schemes: readonly string[];
   /** Loads the module only when a URL asks for it; the module loads its driver only to open a store. */
   load(): Promise<AdapterModule>;
-}
-
-/**
- * `load` once: each `import()` runs the module loader's resolve step again, even for a module
- * already loaded (a round trip to the hooks thread under a loader such as tsx: 1–2 ms an
- * open). A failed load is not kept, so installing a missing driver needs no restart.
- */
-export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= load().catch((e: unknown) => {
-      loaded = undefined;
-      throw e;
-    });
-    return loaded;
-  };
 }
 
 /** Every built-in adapter: the one place that knows which module serves which URL scheme. */

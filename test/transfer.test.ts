@@ -258,6 +258,10 @@ async function exportLines(store: AgentStorage): Promise<string[]> {
   return lines;
 }
 
+/** The indexes of an export's session records among its lines. */
+const sessionLines = (lines: readonly string[]) =>
+  lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+
 async function* once<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
@@ -364,20 +368,29 @@ function watched(store: AgentStorage, onAccess: (key: string | symbol) => void):
   });
 }
 
-/** A store whose appendBatch aborts `controller` after `n` successful calls. */
-function abortAfterBatches(store: AgentStorage, controller: AbortController, n: number): AgentStorage {
-  let calls = 0;
+/** `store` with its `appendBatch` calls going through `around`, which makes the real call (or not). */
+function aroundBatches(
+  store: AgentStorage,
+  around: (call: () => ReturnType<AgentStorage['appendBatch']>) => ReturnType<AgentStorage['appendBatch']>,
+): AgentStorage {
   return new Proxy(store, {
     get(target, key) {
       if (key === 'appendBatch')
-        return async (...args: Parameters<AgentStorage['appendBatch']>) => {
-          const result = await target.appendBatch(...args);
-          if (++calls === n) controller.abort();
-          return result;
-        };
+        return (...args: Parameters<AgentStorage['appendBatch']>) =>
+          around(() => target.appendBatch(...args));
       const value = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
+  });
+}
+
+/** A store whose appendBatch aborts `controller` after `n` successful calls. */
+function abortAfterBatches(store: AgentStorage, controller: AbortController, n: number): AgentStorage {
+  let calls = 0;
+  return aroundBatches(store, async (call) => {
+    const result = await call();
+    if (++calls === n) controller.abort();
+    return result;
   });
 }
 
@@ -629,7 +642,7 @@ describe('the export format', () => {
     const store = await createStorage('memory:');
     await fillSource(store, 2);
     const lines = await exportLines(store);
-    const [first, second] = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const [first, second] = sessionLines(lines);
     // The first message of the first session, moved before its session record (line 2).
     const swapped = [...lines];
     [swapped[1], swapped[2]] = [swapped[2] as string, swapped[1] as string];
@@ -655,7 +668,7 @@ describe('the export format', () => {
       sessions: 3,
       records: lines.length - 1,
     });
-    const starts = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const starts = sessionLines(lines);
     const third = starts[2] as number;
     const sessionsIn = async (store: AgentStorage) => (await allSessions(store)).length;
     // Cut inside the third session (its record and one row kept), then cut right after it (no end record).
@@ -779,7 +792,7 @@ describe('stopping an import or an export', () => {
     const source = await createStorage('memory:');
     await fillSource(source, 3);
     const all = await exportLines(source);
-    const starts = all.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const starts = sessionLines(all);
     const [second, third] = [starts[1] as number, starts[2] as number];
     // Only the second session keeps its questions and settings; the end record counts what is left.
     const kept = all
@@ -806,7 +819,7 @@ describe('stopping an import or an export', () => {
     const source = await createStorage('memory:');
     await fillSource(source, 3);
     const lines = await exportLines(source);
-    const starts = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []));
+    const starts = sessionLines(lines);
     // The first session alone, imported before.
     const first = [
       ...lines.slice(0, starts[1]),
@@ -815,17 +828,9 @@ describe('stopping an import or an export', () => {
     const store = await createStorage('memory:');
     expect(await importRecords(store, parseExportLines(first))).toMatchObject({ written: 1 });
     let failures = 1;
-    const flaky = new Proxy(store, {
-      get(target, key) {
-        if (key === 'appendBatch')
-          return async (...args: Parameters<AgentStorage['appendBatch']>) => {
-            if (failures-- > 0)
-              throw new AgentStorageError('UNAVAILABLE', 'the disk said no', { adapter: 'test' });
-            return target.appendBatch(...args);
-          };
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const flaky = aroundBatches(store, async (call) => {
+      if (failures-- > 0) throw new AgentStorageError('UNAVAILABLE', 'the disk said no', { adapter: 'test' });
+      return call();
     });
     const seen: string[] = [];
     await expect(
@@ -841,7 +846,7 @@ describe('stopping an import or an export', () => {
     const source = await createStorage('memory:');
     await fillSource(source, 3);
     const lines = await exportLines(source);
-    const third = lines.flatMap((l, i) => (l.includes('"type":"session"') ? [i] : []))[2] as number;
+    const third = sessionLines(lines)[2] as number;
     const stop = new AbortController();
     // The signal fires as the third session's record is read, which closes the group of two.
     async function* abortingAt(records: string[]) {

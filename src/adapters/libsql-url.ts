@@ -7,11 +7,15 @@ import {
   checkOptions,
   ensureFolder,
   loadDriver,
+  loadOnce,
   mustExist,
   SQLITE_OPTIONS,
   SQLITE_PARAMS,
   splitUrlOptions,
 } from './url-options.js';
+
+/** The driver's module, imported on the first open. */
+const driver = loadOnce(() => import('./libsql.js'));
 
 const ADAPTER = 'libsql';
 
@@ -43,7 +47,7 @@ export async function openUrl(
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS, ['authToken', 'tls']);
   const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
-  const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', () => import('./libsql.js'));
+  const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', driver);
   const file = localFile(clientUrl(rest));
   if (file !== undefined) checkLocalAuthority(ADAPTER, url, clientUrl(rest).slice('file:'.length));
   const readOnly = mode.readOnly === true;

@@ -2,7 +2,17 @@ import { join } from 'node:path';
 import type { AgentStorage } from '../contract/storage.js';
 import type { OpenMode } from '../registry.js';
 import type { PgliteOptions } from './pglite.js';
-import { checkLocalAuthority, checkOptions, loadDriver, mustExist, splitUrlOptions } from './url-options.js';
+import {
+  checkLocalAuthority,
+  checkOptions,
+  loadDriver,
+  loadOnce,
+  mustExist,
+  splitUrlOptions,
+} from './url-options.js';
+
+/** The driver's module, imported on the first open. */
+const driver = loadOnce(() => import('./pglite.js'));
 
 const ADAPTER = 'pglite';
 
@@ -23,11 +33,7 @@ export async function openUrl(
   const path = rest.slice('pglite:'.length);
   checkLocalAuthority(ADAPTER, url, path);
   const own = checkOptions<PgliteOptions>(ADAPTER, given, ['schema']);
-  const { PgliteAgentStorage } = await loadDriver(
-    ADAPTER,
-    '@electric-sql/pglite',
-    () => import('./pglite.js'),
-  );
+  const { PgliteAgentStorage } = await loadDriver(ADAPTER, '@electric-sql/pglite', driver);
   const readOnly = mode.readOnly === true;
   if (readOnly && path !== '') mustExist(ADAPTER, path, join(path, 'PG_VERSION'));
   return new PgliteAgentStorage(path === '' ? undefined : path, {

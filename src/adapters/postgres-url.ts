@@ -1,7 +1,10 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { OpenMode } from '../registry.js';
 import type { PostgresOptions } from './postgres.js';
-import { checkOptions, loadDriver, parseUrl } from './url-options.js';
+import { checkOptions, loadDriver, loadOnce, parseUrl } from './url-options.js';
+
+/** The driver's module, imported on the first open. */
+const driver = loadOnce(() => import('./postgres.js'));
 
 const ADAPTER = 'postgres';
 
@@ -23,7 +26,7 @@ export async function openUrl(
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
   const own = checkOptions<PostgresOptions>(ADAPTER, options, ['schema', 'max', 'connectionTimeoutMs']);
-  const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', () => import('./postgres.js'));
+  const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', driver);
   const readOnly = mode.readOnly === true ? { readOnly: true } : {};
   return new PostgresAgentStorage(parsed.toString(), { schema, ...own, ...readOnly });
 }

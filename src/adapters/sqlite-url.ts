@@ -6,11 +6,15 @@ import {
   checkOptions,
   ensureFolder,
   loadDriver,
+  loadOnce,
   mustExist,
   SQLITE_OPTIONS,
   SQLITE_PARAMS,
   splitUrlOptions,
 } from './url-options.js';
+
+/** The driver's module, imported on the first open. */
+const driver = loadOnce(() => import('./better-sqlite3.js'));
 
 const ADAPTER = 'sqlite';
 
@@ -34,11 +38,7 @@ export async function openUrl(
     throw badUrl(ADAPTER, url, 'names a host or credentials; a SQLite URL names a file');
   if (path === '') throw badUrl(ADAPTER, url, 'names no database file');
   const own = checkOptions<SqliteFileOptions>(ADAPTER, options, SQLITE_OPTIONS);
-  const { SqliteAgentStorage } = await loadDriver(
-    ADAPTER,
-    'better-sqlite3',
-    () => import('./better-sqlite3.js'),
-  );
+  const { SqliteAgentStorage } = await loadDriver(ADAPTER, 'better-sqlite3', driver);
   const readOnly = mode.readOnly === true;
   if (readOnly && path !== ':memory:') mustExist(ADAPTER, path);
   else ensureFolder(path);

@@ -155,23 +155,30 @@ export function ensureFolder(path: string): void {
 export const SQLITE_PARAMS = { durability: durabilityParam, busyTimeoutMs: millisecondsParam };
 export const SQLITE_OPTIONS = ['durability', 'busyTimeoutMs'] as const;
 
-const drivers = new Map<string, Promise<unknown>>();
+/**
+ * `load` once: each `import()` runs the module loader's resolve step again, even for a module
+ * already loaded (a round trip to the hooks thread under a loader such as tsx: 1–2 ms an
+ * open). A failed load is not kept, so installing a missing driver needs no restart.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((e: unknown) => {
+      loaded = undefined;
+      throw e;
+    });
+    return loaded;
+  };
+}
 
 /**
- * Loads an adapter's driver module; a driver package that is not installed (they are optional
- * peer dependencies) becomes UNAVAILABLE with the command that installs it.
+ * Loads an adapter's driver module with `load` (a `loadOnce`); a driver package that is not
+ * installed (they are optional peer dependencies) becomes UNAVAILABLE with the command that
+ * installs it.
  */
 export async function loadDriver<T>(adapter: string, pkg: string, load: () => Promise<T>): Promise<T> {
-  // Loaded once per adapter (see loadOnce in the registry: every import() resolves again).
-  const key = `${adapter}:${pkg}`;
-  let loading = drivers.get(key) as Promise<T> | undefined;
-  if (loading === undefined) {
-    loading = load();
-    drivers.set(key, loading);
-    loading.catch(() => drivers.delete(key));
-  }
   try {
-    return await loading;
+    return await load();
   } catch (e) {
     const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
     if (code !== 'ERR_MODULE_NOT_FOUND' || !String(message).includes(`'${pkg}'`)) throw e;

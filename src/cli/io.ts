@@ -1,4 +1,4 @@
-import { AgentStorageError } from '../contract/errors.js';
+import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
 import { redactSecrets } from '../contract/redact.js';
 
 /**
@@ -38,6 +38,18 @@ export const EXIT = {
 /** A usage error: the CLI prints it with the command's usage and exits with `EXIT.usage`. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * For `.catch`: the library's INVALID_INPUT about `field`, a value the user typed as
+ * `--field`, becomes a usage error naming the flag; anything else is rethrown.
+ */
+export function flagError(field: string): (e: unknown) => never {
+  return (e) => {
+    if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === field)
+      throw new UsageError(`--${field}: ${e.message}`);
+    throw e;
+  };
 }
 
 /** An integer option within bounds, or a `UsageError` naming the flag. */

@@ -1,8 +1,7 @@
-import { isAgentStorageError } from '../contract/errors.js';
 import { redactUrl } from '../contract/redact.js';
 import { isMigratable } from '../registry.js';
 import { checkTarget, type MigrationStep, type MigrationTarget } from '../sql/migrator.js';
-import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { type CliIo, EXIT, flagError, UsageError, writeLine } from './io.js';
 import { adapterFor, open } from './stores.js';
 
 /**
@@ -22,12 +21,6 @@ export function parseTarget(to: string | undefined): MigrationTarget | undefined
 
 async function json(io: CliIo, value: unknown): Promise<void> {
   await writeLine(io.stdout, JSON.stringify(value, null, 2));
-}
-
-/** The library names the known migrations; for the CLI a bad --to is bad usage. */
-function toUsage(e: unknown): never {
-  if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'to') throw new UsageError(`--to: ${e.message}`);
-  throw e;
 }
 
 /** Applied and pending migrations of the store at `url`. Reads only; creates and changes nothing. */
@@ -88,7 +81,7 @@ export async function migrateCommand(
     try {
       checkTarget(adapter.name, migrationDialect, target);
     } catch (e) {
-      toUsage(e);
+      flagError('to')(e);
     }
   if (io.signal.aborted) return EXIT.interrupted;
   const store = await open(url, options.dryRun ? { readOnly: true } : {}, io);
@@ -103,7 +96,7 @@ export async function migrateCommand(
       return EXIT.ok;
     }
     const steps = await (options.dryRun ? store.planMigration(target) : store.migrateTo(target)).catch(
-      toUsage,
+      flagError('to'),
     );
     if (options.json) {
       const listed = options.dryRun ? steps : steps.map(({ sql: _sql, check: _check, ...step }) => step);

@@ -1,8 +1,8 @@
-import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
+import { AgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/types.js';
 import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
-import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { type CliIo, EXIT, flagError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
 import { loadTranscript, renderTranscript } from './transcript.js';
@@ -53,12 +53,8 @@ export async function sessionsCommand(
   options: { json: boolean },
   io: CliIo,
 ): Promise<number> {
-  const page = await store.listSessions(query).catch((e: unknown) => {
-    // A cursor is only ever pasted from an earlier page's hint: one the store refuses is bad usage.
-    if (isAgentStorageError(e, 'INVALID_INPUT') && e.field === 'cursor')
-      throw new UsageError(`--cursor: ${e.message}`);
-    throw e;
-  });
+  // A cursor is only ever pasted from an earlier page's hint: one the store refuses is bad usage.
+  const page = await store.listSessions(query).catch(flagError('cursor'));
   if (options.json) {
     await writeLine(io.stdout, JSON.stringify(page));
     return EXIT.ok;

@@ -1,7 +1,6 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session } from '../contract/types.js';
-import { requireCapability, type TransferQuery, walkSessions } from './export-records.js';
-import { countOption } from './format.js';
+import { countOption, requireCapability, type TransferQuery, walkSessions } from './export-records.js';
 import { appendJournal, type JournalState, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';

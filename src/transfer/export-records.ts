@@ -1,7 +1,7 @@
 import { AgentStorageError } from '../contract/errors.js';
 import type { AgentStorage, OptionalCapability } from '../contract/storage.js';
 import type { Session, SessionQuery } from '../contract/types.js';
-import { EXPORT_FORMAT, EXPORT_VERSION, type ExportRecord } from './format.js';
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportRecord, TRANSFER } from './format.js';
 import { readChildren } from './snapshot.js';
 
 /** Which sessions an export or a copy takes: the filters of `listSessions`. */
@@ -18,6 +18,17 @@ export function requireCapability(store: AgentStorage, capability: OptionalCapab
       `${use} needs capability ${capability}, which this store does not declare`,
       { adapter: store.adapter, field: capability },
     );
+}
+
+/** A count option of the transfer functions (`groupSize`, `concurrency`): `fallback` when absent, INVALID_INPUT naming it unless a positive integer. */
+export function countOption(field: string, value: number | undefined, fallback: number): number {
+  const n = value ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new AgentStorageError('INVALID_INPUT', `${field} must be a positive integer, got ${n}`, {
+      adapter: TRANSFER,
+      field,
+    });
+  return n;
 }
 
 /**
@@ -68,6 +79,23 @@ export async function* exportRecords(
   const { signal } = options;
   requireCapability(store, 'listSessions', 'exportRecords');
   signal?.throwIfAborted();
+  // The end record's counts are those of the records this loop passes on, the header's included.
+  let sessions = 0;
+  let records = 0;
+  for await (const record of sessionRecords(store, query, signal)) {
+    records++;
+    if (record.type === 'session') sessions++;
+    yield record;
+  }
+  yield { type: 'end', sessions, records };
+}
+
+/** The header, then each session's record followed by its rows: the export without its end. */
+async function* sessionRecords(
+  store: AgentStorage,
+  query: TransferQuery,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<ExportRecord> {
   yield {
     type: 'header',
     format: EXPORT_FORMAT,
@@ -75,26 +103,14 @@ export async function* exportRecords(
     exportedAt: Math.floor(Date.now() / 1000),
     adapter: store.adapter,
   };
-  let sessions = 0;
-  let records = 1;
   for await (const session of walkSessions(store, query)) {
     signal?.throwIfAborted();
-    sessions++;
-    records++;
     yield { type: 'session', ...session };
-    for await (const m of readChildren(store, session.id, 'messages')) {
-      records++;
-      yield { type: 'message', ...m };
-    }
-    for await (const t of readChildren(store, session.id, 'toolCalls')) {
-      records++;
-      yield { type: 'toolCall', ...t };
-    }
-    const questions = store.capabilities.questions ? await store.getQuestions(session.id) : [];
-    const settings = store.capabilities.settings ? await store.getSettings(session.id) : [];
-    records += questions.length + settings.length;
-    for (const q of questions) yield { type: 'question', ...q };
-    for (const s of settings) yield { type: 'setting', ...s };
+    for await (const m of readChildren(store, session.id, 'messages')) yield { type: 'message', ...m };
+    for await (const t of readChildren(store, session.id, 'toolCalls')) yield { type: 'toolCall', ...t };
+    if (store.capabilities.questions)
+      for (const q of await store.getQuestions(session.id)) yield { type: 'question', ...q };
+    if (store.capabilities.settings)
+      for (const s of await store.getSettings(session.id)) yield { type: 'setting', ...s };
   }
-  yield { type: 'end', sessions, records };
 }

@@ -161,17 +161,6 @@ export function lineError(lineNumber: number, problem: string, field?: string): 
   });
 }
 
-/** A count option of the transfer functions (`groupSize`, `concurrency`): `fallback` when absent, INVALID_INPUT naming it unless a positive integer. */
-export function countOption(field: string, value: number | undefined, fallback: number): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new AgentStorageError('INVALID_INPUT', `${field} must be a positive integer, got ${n}`, {
-      adapter: TRANSFER,
-      field,
-    });
-  return n;
-}
-
 /**
  * Parses and checks one line of an export (`lineNumber` counts from 1, the header's line).
  * Rejects, with `AgentStorageError` `INVALID_INPUT` naming the line: text that is not a JSON

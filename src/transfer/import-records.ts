@@ -1,6 +1,7 @@
 import { isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
-import { countOption, type ExportRecord, lineError, TRANSFER } from './format.js';
+import { countOption } from './export-records.js';
+import { type ExportRecord, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
 import { checkWritable } from './write-checks.js';
 import { BATCH_SIZE } from './write-rows.js';
