@@ -314,12 +314,18 @@ export const faultRequirements: Requirement[] = [
       const drop = hooks(ctx).dropConnections as NonNullable<FaultHooks['dropConnections']>;
       // A drop lands inside a transaction by luck when it comes on a timer alone: with a fast
       // local server a transaction is a few milliseconds between writes that are not, and a
-      // loaded machine shifts the odds (a mutant deaf to checked-out connections was missed
-      // on 1 seed of 20). So a drop also follows each appendBatch the writer announces: it
-      // reaches that batch's transaction while it runs, whatever the machine's speed.
+      // loaded machine shifts the odds. A single drop after each announced appendBatch still
+      // came too late on a loaded machine (a mutant deaf to checked-out connections passed 3
+      // seeds of 20 in CI). So while an announced appendBatch has not reported how it ended,
+      // drops follow one another without pause: they span its transaction, however slowly
+      // either process runs. Otherwise a drop every 120 ms.
+      let batch: number | undefined;
       let wake: (() => void) | undefined;
       const writer = await spawnWriter(ctx, { worker: 0, seed: ctx.seed, forMs: 3_000 }, undefined, (e) => {
-        if (e.t === 'try' && e.w.op === 'appendBatch') wake?.();
+        if (e.t === 'try' && e.w.op === 'appendBatch') {
+          batch = e.n;
+          wake?.();
+        } else if ((e.t === 'ack' || e.t === 'fail') && e.n === batch) batch = undefined;
       });
       await writer.ready;
       let done = false;
@@ -330,10 +336,14 @@ export const faultRequirements: Requirement[] = [
       });
       let drops = 0;
       while (!done) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 120);
-        });
+        if (batch === undefined)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 120);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
         wake = undefined;
         if (done) break;
         await drop(ctx.store);
