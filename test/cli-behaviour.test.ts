@@ -397,4 +397,14 @@ describe('times given on the command line (parseTime)', () => {
       );
     expect(() => parseTime('until', 'soon', now)).toThrowError(/^--until must be Unix seconds/);
   });
+
+  it('refuses eight digits that make a date (ISO basic form) rather than read them as seconds in 1970', () => {
+    for (const text of ['20260101', '19991231', ' 20240229 '])
+      expect(() => parseTime('since', text, now), text).toThrowError(
+        /^--since: ".*" reads as a date or as Unix seconds in 1970: write the date as \d{4}-\d{2}-\d{2}$/,
+      );
+    // Eight digits that are no date stay seconds, as do shorter and longer runs of digits.
+    for (const text of ['20261301', '20260230', '18991231', '2026010', '202601011'])
+      expect(parseTime('since', text, now), text).toBe(Number(text));
+  });
 });

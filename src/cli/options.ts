@@ -43,10 +43,18 @@ function isCalendarDate(m: RegExpExecArray): boolean {
  * A point in time: Unix seconds (`1767225600`), an ISO 8601 date or date-time
  * (`2026-01-01`, `2026-01-01T12:00:00Z`), or an age before now (`30d`, `12h`, `90m`). A date
  * alone is midnight UTC; a date-time without `Z` or an offset is the machine's local time
- * (as ECMAScript and `date -d` read it). A day the month does not have is refused, not rolled over.
+ * (as ECMAScript and `date -d` read it). A day the month does not have is refused, not rolled over,
+ * and eight digits that make a date (`20260101`) are refused as ambiguous.
  */
 export function parseTime(flag: string, value: string, now = Date.now()): number {
   const text = value.trim();
+  // 20260101 is a date in ISO 8601's basic form, and as Unix seconds a day in August 1970:
+  // a date written without dashes is refused rather than read as 1970.
+  const basic = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
+  if (basic && isCalendarDate(basic) && Number(basic[1]) >= 1900)
+    throw new UsageError(
+      `--${flag}: ${JSON.stringify(value)} reads as a date or as Unix seconds in 1970: write the date as ${basic[1]}-${basic[2]}-${basic[3]}`,
+    );
   if (/^-?\d+$/.test(text)) {
     const n = Number(text);
     if (Number.isSafeInteger(n)) return n;
