@@ -318,12 +318,15 @@ export const faultRequirements: Requirement[] = [
       // came too late on a loaded machine (a mutant deaf to checked-out connections passed 3
       // seeds of 20 in CI). So while an announced appendBatch has not reported how it ended,
       // drops follow one another without pause: they span its transaction, however slowly
-      // either process runs. Otherwise a drop every 120 ms.
+      // either process runs. Otherwise, and once a batch has run for a second (an adapter
+      // may retry a lost connection: it gets room to), a drop every 120 ms.
       let batch: number | undefined;
+      let batchFrom = 0;
       let wake: (() => void) | undefined;
       const writer = await spawnWriter(ctx, { worker: 0, seed: ctx.seed, forMs: 3_000 }, undefined, (e) => {
         if (e.t === 'try' && e.w.op === 'appendBatch') {
           batch = e.n;
+          batchFrom = Date.now();
           wake?.();
         } else if ((e.t === 'ack' || e.t === 'fail') && e.n === batch) batch = undefined;
       });
@@ -336,7 +339,7 @@ export const faultRequirements: Requirement[] = [
       });
       let drops = 0;
       while (!done) {
-        if (batch === undefined)
+        if (batch === undefined || Date.now() - batchFrom > 1_000)
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 120);
             wake = () => {
