@@ -16,6 +16,7 @@ import { T0 } from '../conformance/fixtures.js';
 import { pgliteTarget, postgresTarget } from '../conformance/targets.js';
 import type { ConformanceTarget } from '../conformance/types.js';
 import { AgentStorageError } from '../src/contract/errors.js';
+import { MAX_JSON_DEPTH } from '../src/contract/json.js';
 import type { AgentStorage, Capabilities } from '../src/contract/storage.js';
 import {
   type JsonValue,
@@ -601,6 +602,78 @@ describe('copySessions', () => {
     expect(calls.join('')).toBe('caacaacaa');
   });
 
+  it('copies a session written while it is read: every reference in what it read resolves', async () => {
+    const real = await createStorage('memory:');
+    await fillSource(real, 2);
+    const [live] = await allSessions(real);
+    const sessionId = (live as Session).id;
+    // Right after the first of the session's lists is read, a message and its tool call arrive.
+    let arrived = false;
+    const lists = new Set(['getMessages', 'getMessagesPage', 'getToolCalls', 'getToolCallsPage']);
+    const from = new Proxy(real, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const out = await value.apply(target, args);
+          if (!arrived && lists.has(String(key)) && args[0] === sessionId) {
+            arrived = true;
+            const messageId = await target.createMessage({ sessionId, role: 'assistant', content: 'late' });
+            await target.createToolCall({
+              sessionId,
+              messageId,
+              toolCallId: 'late',
+              toolName: 't',
+              request: {},
+            });
+          }
+          return out;
+        };
+      },
+    });
+    const to = await createStorage('memory:');
+    const result = await copySessions(from, to, { journal: join(dir, 'journal-live.jsonl') });
+    expect(arrived).toBe(true);
+    expect(result).toMatchObject({ copied: 2, interrupted: false });
+  });
+
+  it('stops while it verifies, and while it counts, when the signal fires', async () => {
+    const from = await createStorage('memory:');
+    await fillSource(from, 6);
+    // The destination's reads come only from the verification: the signal fires at the first.
+    const stop = new AbortController();
+    const to = await createStorage('memory:');
+    const watched = new Proxy(to, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'getSession') stop.abort();
+          return value.apply(target, args);
+        };
+      },
+    });
+    const journal = join(dir, 'journal-verify-abort.jsonl');
+    const cut = await copySessions(from, watched, { journal, signal: stop.signal, concurrency: 1 });
+    expect(cut).toMatchObject({ copied: 6, interrupted: true });
+    expect(cut.verified).toBeLessThanOrEqual(1);
+    // Running it again resumes: nothing to copy, everything verified.
+    expect(await copySessions(from, to, { journal })).toMatchObject({
+      skipped: 6,
+      verified: 6,
+      interrupted: false,
+    });
+    // Aborted before it starts: it stops while counting, having written nothing.
+    const empty = await createStorage('memory:');
+    expect(
+      await copySessions(from, empty, {
+        journal: join(dir, 'journal-count-abort.jsonl'),
+        signal: AbortSignal.abort(),
+      }),
+    ).toMatchObject({ copied: 0, interrupted: true });
+    expect(await allSessions(empty)).toEqual([]);
+  });
+
   it('reports a copy that no longer matches its source', async () => {
     const from = await createStorage('memory:');
     const to = await createStorage('memory:');
@@ -657,6 +730,38 @@ describe('the export format', () => {
       new RegExp(`line ${(second as number) + 2}: message .* follows session`),
     );
     await expect(importRecords(target, once([]))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('refuses a value the store would refuse naming its line, and imports the sessions before it', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 3);
+    const lines = await exportLines(source);
+    const third = sessionLines(lines)[2] as number;
+    const toolCallLine = lines.findIndex((l, i) => i > third && l.includes('"type":"toolCall"'));
+    expect(toolCallLine).toBeGreaterThan(third);
+    // Each kind of record, with a value its field's type allows and the contract does not.
+    const edits: [number, string, unknown][] = [
+      [toolCallLine, 'executionTimeMs', 1.5],
+      [toolCallLine, 'toolName', ''],
+      [third, 'agentName', 'x'.repeat(513)],
+      [third + 1, 'content', 'a\u0000b'],
+    ];
+    for (const [at, field, value] of edits) {
+      const record = { ...JSON.parse(lines[at] as string), [field]: value };
+      const bad = lines.with(at, JSON.stringify(record));
+      const target = await createStorage('memory:');
+      await expect(importRecords(target, parseExportLines(bad)), field).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field,
+        message: expect.stringMatching(
+          new RegExp(
+            `^\\[transfer\\] INVALID_INPUT: line ${at + 1}: .* would be refused by the store: .*${field}`,
+          ),
+        ),
+      });
+      // The two sessions before the bad one's are imported (all three share one group).
+      expect((await allSessions(target)).length, field).toBe(2);
+    }
   });
 
   it('an export ends with its end record; one cut short imports the sessions before the cut and refuses the one it stops in', async () => {
@@ -734,6 +839,40 @@ describe('the export format', () => {
         }),
       ).toEqual({ sessions: 1, written: 1, skipped: 0, interrupted: true });
     }
+  });
+
+  it('ignores blank lines at the end of the file, and refuses one anywhere else, naming it', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const lines = await exportLines(source);
+    const target = await createStorage('memory:');
+    expect(await importRecords(target, parseExportLines([...lines, '', '  ']))).toMatchObject({ written: 2 });
+    for (const at of [0, 1, lines.length - 1]) {
+      const blank = lines.toSpliced(at, 0, '');
+      await expect(
+        importRecords(await createStorage('memory:'), parseExportLines(blank)),
+      ).rejects.toThrowError(
+        new RegExp(`INVALID_INPUT: line ${at + 1}: is blank; an export has blank lines only at its end`),
+      );
+    }
+  });
+
+  it('exports and imports JSON nested as deep as a store takes it', async () => {
+    let deep: JsonValue = 'bottom';
+    for (let i = 0; i < MAX_JSON_DEPTH; i++) deep = [deep]; // the deepest a store takes
+    const source = await createStorage('memory:');
+    const sessionId = await source.createSession({
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'deep',
+      config: deep,
+    });
+    await source.createToolCall({ sessionId, toolCallId: 't', toolName: 'n', request: deep, response: deep });
+    const lines = await exportLines(source);
+    const target = await createStorage('memory:');
+    expect(await importRecords(target, parseExportLines(lines))).toMatchObject({ written: 1 });
+    expect(await checksums(target)).toEqual(await checksums(source));
   });
 
   it('keeps -0 inside JSON, which JSON.stringify would turn into 0', () => {
@@ -1080,6 +1219,21 @@ describe('writeSessions', () => {
     const target = await createStorage('memory:');
     await expect(writeSessions(target, [one as never, broken])).rejects.toMatchObject({
       code: 'INVALID_INPUT',
+    });
+    expect((await allSessions(target)).length).toBe(0);
+    // A value the store would refuse (read from a store that holds it: nocodo's, say) is found
+    // before anything is written, and named, not left to fail a shared batch.
+    const snapshot = two as unknown as SessionSnapshot;
+    const odd = {
+      ...snapshot,
+      toolCalls: snapshot.toolCalls.map((t, i) => (i === 1 ? { ...t, executionTimeMs: -1 } : t)),
+    };
+    await expect(writeSessions(target, [one as never, odd])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'toolCalls[1].executionTimeMs',
+      message: expect.stringMatching(
+        /cannot write session ".*": toolCalls\[1\]\.executionTimeMs is refused: createToolCall: executionTimeMs/,
+      ),
     });
     expect((await allSessions(target)).length).toBe(0);
   });

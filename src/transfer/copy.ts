@@ -23,10 +23,11 @@ export interface CopyOptions {
   /** Which sessions to copy (default: all). */
   query?: TransferQuery | undefined;
   /**
-   * Checked between groups of sessions, and between batches when `to` declares
-   * `deleteSession` (the copies of the group cut short are deleted at once). On abort the copy resolves with
-   * `interrupted: true` and no verification; the journal is consistent, and running the copy
-   * again with it resumes.
+   * Checked while sessions are counted, between groups of sessions, between batches when `to`
+   * declares `deleteSession` (the copies of the group cut short are deleted at once), and
+   * between sessions verified. On abort the copy resolves with `interrupted: true` and its
+   * verification not done or not finished; the journal is consistent, and running the copy
+   * again with it resumes (and verifies).
    */
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: CopyProgress) => void) | undefined;
@@ -100,7 +101,7 @@ export interface CopyResult {
   /** Sessions of the run whose copy was re-read and found equal. */
   verified: number;
   mismatches: CopyMismatch[];
-  /** True when `signal` stopped the run; then nothing was verified. */
+  /** True when `signal` stopped the run; then the verification did not finish (`verified` counts what it checked). */
   interrupted: boolean;
 }
 
@@ -144,7 +145,10 @@ export async function copySessions(
   let total = 0;
   // Counting first reads only session rows, a page of 1000 at a time: cheap next to the copy,
   // and it gives progress a denominator.
-  for await (const _ of walkSessions(from, query, 1000)) total++;
+  for await (const _ of walkSessions(from, query, 1000)) {
+    if (signal?.aborted) return { ...result, interrupted: true };
+    total++;
+  }
   const pairs: CopiedPair[] = [];
   const groups = groupsOf(from, walkSessions(from, query), state, groupSize, workers);
   const run = await inParallel(groups, workers, async (group) => {
@@ -183,14 +187,15 @@ export async function copySessions(
     return undefined;
   });
   if (run === 'stopped') return { ...result, interrupted: true };
-  await inParallel(pairs, workers, async (pair) => {
+  const verification = await inParallel(pairs, workers, async (pair) => {
+    if (signal?.aborted) return 'stop';
     const mismatch = await verify(from, to, pair);
     if (mismatch === null) result.verified++;
     else result.mismatches.push(mismatch);
     await letLoopTurn();
     return undefined;
   });
-  return result;
+  return verification === 'stopped' ? { ...result, interrupted: true } : result;
 }
 
 const letLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

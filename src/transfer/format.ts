@@ -58,10 +58,15 @@ export const TRANSFER = 'transfer';
 
 /**
  * One record as a line of text (no newline): JSON with the stored key order and `-0` kept,
- * which plain `JSON.stringify` would write as `0`.
+ * which plain `JSON.stringify` would write as `0`. Field by field, so that each JSON value
+ * (`config`, `request`, `response`) may be nested as deep as the store took it: encoded
+ * inside its record it would sit one level deeper than `MAX_JSON_DEPTH` allows.
  */
 export function formatExportLine(record: ExportRecord): string {
-  return encodeJson(record);
+  let line = '';
+  for (const [key, value] of Object.entries(record))
+    line += `${line === '' ? '{' : ','}${JSON.stringify(key)}:${typeof value === 'string' ? JSON.stringify(value) : encodeJson(value)}`;
+  return line === '' ? '{}' : `${line}}`;
 }
 
 type Kind = 'string' | 'string?' | 'time' | 'time?' | 'count' | 'number?' | 'json' | readonly string[];
@@ -218,21 +223,29 @@ function checkHeader(record: Record<string, unknown>, lineNumber: number): void 
 
 /**
  * Parses an export's lines (from `readline`, say), numbering them from 1. A blank line is
- * refused like any other bad line, so line numbers in errors are the file's.
+ * refused like any other bad line, so line numbers in errors are the file's, except at the
+ * end of the file: blank lines there (an editor's, or an `echo` appended) are ignored.
  */
 export async function* parseExportLines(
   lines: AsyncIterable<string> | Iterable<string>,
 ): AsyncGenerator<ExportRecord> {
   // One line behind: the last line is known as such, and one that is not whole JSON there is
-  // what a killed export leaves (a record cut mid-line), said as such.
+  // what a killed export leaves (a record cut mid-line), said as such. Blank lines wait for
+  // the next line that is not: only then are they known not to be the file's end.
   let n = 0;
-  let previous: string | undefined;
+  let previous: { line: string; at: number } | undefined;
+  let firstBlank = 0;
   for await (const line of lines) {
-    if (previous !== undefined) yield parseExportLine(previous, n);
-    previous = line;
     n++;
+    if (line.trim() === '') {
+      if (firstBlank === 0) firstBlank = n;
+      continue;
+    }
+    if (previous !== undefined) yield parseExportLine(previous.line, previous.at);
+    if (firstBlank !== 0) throw lineError(firstBlank, 'is blank; an export has blank lines only at its end');
+    previous = { line, at: n };
   }
-  if (previous !== undefined) yield parseLastLine(previous, n);
+  if (previous !== undefined) yield parseLastLine(previous.line, previous.at);
 }
 
 function parseLastLine(line: string, lineNumber: number): ExportRecord {

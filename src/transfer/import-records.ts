@@ -1,9 +1,10 @@
 import { isAgentStorageError } from '../contract/errors.js';
+import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { countOption } from './export-records.js';
 import { type ExportRecord, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
-import { checkWritable } from './write-checks.js';
+import { checkRowValues, checkWritable, problemOf } from './write-checks.js';
 import { BATCH_SIZE } from './write-rows.js';
 import { type WriteSessionResult, writeSessions } from './write-session.js';
 
@@ -91,6 +92,21 @@ export async function importRecords(
   const claimed = new Set<string>();
   const passSignal = store.capabilities.deleteSession ? { signal } : {};
   const groupSize = countOption('groupSize', options.groupSize, IMPORT_GROUP_SIZE);
+  // Each record's values are checked as the store will check them when it is written, so a
+  // bad value is refused naming its line, and the sessions before it are imported.
+  const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
+  const checkValues = <K extends keyof typeof checkRowValues>(
+    kind: K,
+    row: Parameters<(typeof checkRowValues)[K]>[1],
+    what: string,
+  ) => {
+    try {
+      (checkRowValues[kind] as (ctx: ValidationContext, row: unknown) => void)(ctx, row);
+    } catch (e) {
+      if (!isAgentStorageError(e, 'INVALID_INPUT')) throw e;
+      throw lineError(line, `${what} would be refused by the store: ${problemOf(e)}`, e.field);
+    }
+  };
   // Writes the whole sessions read so far. Once the signal has fired they are written whole
   // anyway (an abort mid-group would throw them away), and the caller then stops.
   const write = async () => {
@@ -159,6 +175,7 @@ export async function importRecords(
         await flush();
         signal?.throwIfAborted();
         const { type: _, ...session } = record;
+        checkValues('session', session, `session ${JSON.stringify(session.id)}`);
         group = { session, messages: [], toolCalls: [], questions: [], settings: [] };
         messageIds = new Set();
         toolCallIds = new Set();
@@ -177,6 +194,7 @@ export async function importRecords(
       switch (record.type) {
         case 'message': {
           const { type: _, ...message } = record;
+          checkValues('message', message, what);
           group.messages.push(message);
           messageIds.add(message.id);
           break;
@@ -185,6 +203,7 @@ export async function importRecords(
           const { type: _, ...call } = record;
           if (call.messageId !== null && !messageIds.has(call.messageId))
             throw unknown('messageId', 'message', call.messageId);
+          checkValues('toolCall', call, what);
           group.toolCalls.push(call);
           toolCallIds.add(call.id);
           break;
@@ -193,8 +212,15 @@ export async function importRecords(
           const { type, ...row } = record;
           if (row.toolCallId !== null && !toolCallIds.has(row.toolCallId))
             throw unknown('toolCallId', 'tool call', row.toolCallId);
-          if (type === 'question') group.questions.push(row as SessionSnapshot['questions'][number]);
-          else group.settings.push(row as SessionSnapshot['settings'][number]);
+          if (type === 'question') {
+            const question = row as SessionSnapshot['questions'][number];
+            checkValues('question', question, what);
+            group.questions.push(question);
+          } else {
+            const setting = row as SessionSnapshot['settings'][number];
+            checkValues('setting', setting, what);
+            group.settings.push(setting);
+          }
         }
       }
     }

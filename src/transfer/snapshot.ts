@@ -49,6 +49,12 @@ export async function* readChildren<K extends 'messages' | 'toolCalls'>(
  * Reads one session whole: the session, its messages and tool calls, and its questions and
  * settings where the store declares those capabilities. Resolves `null` for an unknown id.
  * Memory is proportional to this one session.
+ *
+ * The lists are read referrers first (questions and settings, then tool calls, then
+ * messages): a row refers only to rows that existed when it was written, so every reference
+ * of a session still being written resolves within the snapshot. (Read the other way round,
+ * a message and its tool call added between the two reads left the tool call naming a
+ * message the snapshot lacked, and the copy refused the session.)
  */
 export async function readSessionSnapshot(
   store: AgentStorage,
@@ -56,17 +62,13 @@ export async function readSessionSnapshot(
 ): Promise<SessionSnapshot | null> {
   const session = await store.getSession(sessionId);
   if (session === null) return null;
-  const messages: Message[] = [];
-  for await (const m of readChildren(store, sessionId, 'messages')) messages.push(m);
+  const questions = store.capabilities.questions ? await store.getQuestions(sessionId) : [];
+  const settings = store.capabilities.settings ? await store.getSettings(sessionId) : [];
   const toolCalls: ToolCall[] = [];
   for await (const t of readChildren(store, sessionId, 'toolCalls')) toolCalls.push(t);
-  return {
-    session,
-    messages,
-    toolCalls,
-    questions: store.capabilities.questions ? await store.getQuestions(sessionId) : [],
-    settings: store.capabilities.settings ? await store.getSettings(sessionId) : [],
-  };
+  const messages: Message[] = [];
+  for await (const m of readChildren(store, sessionId, 'messages')) messages.push(m);
+  return { session, messages, toolCalls, questions, settings };
 }
 
 /** Version of the canonical form below; part of the hash, so a change never collides with an old sum. */

@@ -1,8 +1,60 @@
-import { AgentStorageError } from '../contract/errors.js';
+import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
+import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage, OptionalCapability } from '../contract/storage.js';
-import type { Question, Setting } from '../contract/types.js';
+import type { Message, Question, Session, Setting, ToolCall } from '../contract/types.js';
+import {
+  validateAnswers,
+  validateNewMessage,
+  validateNewSession,
+  validateNewToolCall,
+  validateQuestions,
+  validateSettings,
+  validateSettingValues,
+} from '../contract/validation.js';
 import { type KeyedRow, replayOrder } from './replay-order.js';
+import { newMessage, newQuestion, newSetting, newToolCall } from './row-inputs.js';
 import type { SessionSnapshot } from './snapshot.js';
+
+/** An `AgentStorageError`'s message without its `[adapter] CODE: ` prefix, to quote inside another. */
+export const problemOf = (e: AgentStorageError) => e.message.slice(`[${e.adapter}] ${e.code}: `.length);
+
+/** Stands for the ids a write will reference, which do not exist yet: any id passes the checks. */
+const SOME_ID = '1';
+
+/**
+ * The contract's validation of what writing one row will send (the session, a message, a tool
+ * call, a question or setting with its later answer or value), so that a value the store
+ * would refuse (a fractional `executionTimeMs`, an empty `toolName`, U+0000 in text) is
+ * refused before anything of its session is written, and named. Throws `INVALID_INPUT`.
+ */
+export const checkRowValues = {
+  session(ctx: ValidationContext, { id: _, ...session }: Session): void {
+    validateNewSession(ctx, session);
+  },
+  message(ctx: ValidationContext, m: Message): void {
+    validateNewMessage(ctx, newMessage(SOME_ID, m));
+  },
+  toolCall(ctx: ValidationContext, t: ToolCall): void {
+    validateNewToolCall(ctx, {
+      ...newToolCall(SOME_ID, t),
+      messageId: t.messageId === null ? null : SOME_ID,
+    });
+  },
+  question(ctx: ValidationContext, q: Question): void {
+    validateQuestions(ctx, SOME_ID, [newQuestion(q, q.toolCallId === null ? null : SOME_ID)]);
+    if (q.answer !== null && q.answeredAt !== null)
+      validateAnswers(ctx, SOME_ID, [
+        { questionId: q.questionId, answer: q.answer, answeredAt: q.answeredAt },
+      ]);
+  },
+  setting(ctx: ValidationContext, s: Setting): void {
+    validateSettings(ctx, SOME_ID, [newSetting(s, s.toolCallId === null ? null : SOME_ID)]);
+    if (s.settingValue !== null && s.updatedAt !== null)
+      validateSettingValues(ctx, SOME_ID, [
+        { settingKey: s.settingKey, value: s.settingValue, updatedAt: s.updatedAt },
+      ]);
+  },
+};
 
 /**
  * What `writeSession` checks before it writes anything, so that a session it cannot copy
@@ -57,6 +109,23 @@ export function checkWritable(store: AgentStorage, snapshot: SessionSnapshot): v
     });
   replayable(store, where, 'questions', questions.map(questionRow));
   replayable(store, where, 'settings', settings.map(settingRow));
+
+  const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
+  const values = <T>(name: string, rows: readonly T[], check: (ctx: ValidationContext, row: T) => void) =>
+    rows.forEach((row, i) => {
+      try {
+        check(ctx, row);
+      } catch (e) {
+        if (!isAgentStorageError(e, 'INVALID_INPUT')) throw e;
+        const at = name === 'session' ? name : `${name}[${i}]`;
+        bad(e.field === undefined ? at : `${at}.${e.field}`, `is refused: ${problemOf(e)}`);
+      }
+    });
+  values('session', [session], checkRowValues.session);
+  values('messages', messages, checkRowValues.message);
+  values('toolCalls', toolCalls, checkRowValues.toolCall);
+  values('questions', questions, checkRowValues.question);
+  values('settings', settings, checkRowValues.setting);
 }
 
 /** A question as `replayOrder` sees it; answer and answeredAt come together, or it is refused. */

@@ -1,42 +1,12 @@
 import type { AgentStorage } from '../contract/storage.js';
-import type {
-  BatchToolCall,
-  Message,
-  NewMessage,
-  NewQuestion,
-  NewSetting,
-  Question,
-  Setting,
-  ToolCall,
-} from '../contract/types.js';
+import type { BatchToolCall, Message, NewMessage, Question, Setting, ToolCall } from '../contract/types.js';
 import { type KeyedRow, replayOrder } from './replay-order.js';
+import { newMessage, newQuestion, newSetting, newToolCall } from './row-inputs.js';
 import { ordinals } from './snapshot.js';
 import { questionRow, settingRow } from './write-checks.js';
 
 /** Most messages (and, separately, tool calls) in one `appendBatch`: one bounded transaction each. */
 export const BATCH_SIZE = 500;
-
-export const newMessage = (sessionId: string, m: Message): NewMessage => ({
-  sessionId,
-  role: m.role,
-  content: m.content,
-  createdAt: m.createdAt,
-  clientKey: m.clientKey,
-});
-
-export const newToolCall = (sessionId: string, t: ToolCall): BatchToolCall => ({
-  sessionId,
-  toolCallId: t.toolCallId,
-  toolName: t.toolName,
-  request: t.request,
-  response: t.response,
-  status: t.status,
-  executionTimeMs: t.executionTimeMs,
-  createdAt: t.createdAt,
-  completedAt: t.completedAt,
-  errorDetails: t.errorDetails,
-  clientKey: t.clientKey,
-});
 
 /**
  * Writes messages and tool calls into session `sessionId`, each list in its source order with
@@ -139,16 +109,7 @@ export async function writeQuestions(
     (run) =>
       store.createQuestions(
         sessionId,
-        run.map(
-          (q): NewQuestion => ({
-            toolCallId: toolCallId(q.toolCallId),
-            questionId: q.questionId,
-            question: q.question,
-            description: q.description,
-            responseType: q.responseType,
-            createdAt: q.createdAt,
-          }),
-        ),
+        run.map((q) => newQuestion(q, toolCallId(q.toolCallId))),
       ),
     (valued) =>
       store.answerQuestions(
@@ -179,17 +140,7 @@ export async function writeSettings(
     (run) =>
       store.createSettings(
         sessionId,
-        run.map(
-          (s): NewSetting => ({
-            toolCallId: toolCallId(s.toolCallId),
-            settingKey: s.settingKey,
-            settingName: s.settingName,
-            description: s.description,
-            settingType: s.settingType,
-            settingValue: s.updatedAt === null ? s.settingValue : null,
-            createdAt: s.createdAt,
-          }),
-        ),
+        run.map((s) => newSetting(s, toolCallId(s.toolCallId))),
       ),
     (valued) =>
       store.setSettingValues(

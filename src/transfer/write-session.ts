@@ -1,12 +1,11 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { BatchToolCall, NewMessage, Session } from '../contract/types.js';
+import { newMessage, newToolCall } from './row-inputs.js';
 import { ordinals, readSessionSnapshot, type SessionSnapshot, sessionChecksum } from './snapshot.js';
 import { checkWritable } from './write-checks.js';
 import {
   appendRows,
   BATCH_SIZE,
-  newMessage,
-  newToolCall,
   writeMessagesAndToolCalls,
   writeQuestions,
   writeSettings,
