@@ -118,7 +118,7 @@ export async function importRecords(
     // thrown, as without groups. A store error is thrown as it comes: never retried here.
     const refused = snapshots.findIndex((snapshot) => {
       try {
-        checkWritable(store, snapshot);
+        checkWritable(store, snapshot, { values: false });
         return false;
       } catch {
         return true;
@@ -127,7 +127,7 @@ export async function importRecords(
     const whole = refused === -1 ? snapshots : snapshots.slice(0, refused);
     if (whole.length > 0) {
       const interruptible = signal?.aborted ? {} : passSignal;
-      const written = await writeSessions(store, whole, { ...interruptible, claimed });
+      const written = await writeSessions(store, whole, { ...interruptible, claimed, valuesChecked: true });
       for (const [i, snapshot] of whole.entries()) {
         const { id, written: wrote } = written[i] as WriteSessionResult;
         result.sessions++;
@@ -136,7 +136,7 @@ export async function importRecords(
         onSession?.({ written: wrote, sourceId: snapshot.session.id, id });
       }
     }
-    if (refused !== -1) checkWritable(store, snapshots[refused] as SessionSnapshot);
+    if (refused !== -1) checkWritable(store, snapshots[refused] as SessionSnapshot, { values: false });
   };
   const flush = async () => {
     if (group === undefined) return;

@@ -58,9 +58,15 @@ export const checkRowValues = {
 
 /**
  * What `writeSession` checks before it writes anything, so that a session it cannot copy
- * exactly is refused whole instead of leaving a partial copy behind.
+ * exactly is refused whole instead of leaving a partial copy behind: capabilities, references
+ * within the session, replayable questions and settings, and (unless `values: false`, for a
+ * caller that ran `checkRowValues` on each row itself) every row's values.
  */
-export function checkWritable(store: AgentStorage, snapshot: SessionSnapshot): void {
+export function checkWritable(
+  store: AgentStorage,
+  snapshot: SessionSnapshot,
+  { values: checkValues = true }: { values?: boolean } = {},
+): void {
   const { session, messages, toolCalls, questions, settings } = snapshot;
   const where = `session ${JSON.stringify(session.id)}`;
   const need = (capability: OptionalCapability, why: string) => {
@@ -110,6 +116,7 @@ export function checkWritable(store: AgentStorage, snapshot: SessionSnapshot): v
   replayable(store, where, 'questions', questions.map(questionRow));
   replayable(store, where, 'settings', settings.map(settingRow));
 
+  if (!checkValues) return;
   const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
   const values = <T>(name: string, rows: readonly T[], check: (ctx: ValidationContext, row: T) => void) =>
     rows.forEach((row, i) => {

@@ -31,6 +31,11 @@ export interface WriteSessionOptions {
    * added, so concurrent calls sharing the set never take one session for two sources.
    */
   claimed?: Set<string> | undefined;
+  /**
+   * The caller has checked every row's values as the store will (`checkRowValues`: an import
+   * does, as it reads each record, to name its line), so they are not checked again here.
+   */
+  valuesChecked?: boolean | undefined;
 }
 
 /** Result of `writeSession`: the session's id in the store, and whether this call wrote it. */
@@ -84,8 +89,8 @@ export async function writeSessions(
   snapshots: readonly SessionSnapshot[],
   options: WriteSessionOptions = {},
 ): Promise<WriteSessionResult[]> {
-  const { signal, onCreated, claimed } = options;
-  for (const snapshot of snapshots) checkWritable(store, snapshot);
+  const { signal, onCreated, claimed, valuesChecked } = options;
+  for (const snapshot of snapshots) checkWritable(store, snapshot, { values: valuesChecked !== true });
   signal?.throwIfAborted();
   const existing = await findCopies(store, snapshots, claimed);
   const created: { snapshot: SessionSnapshot; id: string }[] = [];
