@@ -395,6 +395,24 @@ function abortAfterBatches(store: AgentStorage, controller: AbortController, n: 
   });
 }
 
+/** A store that runs `after(method, args)` once each call of one of its methods has resolved. */
+function afterCalls(
+  store: AgentStorage,
+  after: (method: string, args: unknown[]) => Promise<void> | void,
+): AgentStorage {
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const out = await value.apply(target, args);
+        await after(String(key), args);
+        return out;
+      };
+    },
+  });
+}
+
 const destinations = pg ? ['postgres', 'memory'] : ['memory'];
 
 describe('copySessions', () => {
@@ -610,26 +628,11 @@ describe('copySessions', () => {
     // Right after the first of the session's lists is read, a message and its tool call arrive.
     let arrived = false;
     const lists = new Set(['getMessages', 'getMessagesPage', 'getToolCalls', 'getToolCallsPage']);
-    const from = new Proxy(real, {
-      get(target, key) {
-        const value = Reflect.get(target, key);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const out = await value.apply(target, args);
-          if (!arrived && lists.has(String(key)) && args[0] === sessionId) {
-            arrived = true;
-            const messageId = await target.createMessage({ sessionId, role: 'assistant', content: 'late' });
-            await target.createToolCall({
-              sessionId,
-              messageId,
-              toolCallId: 'late',
-              toolName: 't',
-              request: {},
-            });
-          }
-          return out;
-        };
-      },
+    const from = afterCalls(real, async (method, args) => {
+      if (arrived || !lists.has(method) || args[0] !== sessionId) return;
+      arrived = true;
+      const messageId = await real.createMessage({ sessionId, role: 'assistant', content: 'late' });
+      await real.createToolCall({ sessionId, messageId, toolCallId: 'late', toolName: 't', request: {} });
     });
     const to = await createStorage('memory:');
     const result = await copySessions(from, to, { journal: join(dir, 'journal-live.jsonl') });
@@ -640,18 +643,11 @@ describe('copySessions', () => {
   it('stops while it verifies, and while it counts, when the signal fires', async () => {
     const from = await createStorage('memory:');
     await fillSource(from, 6);
-    // The destination's reads come only from the verification: the signal fires at the first.
+    // The destination's reads come only from the verification: the signal fires after the first.
     const stop = new AbortController();
     const to = await createStorage('memory:');
-    const watched = new Proxy(to, {
-      get(target, key) {
-        const value = Reflect.get(target, key);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (key === 'getSession') stop.abort();
-          return value.apply(target, args);
-        };
-      },
+    const watched = afterCalls(to, (method) => {
+      if (method === 'getSession') stop.abort();
     });
     const journal = join(dir, 'journal-verify-abort.jsonl');
     const cut = await copySessions(from, watched, { journal, signal: stop.signal, concurrency: 1 });

@@ -95,13 +95,9 @@ export async function importRecords(
   // Each record's values are checked as the store will check them when it is written, so a
   // bad value is refused naming its line, and the sessions before it are imported.
   const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
-  const checkValues = <K extends keyof typeof checkRowValues>(
-    kind: K,
-    row: Parameters<(typeof checkRowValues)[K]>[1],
-    what: string,
-  ) => {
+  const checkValues = (what: string, check: (ctx: ValidationContext) => void) => {
     try {
-      (checkRowValues[kind] as (ctx: ValidationContext, row: unknown) => void)(ctx, row);
+      check(ctx);
     } catch (e) {
       if (!isAgentStorageError(e, 'INVALID_INPUT')) throw e;
       throw lineError(line, `${what} would be refused by the store: ${problemOf(e)}`, e.field);
@@ -175,7 +171,7 @@ export async function importRecords(
         await flush();
         signal?.throwIfAborted();
         const { type: _, ...session } = record;
-        checkValues('session', session, `session ${JSON.stringify(session.id)}`);
+        checkValues(`session ${JSON.stringify(session.id)}`, (c) => checkRowValues.session(c, session));
         group = { session, messages: [], toolCalls: [], questions: [], settings: [] };
         messageIds = new Set();
         toolCallIds = new Set();
@@ -194,7 +190,7 @@ export async function importRecords(
       switch (record.type) {
         case 'message': {
           const { type: _, ...message } = record;
-          checkValues('message', message, what);
+          checkValues(what, (c) => checkRowValues.message(c, message));
           group.messages.push(message);
           messageIds.add(message.id);
           break;
@@ -203,7 +199,7 @@ export async function importRecords(
           const { type: _, ...call } = record;
           if (call.messageId !== null && !messageIds.has(call.messageId))
             throw unknown('messageId', 'message', call.messageId);
-          checkValues('toolCall', call, what);
+          checkValues(what, (c) => checkRowValues.toolCall(c, call));
           group.toolCalls.push(call);
           toolCallIds.add(call.id);
           break;
@@ -214,11 +210,11 @@ export async function importRecords(
             throw unknown('toolCallId', 'tool call', row.toolCallId);
           if (type === 'question') {
             const question = row as SessionSnapshot['questions'][number];
-            checkValues('question', question, what);
+            checkValues(what, (c) => checkRowValues.question(c, question));
             group.questions.push(question);
           } else {
             const setting = row as SessionSnapshot['settings'][number];
-            checkValues('setting', setting, what);
+            checkValues(what, (c) => checkRowValues.setting(c, setting));
             group.settings.push(setting);
           }
         }
