@@ -1,6 +1,7 @@
 /**
  * Entry of the fault tier's writer processes: `node fault-worker.js '<WorkerSpec JSON>'`.
- * Opens the store the spec names, writes as `runWriter` does, and reports each write as a
+ * Opens the store the spec names, writes as `runWriter` does until its spec's end or a
+ * SIGTERM (it then finishes the write in progress and closes), and reports each write as a
  * JSON line on fd 1 with a blocking `writeSync`: the line is in the pipe before the next
  * write begins, so a writer killed right after an acknowledgement still reported it.
  * (`process.stdout` would buffer in memory once the pipe is full, and a SIGKILL loses the buffer.)
@@ -31,7 +32,9 @@ const open = mod[spec.store.export ?? 'open'];
 if (typeof open !== 'function')
   throw new Error(`${spec.store.module} exports no function ${spec.store.export ?? 'open'}`);
 const store = (await open(spec.store.options)) as AgentStorage;
+const stop = new AbortController();
+process.on('SIGTERM', () => stop.abort());
 emit({ t: 'ready' });
-await runWriter(store, spec, emit);
+await runWriter(store, spec, emit, stop.signal);
 await store.close();
 emit({ t: 'done' });

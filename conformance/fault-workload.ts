@@ -26,6 +26,8 @@ export interface WorkerSpec {
   forMs?: number;
   /** Characters of padding in each message: commit-failure trials fill files quickly. */
   padding?: number;
+  /** The most messages one appendBatch writes (default 12): bigger batches, longer transactions. */
+  batchMessages?: number;
 }
 
 /** One write, as the writer announces it. References name rows acknowledged earlier. */
@@ -50,14 +52,15 @@ const tokenOf = (text: string) => text.split('|')[0] as string;
 
 /**
  * The writer's loop: creates and updates rows one write at a time, announcing each, until
- * `spec.writes` writes or `spec.forMs` have passed (or the process is killed). A failed
- * write is reported and the loop goes on: a store that failed once must still store what
- * it acknowledges later.
+ * `spec.writes` writes or `spec.forMs` have passed, or `stop` is aborted (or the process is
+ * killed). A failed write is reported and the loop goes on: a store that failed once must
+ * still store what it acknowledges later.
  */
 export async function runWriter(
   store: AgentStorage,
   spec: WorkerSpec,
   emit: (event: WorkerEvent) => void,
+  stop?: AbortSignal,
 ): Promise<void> {
   const rand = seededRandom(spec.seed * 31 + spec.worker);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
@@ -66,7 +69,9 @@ export async function runWriter(
   const messages = new Map<string, string[]>();
   const toolCalls: string[] = [];
   const until = spec.forMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + spec.forMs;
-  for (let n = 0; (spec.writes === undefined || n < spec.writes) && Date.now() < until; n++) {
+  const goOn = (n: number) =>
+    (spec.writes === undefined || n < spec.writes) && Date.now() < until && !stop?.aborted;
+  for (let n = 0; goOn(n); n++) {
     const token = `w${spec.worker}n${n}`;
     const roll = rand();
     const sessionId = sessions.length > 0 ? pick(sessions) : undefined;
@@ -86,7 +91,7 @@ export async function runWriter(
         op: 'appendBatch',
         token,
         sessionId,
-        messages: 1 + Math.floor(rand() * 12),
+        messages: 1 + Math.floor(rand() * (spec.batchMessages ?? 12)),
         toolCalls: Math.floor(rand() * 3),
       };
     } else if (roll < 0.9 && toolCalls.length > 0)

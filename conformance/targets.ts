@@ -207,7 +207,7 @@ export function postgresTarget(url: string): ConformanceTarget {
       // On one client kept open: a drop follows the writer's announcement of each batch, and
       // must reach its transaction while it runs; connecting first took longer than that on
       // a loaded machine (a mutant deaf to lost connections passed 1 seed of 20 under load).
-      dropConnections: async (store) => {
+      dropConnections: async (store, options) => {
         dropper ??= (async () => {
           const { default: pg } = await import('pg');
           const client = new pg.Client({ connectionString: url });
@@ -215,10 +215,17 @@ export function postgresTarget(url: string): ConformanceTarget {
           await client.connect();
           return client;
         })();
-        await (await dropper).query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        // In a transaction: idle in one, or running a statement that is not the first of
+        // its transaction (a lone statement's transaction starts with it).
+        const { rowCount } = await (await dropper).query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1${
+            options?.inTransaction
+              ? ` AND (state LIKE 'idle in transaction%' OR (state = 'active' AND xact_start < query_start))`
+              : ''
+          }`,
           [writers(store)],
         );
+        return options?.inTransaction ? (rowCount ?? 0) : undefined;
       },
     },
     inspect: portInspector,
@@ -262,7 +269,7 @@ export function postgresScratchTarget(url: string): ConformanceTarget {
     faults: {
       spawn: async (store) => (await ready()).faults?.spawn(store) as never,
       multiProcess: true,
-      dropConnections: async (store) => (await ready()).faults?.dropConnections?.(store),
+      dropConnections: async (store, options) => (await ready()).faults?.dropConnections?.(store, options),
     },
     async teardown() {
       if (!inner) return;

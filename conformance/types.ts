@@ -82,8 +82,14 @@ export interface FaultHooks {
   /**
    * Cuts every connection the writers spawned for `store` have to its server, as a server
    * restart or a network fault would (`faults.connection-loss`). Server targets only.
+   *
+   * With `{ inTransaction: true }`, cuts only the connections inside a transaction (begun,
+   * not yet ended) and resolves to how many it cut: a trial can then reach transactions
+   * without also cutting each new connection as it is made, which a connecting client
+   * survives in ways a transaction's client may not. A target that cannot tell cuts every
+   * connection and resolves to `undefined`; the trial then relies on timing alone.
    */
-  dropConnections?(store: AgentStorage): Promise<void>;
+  dropConnections?(store: AgentStorage, options?: { inTransaction?: boolean }): Promise<number | undefined>;
 }
 
 /** A controllable clock handed to each store. */

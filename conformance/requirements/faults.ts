@@ -36,6 +36,8 @@ interface Writer {
   /** Resolves when the process has ended, however it ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   kill(): void;
+  /** Asks the writer to end after the write in progress (SIGTERM). */
+  stop(): void;
 }
 
 function hooks(ctx: RequirementContext): FaultHooks {
@@ -109,7 +111,14 @@ async function spawnWriter(
       });
     },
   );
-  return { worker: spec.worker, events, ready, exited, kill: () => child.kill('SIGKILL') };
+  return {
+    worker: spec.worker,
+    events,
+    ready,
+    exited,
+    kill: () => child.kill('SIGKILL'),
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -314,16 +323,22 @@ export const faultRequirements: Requirement[] = [
       const drop = hooks(ctx).dropConnections as NonNullable<FaultHooks['dropConnections']>;
       // A drop lands inside a transaction by luck when it comes on a timer alone: with a fast
       // local server a transaction is a few milliseconds between writes that are not, and a
-      // loaded machine shifts the odds. A single drop after each announced appendBatch still
-      // came too late on a loaded machine (a mutant deaf to checked-out connections passed 3
-      // seeds of 20 in CI). So while an announced appendBatch has not reported how it ended,
-      // drops follow one another without pause: they span its transaction, however slowly
-      // either process runs. Otherwise, and once a batch has run for a second (an adapter
-      // may retry a lost connection: it gets room to), a drop every 120 ms.
+      // loaded machine shifts the odds. Dropping every connection back to back while an
+      // announced appendBatch runs did not settle it either (a mutant deaf to checked-out
+      // connections passed 3 seeds of 20 in CI): the drops kill the batch's new connection
+      // as it connects, which fails the batch before any transaction began. So while an
+      // announced appendBatch (of up to 200 messages: a long transaction) has not reported
+      // how it ended, the trial cuts the connections that are inside a transaction, checking
+      // again and again, and goes on past its 3 s until it has cut one (at most 20 s). Besides,
+      // and once a batch has run for a second (an adapter may retry a lost connection: it
+      // gets room to), every connection is dropped every 120 ms. A target that cannot tell a
+      // transaction's connection drops them all, and the trial ends at 3 s.
+      const MIN_MS = 3_000;
       let batch: number | undefined;
       let batchFrom = 0;
       let wake: (() => void) | undefined;
-      const writer = await spawnWriter(ctx, { worker: 0, seed: ctx.seed, forMs: 3_000 }, undefined, (e) => {
+      const spec = { worker: 0, seed: ctx.seed, forMs: 20_000, batchMessages: 200 };
+      const writer = await spawnWriter(ctx, spec, undefined, (e) => {
         if (e.t === 'try' && e.w.op === 'appendBatch') {
           batch = e.n;
           batchFrom = Date.now();
@@ -337,9 +352,13 @@ export const faultRequirements: Requirement[] = [
         wake?.();
         return exit;
       });
+      const started = Date.now();
       let drops = 0;
+      let inTransaction: number | undefined = 0;
+      let stopped = false;
       while (!done) {
-        if (batch === undefined || Date.now() - batchFrom > 1_000)
+        const chasing = batch !== undefined && Date.now() - batchFrom <= 1_000;
+        if (!chasing)
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 120);
             wake = () => {
@@ -349,12 +368,19 @@ export const faultRequirements: Requirement[] = [
           });
         wake = undefined;
         if (done) break;
-        await drop(ctx.store);
+        if (chasing) {
+          const cut = await drop(ctx.store, { inTransaction: true });
+          inTransaction = cut === undefined ? undefined : (inTransaction ?? 0) + cut;
+        } else await drop(ctx.store);
         drops++;
+        if (!stopped && Date.now() - started >= MIN_MS && inTransaction !== 0) {
+          stopped = true;
+          writer.stop();
+        }
       }
       cleanExit('writer', await exited, ctx);
       const tally = await verifyWriters(ctx, [writer], { indeterminate: true });
-      ctx.tally({ trials: 1, drops });
+      ctx.tally({ trials: 1, drops, ...(inTransaction === undefined ? {} : { inTransaction }) });
       judge(`${drops} dropped connection rounds`, tally, { indeterminate: true });
       const other = writer.events.find((e) => e.t === 'fail' && e.code !== 'UNAVAILABLE');
       if (other && other.t === 'fail')
