@@ -977,6 +977,25 @@ describe('stopping an import or an export', () => {
     expect(await checksums(store)).toEqual(await checksums(source));
   });
 
+  it('a bad line, then a store error writing the sessions before it: the store error is thrown, naming the line too', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const lines = await exportLines(source);
+    // The second session's record is read (so the first is whole), then a line of its rows is bad.
+    const bad = (sessionLines(lines)[1] as number) + 1;
+    const broken = [...lines.slice(0, bad), '{"type": "session", not json', ...lines.slice(bad)];
+    const store = await createStorage('memory:');
+    const failing = aroundBatches(store, async () => {
+      throw new AgentStorageError('UNAVAILABLE', 'the disk said no', { adapter: 'test' });
+    });
+    const error = await importRecords(failing, parseExportLines(broken)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', adapter: 'test' });
+    expect((error as Error).message).toMatch(
+      `[test] UNAVAILABLE: the disk said no (writing the sessions read before the import stopped at line ${bad + 1}: is not JSON (`,
+    );
+    expect(await allSessions(store)).toHaveLength(0);
+  });
+
   it('an abort while the session that fills a group is read still writes that whole group', async () => {
     const source = await createStorage('memory:');
     await fillSource(source, 3);

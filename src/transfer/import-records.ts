@@ -1,4 +1,4 @@
-import { isAgentStorageError } from '../contract/errors.js';
+import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
 import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { countOption } from './export-records.js';
@@ -64,10 +64,33 @@ export interface ImportResult {
  * cut short: the session it stops in is not imported), or a record follows the end; and with
  * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
  * Sessions before the bad one stay imported (also in its group: the sessions of a group
- * before one the store refuses are written first). A store error fails the group it hit,
+ * before one the store refuses are written first); when writing them fails, that store
+ * error is thrown instead, naming the line that stopped the import. A store error fails the group it hit,
  * whose partial copies are deleted (capability `deleteSession`); earlier groups stay. Keeps
  * the id of every session it wrote or found (two equal sessions in one export are two).
  */
+/**
+ * Writes the sessions read before an import stopped. Their failure is what the caller must
+ * hear first (sessions it may count on are not stored), and why the import stopped second:
+ * the store's error, with both in its message.
+ */
+async function writeAfterStop(write: () => Promise<void>, why: string): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    if (!isAgentStorageError(e)) throw e;
+    throw new AgentStorageError(
+      e.code,
+      `${problemOf(e)} (writing the sessions read before the import ${why})`,
+      {
+        adapter: e.adapter,
+        cause: e,
+        ...(e.field === undefined ? {} : { field: e.field }),
+      },
+    );
+  }
+}
+
 export async function importRecords(
   store: AgentStorage,
   records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
@@ -236,10 +259,10 @@ export async function importRecords(
     // both) were cut by the same interrupt: it is what to report. Either way the whole
     // sessions read before it are written, as they would have been without groups.
     if (signal?.aborted && (e === signal.reason || badRecords)) {
-      await write();
+      await writeAfterStop(write, 'was interrupted');
       return { ...result, interrupted: true };
     }
-    if (badRecords) await write();
+    if (badRecords) await writeAfterStop(write, `stopped at ${problemOf(e)}`);
     throw e;
   }
   return result;
