@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/program.js';
+import { defaultJournal } from '../src/cli/transfer-commands.js';
 import { redactSecrets, redactUrl } from '../src/contract/redact.js';
 import { createStorage } from '../src/create-storage.js';
 import { fakeIo } from './helpers/cli-io.js';
@@ -63,6 +64,19 @@ describe('secrets in URLs are never shown', () => {
     expect(redactUrl('postgres://localhost/app')).toBe('postgres://localhost/app');
     expect(redactSecrets(`connect to "https://u:${PASSWORD}@h/x" failed; authToken=${TOKEN}`)).not.toMatch(
       /S3cr3t|T0k3n/,
+    );
+  });
+
+  it("the default copy journal's name is no hash of a secret: URLs that differ only in theirs name one journal", () => {
+    const to = 'sqlite:./copy.db';
+    const names = CATALOGUE.flatMap((url) => [
+      defaultJournal(url, to),
+      defaultJournal(url.replaceAll(PASSWORD, 'other').replaceAll(TOKEN, 'other'), to),
+    ]);
+    for (let i = 0; i < names.length; i += 2) expect(names[i], CATALOGUE[i / 2]).toBe(names[i + 1]);
+    // Still one journal per pair of databases.
+    expect(defaultJournal('postgres://app:pw@127.0.0.1/a', to)).not.toBe(
+      defaultJournal('postgres://app:pw@127.0.0.1/b', to),
     );
   });
 

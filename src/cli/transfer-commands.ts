@@ -93,10 +93,15 @@ export async function importCommand(
 
 /**
  * The journal of a copy between two stores when `--journal` is not given: in the working
- * folder, named by a hash of both URLs, so running the same copy again resumes it.
+ * folder, named by a hash of both URLs, so running the same copy again resumes it. The URLs
+ * are hashed redacted: a short unsalted hash of a password, printed and kept as a file name,
+ * would let anyone who sees it test guesses at the password offline.
  */
 export function defaultJournal(from: string, to: string): string {
-  const hash = createHash('sha256').update(`${from}\n${to}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(`${redactUrl(from)}\n${redactUrl(to)}`)
+    .digest('hex')
+    .slice(0, 12);
   return `.agent-storage-copy-${hash}.jsonl`;
 }
 
