@@ -50,12 +50,17 @@ export function textProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `value` checked against `spec`, in stored form. `path` prefixes `field` in errors
+ * (`messages[3].`), joined only when one is raised: a batch checks thousands of fields.
+ */
 export function checkValue(
   ctx: ValidationContext,
   op: string,
   field: string,
   spec: FieldSpec,
   value: unknown,
+  path = '',
 ): unknown {
   if (value === null && spec.nullable) return null;
   const kind = spec.kind;
@@ -65,7 +70,7 @@ export function checkValue(
       return encodeJson(value);
     } catch (e) {
       if (e instanceof JsonEncodeError)
-        invalid(ctx, op, field, `is not JSON: ${field}${e.path.slice(1)} ${e.problem}`, e.cause);
+        invalid(ctx, op, path + field, `is not JSON: ${path}${field}${e.path.slice(1)} ${e.problem}`, e.cause);
       throw e;
     }
   }
@@ -78,24 +83,24 @@ export function checkValue(
         `must be a safe integer${spec.nullable ? ' or null' : ''}, got ${describe(value)}`,
       );
     }
-    if (kind === 'duration' && value < 0) invalid(ctx, op, field, `must not be negative, got ${value}`);
+    if (kind === 'duration' && value < 0) invalid(ctx, op, path + field, `must not be negative, got ${value}`);
     // An integer column has no negative zero: -0 is stored, and read back, as 0 everywhere.
     return value === 0 ? 0 : value;
   }
   if (typeof value !== 'string') {
-    invalid(ctx, op, field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
+    invalid(ctx, op, path + field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
   }
   if (kind === 'id') return value; // opaque: an id the store never issued is NOT_FOUND, not invalid
   if ((kind === 'nonEmpty' || kind === 'name') && value.length === 0)
-    invalid(ctx, op, field, 'must not be empty');
+    invalid(ctx, op, path + field, 'must not be empty');
   if (kind === 'name' && value.length > MAX_NAME_LENGTH) {
-    invalid(ctx, op, field, `must be at most ${MAX_NAME_LENGTH} characters, got ${value.length}`);
+    invalid(ctx, op, path + field, `must be at most ${MAX_NAME_LENGTH} characters, got ${value.length}`);
   }
   if (spec.oneOf && !spec.oneOf.includes(value)) {
-    invalid(ctx, op, field, `must be one of ${spec.oneOf.join(', ')}, got ${JSON.stringify(value)}`);
+    invalid(ctx, op, path + field, `must be one of ${spec.oneOf.join(', ')}, got ${JSON.stringify(value)}`);
   }
   const problem = textProblem(value);
-  if (problem) invalid(ctx, op, field, problem);
+  if (problem) invalid(ctx, op, path + field, problem);
   return value;
 }
 
@@ -113,18 +118,23 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Reads `holder[key]` once; a getter that throws is the caller's bad input, with its error as cause. */
+/**
+ * Reads `holder[key]` once; a getter that throws is the caller's bad input, with its error as
+ * cause, named `${path}${key}` (`messages[3].role`), or `${path}[${key}]` for a list's element
+ * (joined only then: a batch reads thousands of fields).
+ */
 export function readOnce(
   ctx: ValidationContext,
   op: string,
-  field: string,
+  path: string,
   holder: object,
   key: string | number,
 ): unknown {
   try {
     return (holder as Record<string | number, unknown>)[key];
   } catch (e) {
-    return invalid(ctx, op, field, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+    const name = typeof key === 'number' ? `${path}[${key}]` : `${path}${key}`;
+    return invalid(ctx, op, name, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
   }
 }
 
@@ -153,7 +163,7 @@ export function requireObject(
   // assigned, so it stays a key (and is refused as unknown) instead of setting the prototype.
   const snapshot: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
-    const value = readOnce(ctx, op, `${path}${key}`, input, key);
+    const value = readOnce(ctx, op, path, input, key);
     if (key === '__proto__')
       Object.defineProperty(snapshot, key, { value, enumerable: true, writable: true, configurable: true });
     else snapshot[key] = value;
@@ -195,16 +205,15 @@ export function checkRecord(
   for (const field in fields) {
     const spec = fields[field] as FieldSpec;
     const value = obj[field];
-    const name = `${path}${field}`;
     // Whether createdAt was given: an idempotent retry compares it only then.
     if (field === 'createdAt') out.createdAtGiven = value !== undefined;
     if (value === undefined) {
-      if (spec.default === undefined) invalid(ctx, op, name, 'is required');
-      out[field] = spec.default === 'clock' ? clockNow(ctx, op, name) : spec.default;
+      if (spec.default === undefined) invalid(ctx, op, path + field, 'is required');
+      out[field] = spec.default === 'clock' ? clockNow(ctx, op, field, path) : spec.default;
       // Defaults are already in stored form except JSON, which is encoded here.
       if (spec.kind === 'json' && !spec.nullable) out[field] = 'null';
     } else {
-      out[field] = checkValue(ctx, op, name, spec, value);
+      out[field] = checkValue(ctx, op, field, spec, value, path);
     }
   }
   return out;
@@ -233,19 +242,20 @@ export function checkList<T>(
   // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
   const out: T[] = [];
   for (let i = 0; i < length; i++) {
-    out.push(item(readOnce(ctx, op, `${field}[${i}]`, input, i), `${field}[${i}].`));
+    out.push(item(readOnce(ctx, op, field, input, i), `${field}[${i}].`));
   }
   return out;
 }
 
-export function clockNow(ctx: ValidationContext, op: string, field: string): number {
+/** The storage clock's time for an omitted `field` (prefixed by `path` in errors, as in `checkValue`). */
+export function clockNow(ctx: ValidationContext, op: string, field: string, path = ''): number {
   const now = ctx.clock();
   if (!Number.isSafeInteger(now)) {
     // Not the caller's fault, but writing a bad timestamp would be worse.
     invalid(
       ctx,
       op,
-      field,
+      path + field,
       `was omitted and the storage clock returned ${describe(now)}, not a safe integer`,
     );
   }
