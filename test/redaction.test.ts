@@ -122,6 +122,18 @@ describe('secrets in URLs are never shown', () => {
         ['studio', '--url', url],
       ])
         expect(leaks(await cli(args)), args.join(' ')).toEqual([]);
+    }
+    // Usage errors the argument parser words itself, quoting what was typed: every form.
+    for (const url of CATALOGUE) {
+      for (const args of [
+        ['sessions', '--url', url, '--url', url],
+        ['copy', '--from', url, '--from', url, '--to', 'memory:'],
+        ['sessions', `--urll=${url}`],
+        [url],
+      ])
+        expect(leaks(await cli(args)), args.join(' ')).toEqual([]);
+    }
+    for (const url of CATALOGUE.slice(0, 4)) {
       expect(leaks(await cli(['status'], { AGENT_STORAGE_URL: url })), `AGENT_STORAGE_URL=${url}`).toEqual(
         [],
       );

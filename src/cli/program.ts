@@ -43,6 +43,15 @@ function withFilters(command: Command): Command {
     .option('--ended-before <time>', 'ended before (a session still open never matches)');
 }
 
+/**
+ * The argument parser's own messages quote what was typed in single quotes (`unknown command
+ * 'postgres:app:pw@host/db'`, `argument 'postgres://u:pw@…' is invalid`): each quoted token is
+ * redacted as a URL, whatever its form, and the rest as text.
+ */
+function redactParserOutput(text: string): string {
+  return redactSecrets(text.replace(/'([^'\n]*)'/g, (_quoted, token: string) => `'${redactUrl(token)}'`));
+}
+
 export function program(io: CliIo, setExit: (code: number) => void): Command {
   const run =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -53,8 +62,8 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run agent-storage help [command] for usage)')
     .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeOut: (s) => io.stdout.write(redactParserOutput(s)),
+      writeErr: (s) => io.stderr.write(redactParserOutput(s)),
     })
     .exitOverride();
 
