@@ -70,7 +70,13 @@ export function checkValue(
       return encodeJson(value);
     } catch (e) {
       if (e instanceof JsonEncodeError)
-        invalid(ctx, op, path + field, `is not JSON: ${path}${field}${e.path.slice(1)} ${e.problem}`, e.cause);
+        invalid(
+          ctx,
+          op,
+          path + field,
+          `is not JSON: ${path}${field}${e.path.slice(1)} ${e.problem}`,
+          e.cause,
+        );
       throw e;
     }
   }
@@ -83,12 +89,18 @@ export function checkValue(
         `must be a safe integer${spec.nullable ? ' or null' : ''}, got ${describe(value)}`,
       );
     }
-    if (kind === 'duration' && value < 0) invalid(ctx, op, path + field, `must not be negative, got ${value}`);
+    if (kind === 'duration' && value < 0)
+      invalid(ctx, op, path + field, `must not be negative, got ${value}`);
     // An integer column has no negative zero: -0 is stored, and read back, as 0 everywhere.
     return value === 0 ? 0 : value;
   }
   if (typeof value !== 'string') {
-    invalid(ctx, op, path + field, `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`);
+    invalid(
+      ctx,
+      op,
+      path + field,
+      `must be a string${spec.nullable ? ' or null' : ''}, got ${describe(value)}`,
+    );
   }
   if (kind === 'id') return value; // opaque: an id the store never issued is NOT_FOUND, not invalid
   if ((kind === 'nonEmpty' || kind === 'name') && value.length === 0)
