@@ -1,4 +1,4 @@
-import { AgentStorageError } from './contract/errors.js';
+import { AgentStorageError, isAgentStorageError } from './contract/errors.js';
 import type { StorageOptions } from './contract/storage.js';
 import { isMigratable, type OpenedStorage, openStore } from './registry.js';
 
@@ -9,7 +9,8 @@ export interface CreateStorageOptions extends StorageOptions {
   url?: string | undefined;
   /**
    * `true` (default): apply pending migrations before returning.
-   * `false`: apply nothing; reject with `MIGRATION` when the schema is not current.
+   * `false`: apply nothing; reject with `MIGRATION` when the schema is not current (or there
+   * is no database at all) — checked before anything is created or changed.
    */
   migrate?: boolean | undefined;
   /**
@@ -27,7 +28,8 @@ export interface CreateStorageOptions extends StorageOptions {
  * `createStorage(url, options)` or `createStorage(options)`.
  *
  * Rejects with `INVALID_INPUT` for an unknown scheme or option, an argument of the wrong kind
- * (never falling back to the default store for one), `MIGRATION` when the schema
+ * (never falling back to the default store for one), a setting given twice with different
+ * values (the URL's query and the options, the two arguments), `MIGRATION` when the schema
  * cannot be brought up to date (or is not current and `migrate` is false). On failure the
  * store it opened is closed again.
  *
@@ -44,6 +46,17 @@ export async function createStorage(
   if (config !== undefined && typeof config !== 'string' && !isOptions(config))
     throw invalid('config', 'a URL or an options object', config);
   if (!isOptions(more)) throw invalid('options', 'an options object', more);
+  // One value per setting: the second argument neither names another store nor restates one
+  // of the first's settings differently (which would leave the choice to the spread below).
+  if ((more as { url?: unknown }).url !== undefined)
+    throw twice('url', 'in the second argument; the URL is the first argument, or the options object');
+  if (isOptions(config)) {
+    const first = config as Record<string, unknown>;
+    for (const [key, value] of Object.entries(more)) {
+      if (value !== undefined && first[key] !== undefined && first[key] !== value)
+        throw twice(key, 'with different values in the two arguments');
+    }
+  }
   const {
     url: given,
     migrate,
@@ -56,27 +69,48 @@ export async function createStorage(
   if (migrate !== undefined && typeof migrate !== 'boolean')
     throw invalid('migrate', 'true or false', migrate);
   const url = given ?? (process.env.AGENT_STORAGE_URL || DEFAULT_URL);
+  // migrate: false refuses a store that is not current before opening it for writing, which
+  // creates a missing SQLite file (and its folder) and switches an existing one to WAL.
+  if (migrate === false) await refuseIfNotCurrent(url, adapterOptions);
   const store = await openStore(url, adapterOptions);
   try {
-    if (isMigratable(store)) {
-      if (migrate === false) {
-        const { pending } = await store.migrationStatus();
-        if (pending.length > 0) {
-          throw new AgentStorageError(
-            'MIGRATION',
-            `${pending.length} migration(s) pending (${pending.join(', ')}) and migrate is false`,
-            { adapter: store.adapter },
-          );
-        }
-      } else {
-        await store.migrate();
-      }
-    }
+    if (isMigratable(store) && migrate !== false) await store.migrate();
     return store;
   } catch (e) {
     await store.close();
     throw e;
   }
+}
+
+/** With `migrate: false`: MIGRATION for a store with pending migrations, or none at all; changes nothing. */
+async function refuseIfNotCurrent(url: string, options: Readonly<Record<string, unknown>>): Promise<void> {
+  const probe = await openStore(url, options, { readOnly: true }).catch((e: unknown) => {
+    if (!isAgentStorageError(e, 'NOT_FOUND')) throw e;
+    const missing = e.message.slice(`[${e.adapter}] ${e.code}: `.length);
+    throw new AgentStorageError('MIGRATION', `every migration is pending and migrate is false: ${missing}`, {
+      adapter: e.adapter,
+      cause: e,
+    });
+  });
+  try {
+    if (!isMigratable(probe)) return;
+    const { pending } = await probe.migrationStatus();
+    if (pending.length > 0)
+      throw new AgentStorageError(
+        'MIGRATION',
+        `${pending.length} migration(s) pending (${pending.join(', ')}) and migrate is false`,
+        { adapter: probe.adapter },
+      );
+  } finally {
+    await probe.close();
+  }
+}
+
+function twice(field: string, how: string): AgentStorageError {
+  return new AgentStorageError('INVALID_INPUT', `createStorage: ${field} is given ${how}`, {
+    adapter: 'registry',
+    field,
+  });
 }
 
 function invalid(field: string, expected: string, got: unknown): AgentStorageError {

@@ -99,6 +99,70 @@ describe('adapters own their URLs and options', () => {
     }
   });
 
+  it("a Postgres URL's query: the kit's parameters parsed, pg's passed on, any other refused by name", async () => {
+    // Opening connects lazily: no server is needed to see what the URL opens.
+    const store = (await openStore(
+      'postgres://u@127.0.0.1:1/db?schema=s1&max=3&connectionTimeoutMs=250&sslmode=disable&application_name=x',
+    )) as SqlAgentStorage;
+    expect(store.dialect).toMatchObject({ name: 'postgres' });
+    await store.close();
+    for (const [query, shown] of [
+      ['shcema=s1', '"shcema"'],
+      ['Schema=s1', '"Schema"'],
+      ['max=abc', 'max'],
+      ['connectionTimeoutMs=soon', 'connectionTimeoutMs'],
+      ['schema=', 'schema'],
+    ])
+      await expect(openStore(`postgres://u@127.0.0.1:1/db?${query}`), query).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'url',
+        message: expect.stringContaining(shown as string),
+      });
+  });
+
+  it('one setting given twice (a repeated query parameter, the URL and the options, the two arguments) is INVALID_INPUT naming it; so is a bad percent escape', async () => {
+    const cases: [unknown[], string][] = [
+      [[`sqlite:${join(dir, 't1.db')}?durability=full&durability=normal`], 'url'],
+      [[`sqlite:${join(dir, 't2.db')}?durability=full`, { durability: 'normal' }], 'durability'],
+      [['postgres://u@127.0.0.1:1/db?schema=a1', { schema: 'b1' }], 'schema'],
+      [['pglite:?schema=a1', { schema: 'b1' }], 'schema'],
+      [[`libsql:${join(dir, 't3.db')}?busyTimeoutMs=5`, { busyTimeoutMs: 6 }], 'busyTimeoutMs'],
+      [['memory:', { url: `sqlite:${join(dir, 't4.db')}` }], 'url'],
+      [[{ url: `sqlite:${join(dir, 't5.db')}`, durability: 'full' }, { durability: 'normal' }], 'durability'],
+      [[`sqlite:${join(dir, 't6.db')}?durability=%E0`], 'url'],
+      [['pglite:?%zz=1'], 'url'],
+      [['libsql://h.example?authToken=ab%zz'], 'url'],
+    ];
+    for (const [args, field] of cases)
+      await expect(
+        (createStorage as (...a: unknown[]) => Promise<unknown>)(...args),
+        JSON.stringify(args),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT', field });
+    for (const n of [1, 2, 4, 5, 6]) expect(existsSync(join(dir, `t${n}.db`)), `t${n}.db`).toBe(false);
+    // The same value both ways is one setting, said twice.
+    const same = await createStorage(`sqlite:${join(dir, 't7.db')}?durability=full`, { durability: 'full' });
+    await same.close();
+  });
+
+  it('migrate: false refuses a missing or outdated store without creating or changing anything', async () => {
+    const missing = join(dir, 'not-here', 'm.db');
+    await expect(createStorage(`sqlite:${missing}`, { migrate: false })).rejects.toMatchObject({
+      code: 'MIGRATION',
+      message: expect.stringContaining(
+        `every migration is pending and migrate is false: there is no database at ${missing}`,
+      ),
+    });
+    expect(existsSync(join(dir, 'not-here'))).toBe(false);
+    await expect(createStorage('sqlite::memory:', { migrate: false })).rejects.toMatchObject({
+      code: 'MIGRATION',
+    });
+    const current = `sqlite:${join(dir, 'current.db')}`;
+    await (await createStorage(current)).close();
+    const again = await createStorage(current, { migrate: false });
+    expect(again.adapter).toBe('sqlite');
+    await again.close();
+  });
+
   it('a SQLite URL with a host or credentials is refused, and nothing is created for it', async () => {
     const cwd = process.cwd();
     process.chdir(dir);

@@ -10,6 +10,7 @@ import {
   loadOnce,
   mustExist,
   SQLITE_OPTIONS,
+  mergeOptions,
   SQLITE_PARAMS,
   splitUrlOptions,
 } from './url-options.js';
@@ -53,7 +54,10 @@ export async function openUrl(
   const readOnly = mode.readOnly === true;
   if (file !== undefined && readOnly) mustExist(ADAPTER, file);
   else if (file !== undefined) ensureFolder(file);
-  return new LibsqlAgentStorage(rest, { ...fromUrl, ...own, ...(readOnly ? { readOnly } : {}) });
+  return new LibsqlAgentStorage(rest, {
+    ...mergeOptions(ADAPTER, fromUrl, own),
+    ...(readOnly ? { readOnly } : {}),
+  });
 }
 
 /** Local scratch files; a server URL is refused: verify never writes to a server it was pointed at. */

@@ -7,7 +7,9 @@ import {
   checkOptions,
   loadDriver,
   loadOnce,
+  mergeOptions,
   mustExist,
+  nameParam,
   splitUrlOptions,
 } from './url-options.js';
 
@@ -29,7 +31,7 @@ export async function openUrl(
   given: Readonly<Record<string, unknown>>,
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
-  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, { schema: (v) => v });
+  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, { schema: nameParam });
   const path = rest.slice('pglite:'.length);
   checkLocalAuthority(ADAPTER, url, path);
   const own = checkOptions<PgliteOptions>(ADAPTER, given, ['schema']);
@@ -37,8 +39,7 @@ export async function openUrl(
   const readOnly = mode.readOnly === true;
   if (readOnly && path !== '') mustExist(ADAPTER, path, join(path, 'PG_VERSION'));
   return new PgliteAgentStorage(path === '' ? undefined : path, {
-    ...fromUrl,
-    ...own,
+    ...mergeOptions(ADAPTER, fromUrl, own),
     ...(readOnly ? { readOnly } : {}),
   });
 }

@@ -9,6 +9,7 @@ import {
   loadOnce,
   mustExist,
   SQLITE_OPTIONS,
+  mergeOptions,
   SQLITE_PARAMS,
   splitUrlOptions,
 } from './url-options.js';
@@ -42,7 +43,10 @@ export async function openUrl(
   const readOnly = mode.readOnly === true;
   if (readOnly && path !== ':memory:') mustExist(ADAPTER, path);
   else ensureFolder(path);
-  return new SqliteAgentStorage(path, { ...fromUrl, ...own, ...(readOnly ? { readOnly } : {}) });
+  return new SqliteAgentStorage(path, {
+    ...mergeOptions(ADAPTER, fromUrl, own),
+    ...(readOnly ? { readOnly } : {}),
+  });
 }
 
 /** Files in a fresh temporary folder: verify never opens the file `url` names. */

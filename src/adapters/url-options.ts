@@ -48,9 +48,16 @@ export const durabilityParam: ParamParser = (v) => {
 export const millisecondsParam: ParamParser = (v) =>
   /^[0-9]{1,15}$/.test(v) ? Number(v) : new Error('a value that is not a whole number of milliseconds');
 
+export const countParam: ParamParser = (v) =>
+  /^[1-9][0-9]{0,8}$/.test(v) ? Number(v) : new Error('a value that is not a whole number, 1 or more');
+
+export const nameParam: ParamParser = (v) => (v === '' ? new Error('an empty value') : v);
+
 /**
  * Splits the kit's own query parameters (`parsers`) off `url`; parameters named in `keep`
- * belong to the driver and stay in the URL; any other is refused by name.
+ * belong to the driver and stay in the URL; any other is refused by name, and so is one
+ * given twice (which would leave the choice of value to whoever reads it) or a malformed
+ * percent escape.
  */
 export function splitUrlOptions(
   adapter: string,
@@ -62,11 +69,21 @@ export function splitUrlOptions(
   if (q === -1) return { rest: url, options: {} };
   const options: Record<string, unknown> = {};
   const kept: string[] = [];
+  const seen = new Set<string>();
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw badUrl(adapter, url, 'has a malformed percent escape (%XX) in its query');
+    }
+  };
   for (const pair of url.slice(q + 1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const key = decodeURIComponent(eq === -1 ? pair : pair.slice(0, eq));
-    const value = decodeURIComponent(eq === -1 ? '' : pair.slice(eq + 1));
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = decode(eq === -1 ? '' : pair.slice(eq + 1));
+    if (seen.has(key)) throw badUrl(adapter, url, `has the query parameter ${JSON.stringify(key)} twice`);
+    seen.add(key);
     const parse = Object.hasOwn(parsers, key) ? parsers[key] : undefined;
     if (parse !== undefined) {
       const parsed = parse(value);
@@ -83,6 +100,27 @@ export function splitUrlOptions(
     }
   }
   return { rest: `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}`, options };
+}
+
+/**
+ * The options an adapter opens with: those from its URL's query and those passed beside it.
+ * A name given both ways must say the same thing: two values for one setting (the URL's
+ * `?schema=a`, the options' `{ schema: 'b' }`) are INVALID_INPUT naming it, not a silent pick.
+ */
+export function mergeOptions<T extends object>(
+  adapter: string,
+  fromUrl: Readonly<Record<string, unknown>>,
+  given: T,
+): T {
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined || !Object.hasOwn(fromUrl, key) || fromUrl[key] === value) continue;
+    throw new AgentStorageError(
+      'INVALID_INPUT',
+      `${key} is given twice, ${JSON.stringify(fromUrl[key])} in the URL and ${JSON.stringify(value)} in the options`,
+      { adapter, field: key },
+    );
+  }
+  return { ...fromUrl, ...given };
 }
 
 const wholeMs = (v: unknown) =>
