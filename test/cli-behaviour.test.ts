@@ -1,5 +1,15 @@
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -39,6 +49,36 @@ async function inProcess(args: string[]) {
 }
 
 describe('the CLI behaves', () => {
+  it('export --out writes into a named pipe as it is, and through a symlink to the file it names', async () => {
+    const whole = await inProcess(['export', '--url', store]);
+    expect(whole.code).toBe(0);
+    const fifo = join(dir, 'export.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A reader on the pipe, as `export --out pipe` is used: another process.
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let read = '';
+    reader.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      read += chunk;
+    });
+    const readerDone = new Promise((resolve) => reader.on('close', resolve));
+    try {
+      expect((await cli(['export', '--url', store, '--out', fifo])).code).toBe(0);
+      // Replaced by a file, the pipe would leave its reader waiting for a writer for ever.
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      await readerDone;
+    } finally {
+      reader.kill();
+    }
+    expect(read).toBe(whole.stdout);
+    const real = join(dir, 'export-real.jsonl');
+    const link = join(dir, 'export-link.jsonl');
+    writeFileSync(real, 'old');
+    symlinkSync(real, link);
+    expect((await inProcess(['export', '--url', store, '--out', link])).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(whole.stdout);
+  });
+
   it('--version prints the package version; help and help <command> print usage', async () => {
     const version = await inProcess(['--version']);
     expect(version).toMatchObject({ code: 0, stdout: `${packageVersion()}\n` });

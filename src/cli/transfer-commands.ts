@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { redactUrl } from '../contract/redact.js';
@@ -14,20 +23,37 @@ import { progressBar } from './progress.js';
 /** `export`, `import` and `copy`: the transfer library (src/transfer/) with files, progress and Ctrl-C. */
 
 /**
- * `export`: JSONL to stdout or `--out FILE`. A file is written beside its name and renamed when
- * complete, so an interrupted export never leaves a truncated file that looks whole.
+ * Where `--out` writes: a file (new, or one a symlink leads to) is written beside its name and
+ * renamed over it when complete, so an interrupted export never leaves a truncated file that
+ * looks whole; anything else that exists (a named pipe, a device) is written to as it is —
+ * renaming over it would replace it with a file, and its reader would get nothing.
  */
+function outTarget(out: string): { path: string; partial: string | undefined } {
+  let file: boolean;
+  try {
+    file = statSync(out).isFile();
+  } catch {
+    return { path: out, partial: `${out}.partial` };
+  }
+  if (!file) return { path: out, partial: undefined };
+  const path = realpathSync(out);
+  return { path, partial: `${path}.partial` };
+}
+
+/** `export`: JSONL to stdout or `--out FILE` (see `outTarget`). */
 export async function exportCommand(
   store: AgentStorage,
   query: TransferQuery,
   options: { out: string | undefined },
   io: CliIo,
 ): Promise<number> {
-  const partial = options.out === undefined ? undefined : `${options.out}.partial`;
+  const target = options.out === undefined ? undefined : outTarget(options.out);
+  const partial = target?.partial;
   // Opened at once, so a file that cannot be made fails here as an error; a write error later
   // (a full disk) is heard, and read back as `file.errored`, instead of crashing the process
   // as an unheard 'error' event.
-  const file = partial === undefined ? undefined : createWriteStream('', { fd: openSync(partial, 'w') });
+  const file =
+    target === undefined ? undefined : createWriteStream('', { fd: openSync(partial ?? target.path, 'w') });
   file?.on('error', () => undefined);
   const out = file ?? io.stdout;
   if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
@@ -45,7 +71,7 @@ export async function exportCommand(
     if (file !== undefined) await closeFile(file);
   }
   if (file?.errored) throw file.errored;
-  if (partial !== undefined && options.out !== undefined) renameSync(partial, options.out);
+  if (partial !== undefined && target !== undefined) renameSync(partial, target.path);
   await writeLine(io.stderr, `exported ${sessions} sessions`);
   return EXIT.ok;
 }
