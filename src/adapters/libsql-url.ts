@@ -8,9 +8,9 @@ import {
   ensureFolder,
   loadDriver,
   loadOnce,
+  mergeOptions,
   mustExist,
   SQLITE_OPTIONS,
-  mergeOptions,
   SQLITE_PARAMS,
   splitUrlOptions,
 } from './url-options.js';

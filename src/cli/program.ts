@@ -135,7 +135,12 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
     .action(
       run(async (o: { url?: string; to?: string; dryRun?: boolean; json?: boolean }) => {
         const { migrateCommand } = await import('./migrations.js');
-        const options = { dryRun: o.dryRun === true, json: o.json === true, ...(o.to ? { to: o.to } : {}) };
+        if (o.to === '') throw new UsageError('--to needs a migration name, or 0 for none');
+        const options = {
+          dryRun: o.dryRun === true,
+          json: o.json === true,
+          ...(o.to === undefined ? {} : { to: o.to }),
+        };
         return migrateCommand(storeUrl(o.url, io), options, io);
       }),
     );
@@ -301,9 +306,9 @@ function registerTransfer(
     .option('--json', 'the outcome as JSON')
     .action(
       run(async (file: string, o: { url?: string; json?: boolean }) => {
-        const { importCommand } = await import('./transfer-commands.js');
+        const { checkImportFile, importCommand } = await import('./transfer-commands.js');
         // Before the store is opened (and, when new, created and migrated).
-        if (file !== '-' && !existsSync(file)) throw new UsageError(`there is no file ${file}`);
+        if (file !== '-') checkImportFile(file);
         const store = await openForWriting(storeUrl(o.url, io), io);
         return importCommand(store, file, { json: o.json === true }, io);
       }),
@@ -325,6 +330,11 @@ function registerTransfer(
         throw new UsageError(`--journal: there is no folder ${dirname(resolve(o.journal))}`);
       const from = await openForReading(o.from, io, 'from');
       const to = await openForWriting(o.to, io, 'to');
+      // Its copies would be gone when the command ends, and its journal would say otherwise.
+      if (!to.capabilities.persistent)
+        throw new UsageError(
+          `--to ${redactUrl(o.to)} keeps nothing once the command ends; copy into a store that persists`,
+        );
       return copyCommand(
         from,
         to,

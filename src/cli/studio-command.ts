@@ -13,14 +13,32 @@ function needsHono(error: unknown): never {
   throw error;
 }
 
+/** The `--report` file: a usage error naming the flag when it cannot be read or is not JSON. */
+function readReport(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `--report ${path}: ${(e as { code?: string }).code === 'ENOENT' ? 'there is no such file' : (e as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(
+      `--report ${path}: not a JSON report (verify --json writes one): ${(e as Error).message}`,
+    );
+  }
+}
+
 /** `studio`: serves the page over the store (opened read-only) until Ctrl-C. */
 export async function studioCommand(
   url: string,
   options: { port: number | undefined; host: string | undefined; report: string | undefined },
   io: CliIo,
 ): Promise<number> {
-  const report =
-    options.report === undefined ? undefined : (JSON.parse(readFileSync(options.report, 'utf8')) as unknown);
+  const report = options.report === undefined ? undefined : readReport(options.report);
   const store = await openForReading(url, io);
   const { startStudio } = await import('../studio/server.js');
   await Promise.all([import('hono'), import('@hono/node-server')]).catch(needsHono);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
   createReadStream,
   createWriteStream,
   openSync,
+  readSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -15,9 +17,9 @@ import { redactUrl } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
-import { formatExportLine, parseExportLines } from '../transfer/format.js';
+import { formatExportLine, parseExportLine, parseExportLines } from '../transfer/format.js';
 import { importRecords } from '../transfer/import-records.js';
-import { type CliIo, EXIT, writeLine } from './io.js';
+import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 
 /** `export`, `import` and `copy`: the transfer library (src/transfer/) with files, progress and Ctrl-C. */
@@ -86,6 +88,28 @@ function closeFile(out: WriteStream): Promise<void> {
     out.once('error', reject);
     out.end(() => resolve());
   });
+}
+
+/**
+ * What `import FILE` checks before it opens the store (which, when new, it creates and
+ * migrates): the file is there and not a folder (usage errors), and a regular file's first
+ * line is an export's header (`parseExportLine`'s INVALID_INPUT naming line 1). A pipe is
+ * read once, so it is checked as it is imported.
+ */
+export function checkImportFile(file: string): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined) throw new UsageError(`there is no file ${file}`);
+  if (stat.isDirectory()) throw new UsageError(`${file} is a folder, not an export`);
+  if (!stat.isFile()) return;
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
+    const line = text.split('\n')[0] as string;
+    if (line.length < text.length || text.length < head.length) parseExportLine(line.replace(/\r$/, ''), 1);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `import [file]`: JSONL from a file or stdin (`-`), whole sessions in groups; importing twice writes nothing new. */

@@ -1,14 +1,14 @@
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CRASH_TRIALS, runConformance, selectRequirements } from '../../conformance/run.js';
 import { builtInTargets } from '../../conformance/targets.js';
 import type { ConformanceReport, ConformanceTarget } from '../../conformance/types.js';
 import { isDriverMissing } from '../adapters/url-options.js';
-import { findAdapter } from '../registry.js';
 import { type CliIo, describeError, EXIT, UsageError, writeLine } from './io.js';
 import { toJUnit } from './junit.js';
 import { toHtml } from './report-html.js';
+import { adapterFor } from './stores.js';
 import { formatTable } from './table.js';
 
 export interface VerifyOptions {
@@ -29,8 +29,8 @@ export interface VerifyOptions {
 const PROGRESS = { passed: '.', failed: 'F', skipped: 's', 'not-applicable': '-' } as const;
 
 /** A scratch target of the adapter a URL names (its module provides it): verify never opens the URL's own data. */
-async function scratchTargetFor(url: string): Promise<ConformanceTarget> {
-  return (await findAdapter(url).load()).scratchTarget(url);
+async function scratchTargetFor(url: string, io: CliIo): Promise<ConformanceTarget> {
+  return (await adapterFor(url, io).load()).scratchTarget(url);
 }
 
 /**
@@ -39,6 +39,8 @@ async function scratchTargetFor(url: string): Promise<ConformanceTarget> {
  * (Node 20 cannot import TypeScript itself).
  */
 async function targetFromModule(path: string): Promise<ConformanceTarget> {
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile())
+    throw new UsageError(`--adapter ${path}: there is no such file`);
   const url = pathToFileURL(resolve(path)).href;
   let mod: { default?: unknown; target?: unknown };
   if (/\.[mc]?ts$/.test(path)) {
@@ -82,7 +84,7 @@ export async function verify(options: VerifyOptions, io: CliIo): Promise<number>
   if (options.grep !== undefined && selectRequirements(undefined, options.grep, faults).length === 0)
     throw new UsageError(`--grep ${JSON.stringify(options.grep)} matches no requirement`);
   const explicit = [
-    ...(await Promise.all(options.urls.map(scratchTargetFor))),
+    ...(await Promise.all(options.urls.map((url) => scratchTargetFor(url, io)))),
     ...(await Promise.all(options.adapters.map(targetFromModule))),
   ];
   const targets = explicit.length > 0 ? explicit : builtInTargets();

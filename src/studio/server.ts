@@ -110,9 +110,13 @@ export async function studioApp(
     );
   });
 
+  // The store's errors are the contract's, worded for the user; anything else (a bug, a file
+  // the server could not read) may quote server paths, and is not the page's business.
   app.onError((e, c) =>
     c.json(
-      { error: { code: e instanceof AgentStorageError ? e.code : 'ERROR', message: e.message } },
+      e instanceof AgentStorageError
+        ? { error: { code: e.code, message: e.message } }
+        : { error: { code: 'ERROR', message: 'the studio server failed; its terminal may say why' } },
       statusOf(e),
     ),
   );
@@ -158,6 +162,14 @@ export async function studioApp(
 export async function startStudio(store: AgentStorage, options: StudioOptions): Promise<Studio> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const host = options.host ?? '127.0.0.1';
+  // Checked before serving: a studio with no page would print its URL and then answer every
+  // visit with an error.
+  if (!existsSync(join(options.assets ?? defaultAssets(), 'index.html')))
+    throw new AgentStorageError(
+      'UNAVAILABLE',
+      'the studio page is not built: run npm run build (a package installed from npm has it)',
+      { adapter: 'studio' },
+    );
   const app = await studioApp(store, { ...options, token, host });
   const { serve } = await import('@hono/node-server');
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

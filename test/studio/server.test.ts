@@ -7,7 +7,7 @@ import { recordSampleRuns } from '../../src/cli/sample-runs.js';
 import type { AgentStorage } from '../../src/contract/storage.js';
 import type { Message } from '../../src/contract/types.js';
 import { createStorage } from '../../src/create-storage.js';
-import { CSP, studioApp } from '../../src/studio/server.js';
+import { CSP, startStudio, studioApp } from '../../src/studio/server.js';
 
 // The studio's server without a browser: who gets in, what headers every answer carries,
 // and what the page's API returns (through the contract, on SQLite).
@@ -60,6 +60,24 @@ const json = async (path: string) => {
 };
 
 describe('studio server', () => {
+  it('will not start without its built page, rather than answer every visit with an error', async () => {
+    const empty = mkdtempSync(join(dir, 'no-assets-'));
+    await expect(startStudio(store, { url: 'memory:', assets: empty })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('npm run build'),
+    });
+  });
+
+  it("a failure that is not the store's says nothing of the server's files", async () => {
+    const empty = mkdtempSync(join(dir, 'no-page-'));
+    const bare = await studioApp(store, { url: 'memory:', token: TOKEN, assets: empty });
+    const res = await bare.request('http://127.0.0.1:4000/', {
+      headers: { host: '127.0.0.1:4000', ...auth },
+    });
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain(empty);
+  });
+
   it('refuses every request without the token (401), and a wrong one', async () => {
     for (const path of [
       '/',
