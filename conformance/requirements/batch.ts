@@ -129,6 +129,21 @@ export const batchRequirements: Requirement[] = [
       );
       await writesNothing(
         ctx,
+        'one message with a fractional createdAt',
+        () =>
+          rejects(
+            () =>
+              ctx.store.appendBatch({
+                messages: [good, newMessage(sessionId, { createdAt: 1.5 })],
+              }),
+            'INVALID_INPUT',
+            'a batch with messages[1].createdAt 1.5',
+            { field: 'messages[1].createdAt' },
+          ),
+        visible,
+      );
+      await writesNothing(
+        ctx,
         'one invalid tool call',
         () =>
           rejects(

@@ -85,7 +85,7 @@ export function checkValue(
       invalid(
         ctx,
         op,
-        field,
+        path + field,
         `must be a safe integer${spec.nullable ? ' or null' : ''}, got ${describe(value)}`,
       );
     }
