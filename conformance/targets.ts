@@ -189,6 +189,7 @@ export function postgresTarget(url: string): ConformanceTarget {
   };
   const admin = <T>(fn: (client: import('pg').Client) => Promise<T>) => withPgClient(url, fn);
   let dropper: Promise<import('pg').Client> | undefined;
+  const cut = new WeakMap<AgentStorage, Set<number>>();
   return {
     name: 'postgres',
     async create({ clock }) {
@@ -217,15 +218,23 @@ export function postgresTarget(url: string): ConformanceTarget {
         })();
         // In a transaction: idle in one, or running a statement that is not the first of
         // its transaction (a lone statement's transaction starts with it).
-        const { rowCount } = await (await dropper).query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1${
+        // (In the select list, not the WHERE clause: there Postgres may call it before the
+        // filters, on every backend of the server.)
+        const { rows } = await (await dropper).query<{ pid: number; cut: boolean }>(
+          `SELECT pid, pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = $1${
             options?.inTransaction
               ? ` AND (state LIKE 'idle in transaction%' OR (state = 'active' AND xact_start < query_start))`
               : ''
           }`,
           [writers(store)],
         );
-        return options?.inTransaction ? (rowCount ?? 0) : undefined;
+        if (!options?.inTransaction) return undefined;
+        // A backend still dying is listed (and signalled) again by the next call: counted once.
+        const seen = cut.get(store) ?? new Set<number>();
+        cut.set(store, seen);
+        const fresh = rows.filter((r) => r.cut && !seen.has(r.pid));
+        for (const r of fresh) seen.add(r.pid);
+        return fresh.length;
       },
     },
     inspect: portInspector,
