@@ -99,10 +99,10 @@ describe('adapters own their URLs and options', () => {
     }
   });
 
-  it("a Postgres URL's query: the kit's parameters parsed, pg's passed on, any other refused by name", async () => {
+  it("a Postgres URL's query: the kit's parameters parsed, the rest passed on to pg, a mistyped one of the kit's refused by name", async () => {
     // Opening connects lazily: no server is needed to see what the URL opens.
     const store = (await openStore(
-      'postgres://u@127.0.0.1:1/db?schema=s1&max=3&connectionTimeoutMs=250&sslmode=disable&application_name=x',
+      'postgres://u@127.0.0.1:1/db?schema=s1&max=3&connectionTimeoutMs=250&sslmode=disable&application_name=100%&channel_binding=prefer&target_session_attrs=any',
     )) as SqlAgentStorage;
     expect(store.dialect).toMatchObject({ name: 'postgres' });
     await store.close();
@@ -112,6 +112,7 @@ describe('adapters own their URLs and options', () => {
       ['max=abc', 'max'],
       ['connectionTimeoutMs=soon', 'connectionTimeoutMs'],
       ['schema=', 'schema'],
+      ['mx=3', '"mx"'],
     ])
       await expect(openStore(`postgres://u@127.0.0.1:1/db?${query}`), query).rejects.toMatchObject({
         code: 'INVALID_INPUT',
@@ -130,6 +131,7 @@ describe('adapters own their URLs and options', () => {
       [['memory:', { url: `sqlite:${join(dir, 't4.db')}` }], 'url'],
       [[{ url: `sqlite:${join(dir, 't5.db')}`, durability: 'full' }, { durability: 'normal' }], 'durability'],
       [[`sqlite:${join(dir, 't6.db')}?durability=%E0`], 'url'],
+      [['libsql://h.example?authToken=A', { authToken: 'B' }], 'authToken'],
       [['pglite:?%zz=1'], 'url'],
       [['libsql://h.example?authToken=ab%zz'], 'url'],
     ];

@@ -48,6 +48,14 @@ export async function openUrl(
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS, ['authToken', 'tls']);
   const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
+  // The URL's token stays in the URL (the client reads it there), out of mergeOptions' sight.
+  const tokenInUrl = new URLSearchParams(rest.split('?')[1] ?? '').get('authToken');
+  if (own.authToken !== undefined && tokenInUrl !== null && tokenInUrl !== own.authToken)
+    throw new AgentStorageError(
+      'INVALID_INPUT',
+      'authToken is given twice, in the URL and in the options, with different values',
+      { adapter: ADAPTER, field: 'authToken' },
+    );
   const { LibsqlAgentStorage } = await loadDriver(ADAPTER, '@libsql/client', driver);
   const file = localFile(clientUrl(rest));
   if (file !== undefined) checkLocalAuthority(ADAPTER, url, clientUrl(rest).slice('file:'.length));

@@ -6,6 +6,7 @@ import {
   countParam,
   loadDriver,
   loadOnce,
+  looksLike,
   mergeOptions,
   millisecondsParam,
   nameParam,
@@ -19,44 +20,17 @@ const driver = loadOnce(() => import('./postgres.js'));
 const ADAPTER = 'postgres';
 
 const OWN_PARAMS = { schema: nameParam, max: countParam, connectionTimeoutMs: millisecondsParam };
+const OWN = Object.keys(OWN_PARAMS);
 
 /** Its stores are migrated with migrations/postgres/. */
 export const migrationDialect = 'postgres';
 
-/** The query parameters pg itself reads from a connection string (pg-connection-string, ConnectionParameters). */
-const PG_PARAMS = [
-  'host',
-  'port',
-  'user',
-  'password',
-  'db',
-  'encoding',
-  'client_encoding',
-  'ssl',
-  'sslmode',
-  'sslcert',
-  'sslkey',
-  'sslrootcert',
-  'sslnegotiation',
-  'uselibpqcompat',
-  'options',
-  'application_name',
-  'fallback_application_name',
-  'statement_timeout',
-  'lock_timeout',
-  'idle_in_transaction_session_timeout',
-  'query_timeout',
-  'connect_timeout',
-  'keepalives',
-  'keepalives_idle',
-  'replication',
-  'binary',
-];
-
 /**
  * `postgres://…` or `postgresql://…`; the kit's own `?schema=`, `?max=` and
- * `?connectionTimeoutMs=` are taken off, pg's own parameters (PG_PARAMS) go to pg, and any
- * other is refused by name: a mistyped `?shcema=` would otherwise open `public`. Read-only:
+ * `?connectionTimeoutMs=` are taken off, and the rest goes to pg as written (libpq's and
+ * providers' parameters included: pg ignores those it does not use), except a name that
+ * reads as one of the kit's mistyped (`?shcema=`, `?Schema=`), refused by name: it would
+ * otherwise open `public`. Read-only:
  * no session setting is changed (a pooler may share the connection); the store sends
  * queries only, and a schema or log table that is not there reads as nothing applied.
  */
@@ -65,7 +39,7 @@ export async function openUrl(
   options: Readonly<Record<string, unknown>>,
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
-  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, OWN_PARAMS, PG_PARAMS);
+  const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, OWN_PARAMS, (key) => !looksLike(key, OWN));
   const parsed = parseUrl(ADAPTER, rest);
   const own = checkOptions<PostgresOptions>(ADAPTER, options, ['schema', 'max', 'connectionTimeoutMs']);
   const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', driver);

@@ -53,18 +53,46 @@ export const countParam: ParamParser = (v) =>
 
 export const nameParam: ParamParser = (v) => (v === '' ? new Error('an empty value') : v);
 
+/** Edit distance of two short strings (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
 /**
- * Splits the kit's own query parameters (`parsers`) off `url`; parameters named in `keep`
- * belong to the driver and stay in the URL; any other is refused by name, and so is one
- * given twice (which would leave the choice of value to whoever reads it) or a malformed
- * percent escape.
+ * Whether `key` reads as a misspelling of one of `names` (another case, or an edit or two
+ * away): for a driver that takes parameters the kit does not list, the kit's own mistyped
+ * (`?shcema=`, `?Schema=`) must still be refused rather than passed on and ignored.
+ */
+export function looksLike(key: string, names: readonly string[]): boolean {
+  const k = key.toLowerCase();
+  return names.some((name) => distance(k, name.toLowerCase()) <= (name.length <= 4 ? 1 : 2));
+}
+
+/**
+ * Splits the kit's own query parameters (`parsers`) off `url`; parameters `keep` names belong
+ * to the driver and stay in the URL; any other is refused by name, and so is one given twice
+ * (which would leave the choice of value to whoever reads it) or a malformed percent escape.
+ * A `keep` function accepts parameters the kit does not list (pg takes libpq's and
+ * providers'), and those go on exactly as written: pg repairs a stray `%` itself.
  */
 export function splitUrlOptions(
   adapter: string,
   url: string,
   parsers: Readonly<Record<string, ParamParser>>,
-  keep: readonly string[] = [],
+  keep: readonly string[] | ((key: string) => boolean) = [],
 ): { rest: string; options: Record<string, unknown> } {
+  const isKept = typeof keep === 'function' ? keep : (key: string) => keep.includes(key);
   const q = url.indexOf('?');
   if (q === -1) return { rest: url, options: {} };
   const options: Record<string, unknown> = {};
@@ -80,16 +108,21 @@ export function splitUrlOptions(
   for (const pair of url.slice(q + 1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = decode(eq === -1 ? '' : pair.slice(eq + 1));
+    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
+    let key = rawKey;
+    try {
+      key = decodeURIComponent(rawKey);
+    } catch {}
     if (seen.has(key)) throw badUrl(adapter, url, `has the query parameter ${JSON.stringify(key)} twice`);
     seen.add(key);
     const parse = Object.hasOwn(parsers, key) ? parsers[key] : undefined;
     if (parse !== undefined) {
-      const parsed = parse(value);
+      decode(rawKey);
+      const parsed = parse(decode(eq === -1 ? '' : pair.slice(eq + 1)));
       if (parsed instanceof Error) throw badUrl(adapter, url, `has ${key} with ${parsed.message}`);
       options[key] = parsed;
-    } else if (keep.includes(key)) {
+    } else if (isKept(key)) {
+      if (typeof keep !== 'function') decode(pair);
       kept.push(pair);
     } else {
       throw badUrl(
