@@ -24,6 +24,7 @@ const CATALOGUE: readonly string[] = [
   `postgres://app:${PASSWORD}@127.0.0.1:notaport/app`,
   `postgres://app:${PASSWORD}@[::1/app`,
   `postgres://app:p@ss:${PASSWORD}@127.0.0.1:1/app`,
+  `postgres://app:p'${PASSWORD}@127.0.0.1:1/app`,
   `postgres://127.0.0.1:1/app?password=${PASSWORD}`,
   `postgres:app:${PASSWORD}@127.0.0.1:1/app`,
   `postgres://app:${PASSWORD}@127.0.0.1:1/app#${PASSWORD}`,

@@ -44,15 +44,22 @@ function withFilters(command: Command): Command {
 }
 
 /**
- * The argument parser's own messages quote what was typed in single quotes (`unknown command
- * 'postgres:app:pw@host/db'`, `argument 'postgres://u:pw@…' is invalid`): each quoted token is
- * redacted as a URL, whatever its form, and the rest as text.
+ * The argument parser's own messages quote what was typed (`unknown command
+ * 'postgres:app:pw@host/db'`, `argument 'postgres://u:pw@…' is invalid`): each argument that
+ * was typed appears redacted as a URL, whatever its form (a quote in a password included),
+ * the value of `--flag=value` too; then the rest as text.
  */
-function redactParserOutput(text: string): string {
-  return redactSecrets(text.replace(/'([^'\n]*)'/g, (_quoted, token: string) => `'${redactUrl(token)}'`));
+function redactParserOutput(text: string, argv: readonly string[]): string {
+  let out = text;
+  for (const arg of argv) {
+    const eq = arg.startsWith('-') ? arg.indexOf('=') : -1;
+    const shown = eq === -1 ? redactUrl(arg) : `${arg.slice(0, eq + 1)}${redactUrl(arg.slice(eq + 1))}`;
+    if (shown !== arg) out = out.split(arg).join(shown);
+  }
+  return redactSecrets(out);
 }
 
-export function program(io: CliIo, setExit: (code: number) => void): Command {
+export function program(io: CliIo, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const run =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) =>
@@ -62,8 +69,8 @@ export function program(io: CliIo, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run agent-storage help [command] for usage)')
     .configureOutput({
-      writeOut: (s) => io.stdout.write(redactParserOutput(s)),
-      writeErr: (s) => io.stderr.write(redactParserOutput(s)),
+      writeOut: (s) => io.stdout.write(redactParserOutput(s, argv)),
+      writeErr: (s) => io.stderr.write(redactParserOutput(s, argv)),
     })
     .exitOverride();
 
@@ -349,9 +356,13 @@ function registerTransfer(
 /** Runs the CLI on `argv` with `io`; resolves the exit code. Never throws. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
-  const cli = program(io, (c) => {
-    code = c;
-  });
+  const cli = program(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   try {
     if (argv.length === 0) {
       cli.outputHelp({ error: true });
