@@ -244,14 +244,14 @@ describe('the CLI behaves', () => {
     }
   });
 
-  it.runIf(pgUrl)('a Postgres database that does not exist is NOT_FOUND, as a missing file is', async () => {
+  it.runIf(pgUrl)("a Postgres database that does not exist is the server's 3D000, named", async () => {
     const url = new URL(pgUrl as string);
     url.pathname = `/agent_storage_no_such_db_${process.pid}`;
     for (const command of ['status', 'sessions']) {
       const r = await inProcess([command, '--url', url.toString()]);
       expect(r.code, command).toBe(1);
       expect(r.stderr, command).toMatch(
-        /NOT_FOUND: 3D000: database "agent_storage_no_such_db_\d+" does not exist/,
+        /UNAVAILABLE: 3D000: database "agent_storage_no_such_db_\d+" does not exist/,
       );
     }
   });

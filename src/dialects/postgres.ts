@@ -122,7 +122,6 @@ const PG_TYPES: Record<ColumnType, string> = {
 export function postgresErrorCode(sqlstate: string | undefined): ErrorCode {
   if (sqlstate === undefined) return 'UNAVAILABLE'; // network errors (ECONNREFUSED, terminated connections)
   if (sqlstate === '23503') return 'NOT_FOUND'; // foreign_key_violation: the parent went away
-  if (sqlstate === '3D000') return 'NOT_FOUND'; // invalid_catalog_name: the database does not exist
   if (sqlstate === '23505') return 'CONFLICT'; // unique_violation
   if (sqlstate.startsWith('23') || sqlstate.startsWith('22')) return 'INVALID_INPUT'; // integrity / data exception
   if (sqlstate === 'XX001' || sqlstate === 'XX002') return 'CORRUPT_DATA'; // data_corrupted, index_corrupted
