@@ -6,6 +6,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -72,6 +73,46 @@ describe('the CLI behaves', () => {
     // The same records; the header's exportedAt (seconds) may differ.
     const body = (text: string) => text.slice(text.indexOf('\n') + 1);
     expect(body(read)).toBe(body(whole.stdout));
+    // Nobody reading: Ctrl-C still ends the command (a blocking open would hold the thread).
+    const lonely = join(dir, 'lonely.fifo');
+    execFileSync('mkfifo', [lonely]);
+    const waiting = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', lonely], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    const ended = new Promise<number | null>((resolve) => waiting.on('close', (code) => resolve(code)));
+    // Past start-up (its signal handlers are set) once it holds the store open: then waiting.
+    const dbFile = store.slice('sqlite:'.length);
+    const holdsStore = () => {
+      try {
+        return readdirSync(`/proc/${waiting.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${waiting.pid}/fd/${fd}`) === dbFile;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    while (!holdsStore()) await new Promise((resolve) => setTimeout(resolve, 50));
+    waiting.kill('SIGINT');
+    expect(await ended).toBe(130);
+    // /dev/stdout is whatever the shell redirected stdout to: `>> log` keeps what log held.
+    const log = join(dir, 'export.log');
+    writeFileSync(log, 'before\n');
+    const logFd = openSync(log, 'a');
+    const toLog = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', '/dev/stdout'], {
+      cwd: root,
+      stdio: ['ignore', logFd, 'ignore'],
+    });
+    const toLogEnded = new Promise<number | null>((resolve) => toLog.on('close', (code) => resolve(code)));
+    closeSync(logFd);
+    expect(await toLogEnded).toBe(0);
+    const logged = readFileSync(log, 'utf8');
+    expect(logged.startsWith('before\n{"type":"header"')).toBe(true);
+    expect(body(logged.slice('before\n'.length))).toBe(body(whole.stdout));
     const real = join(dir, 'export-real.jsonl');
     const link = join(dir, 'export-link.jsonl');
     writeFileSync(real, 'old');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
+  constants,
   createReadStream,
   createWriteStream,
   openSync,
@@ -11,6 +12,7 @@ import {
   statSync,
   type WriteStream,
 } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { redactUrl } from '../contract/redact.js';
@@ -27,19 +29,46 @@ import { progressBar } from './progress.js';
 /**
  * Where `--out` writes: a file (new, or one a symlink leads to) is written beside its name and
  * renamed over it when complete, so an interrupted export never leaves a truncated file that
- * looks whole; anything else that exists (a named pipe, a device) is written to as it is —
- * renaming over it would replace it with a file, and its reader would get nothing.
+ * looks whole. Anything else that exists (a named pipe, a device), and any name under /dev or
+ * /proc (`/dev/stdout` leads to whatever the shell redirected stdout to, `>> log` included),
+ * is written to as it is, appending: renaming over it would replace it, and truncating it
+ * would wipe what the shell meant to keep.
  */
 function outTarget(out: string): { path: string; partial: string | undefined } {
-  let file: boolean;
-  try {
-    file = statSync(out).isFile();
-  } catch {
-    return { path: out, partial: `${out}.partial` };
-  }
-  if (!file) return { path: out, partial: undefined };
+  const absolute = resolve(out);
+  const stat = statSync(out, { throwIfNoEntry: false });
+  if (/^\/(dev|proc)\//.test(absolute) || (stat !== undefined && !stat.isFile()))
+    return { path: out, partial: undefined };
+  if (stat === undefined) return { path: out, partial: `${out}.partial` };
   const path = realpathSync(out);
   return { path, partial: `${path}.partial` };
+}
+
+/**
+ * Opens `--out` as it is (see `outTarget`). A named pipe blocks its opener until a reader
+ * comes, and a blocked thread hears no Ctrl-C: the reader is waited for with non-blocking
+ * opens (ENXIO until one is there), kept open until the real one is made. `undefined` when
+ * interrupted first.
+ */
+async function openInPlace(path: string, signal: AbortSignal): Promise<number | undefined> {
+  if (!statSync(path).isFIFO()) return openSync(path, 'a');
+  for (;;) {
+    let probe: number | undefined;
+    try {
+      probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'ENXIO') throw e;
+    }
+    if (probe !== undefined) {
+      try {
+        return openSync(path, 'a');
+      } finally {
+        closeSync(probe);
+      }
+    }
+    if (signal.aborted) return undefined;
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
 }
 
 /** `export`: JSONL to stdout or `--out FILE` (see `outTarget`). */
@@ -54,8 +83,14 @@ export async function exportCommand(
   // Opened at once, so a file that cannot be made fails here as an error; a write error later
   // (a full disk) is heard, and read back as `file.errored`, instead of crashing the process
   // as an unheard 'error' event.
-  const file =
-    target === undefined ? undefined : createWriteStream('', { fd: openSync(partial ?? target.path, 'w') });
+  const fd =
+    target === undefined
+      ? undefined
+      : partial !== undefined
+        ? openSync(partial, 'w')
+        : await openInPlace(target.path, io.signal);
+  if (target !== undefined && fd === undefined) return EXIT.interrupted;
+  const file = fd === undefined ? undefined : createWriteStream('', { fd });
   file?.on('error', () => undefined);
   const out = file ?? io.stdout;
   if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
