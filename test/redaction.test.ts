@@ -75,10 +75,18 @@ describe('secrets in URLs are never shown', () => {
       defaultJournal(url.replaceAll(PASSWORD, 'other').replaceAll(TOKEN, 'other'), to),
     ]);
     for (let i = 0; i < names.length; i += 2) expect(names[i], CATALOGUE[i / 2]).toBe(names[i + 1]);
-    // Still one journal per pair of databases.
-    expect(defaultJournal('postgres://app:pw@127.0.0.1/a', to)).not.toBe(
-      defaultJournal('postgres://app:pw@127.0.0.1/b', to),
-    );
+    // Still one journal per pair of databases, whatever part of the URL tells them apart.
+    const journals = [
+      'postgres://app:pw@127.0.0.1/a',
+      'postgres://app:pw@127.0.0.1/b',
+      'postgres://app:pw@127.0.0.1:5433/a',
+      'postgres://app@/a?host=/run/one',
+      'postgres://app@/a?host=/run/two',
+      'postgres://app:pw@127.0.0.1/a?schema=s2',
+      'libsql://one.example?authToken=t',
+      'libsql://two.example?authToken=t',
+    ].map((url) => defaultJournal(url, to));
+    expect(new Set(journals).size).toBe(journals.length);
   });
 
   it('createStorage rejects or fails on every URL of the catalogue without showing its secret', async () => {

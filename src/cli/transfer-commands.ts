@@ -15,7 +15,7 @@ import {
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { redactUrl } from '../contract/redact.js';
+import { redactUrl, withoutSecrets } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
@@ -179,12 +179,12 @@ export async function importCommand(
 /**
  * The journal of a copy between two stores when `--journal` is not given: in the working
  * folder, named by a hash of both URLs, so running the same copy again resumes it. The URLs
- * are hashed redacted: a short unsalted hash of a password, printed and kept as a file name,
- * would let anyone who sees it test guesses at the password offline.
+ * are hashed without their secrets (`withoutSecrets`), but with every part that tells two
+ * databases apart (host, port, `?host=`, `?schema=`).
  */
 export function defaultJournal(from: string, to: string): string {
   const hash = createHash('sha256')
-    .update(`${redactUrl(from)}\n${redactUrl(to)}`)
+    .update(`${withoutSecrets(from)}\n${withoutSecrets(to)}`)
     .digest('hex')
     .slice(0, 12);
   return `.agent-storage-copy-${hash}.jsonl`;

@@ -26,7 +26,8 @@ const MASK = '***';
 /** A URL-shaped run of text: `scheme://…` up to whitespace or a quote. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
 /** `name=value` pairs in text outside a URL whose name says secret. */
-const SECRET_PAIR = /\b(auth_?token|password|passwd|pwd|token|secret|api_?key)=([^\s&"'`]+)/gi;
+const SECRET_NAMES = '(auth_?token|password|passwd|pwd|token|secret|api_?key)';
+const SECRET_PAIR = new RegExp(`\\b${SECRET_NAMES}=([^\\s&"'\`]+)`, 'gi');
 
 /**
  * `url` with its userinfo, and the value of every query parameter not known to be
@@ -57,6 +58,30 @@ export function redactUrl(url: string): string {
     return parsed.toString().replaceAll('%2A%2A%2A', MASK);
   }
   return /[@?#]/.test(url) ? redactMalformed(url) : url;
+}
+
+/**
+ * `url` as an identity of the data it names, without what authenticates: no password, no
+ * secret query value (a token), no fragment; host, port, database and every other parameter
+ * kept, so two databases never share it. For names derived from a URL (a copy's journal):
+ * a hash of a password would let anyone who sees it test guesses offline. A URL without an
+ * authority (`sqlite:./a.db`, `postgres:u:p@h`) gets `redactUrl`'s treatment.
+ */
+export function withoutSecrets(url: string): string {
+  // Without `//` the whole text is path to a parser (`postgres:u:p@h`): redacted instead.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*@)?([^#]*)/i.exec(url);
+  if (m === null) return redactUrl(url);
+  const [, scheme, userinfo, rest] = m as unknown as [string, string, string | undefined, string];
+  // Only the user name of the userinfo: the last `@` ends it, the first `:` starts the password.
+  const user = userinfo === undefined ? '' : `${userinfo.slice(0, -1).split(':')[0]}@`;
+  const q = rest.indexOf('?');
+  if (q === -1) return `${scheme}${user}${rest}`;
+  const secret = new RegExp(`^${SECRET_NAMES}$`, 'i');
+  const kept = rest
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => !secret.test(pair.split('=')[0] as string));
+  return `${scheme}${user}${rest.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}`;
 }
 
 /** Best effort for what `new URL` refuses: everything before the last `@` of the authority, and query values. */
