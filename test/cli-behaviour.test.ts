@@ -229,6 +229,13 @@ describe('the CLI behaves', () => {
     // Not an export: refused by its first line (an input error, exit 1), before the store is made.
     const r = await inProcess(['import', notJson, '--url', to]);
     expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining('line 1: is not JSON') });
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '\n\n');
+    const e = await inProcess(['import', empty, '--url', to]);
+    expect(e).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('the export is empty, without even a header'),
+    });
     expect(readdirSync(cwd)).toEqual([]);
   });
 

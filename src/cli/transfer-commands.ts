@@ -19,7 +19,7 @@ import { redactUrl, withoutSecrets } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
-import { formatExportLine, parseExportLine, parseExportLines } from '../transfer/format.js';
+import { formatExportLine, lineError, parseExportLine, parseExportLines } from '../transfer/format.js';
 import { importRecords } from '../transfer/import-records.js';
 import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
@@ -141,6 +141,9 @@ export function checkImportFile(file: string): void {
     const head = Buffer.alloc(64 * 1024);
     const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
     const line = text.split('\n')[0] as string;
+    // Empty, or blank lines only: what the import itself would say of it.
+    if (text.trim() === '' && text.length < head.length)
+      throw lineError(1, 'is missing: the export is empty, without even a header');
     if (line.length < text.length || text.length < head.length) parseExportLine(line.replace(/\r$/, ''), 1);
   } finally {
     closeSync(fd);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import { AgentStorageError } from '../contract/errors.js';
-import { redactUrl } from '../contract/redact.js';
+import { redactSecrets, redactUrl } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { sessionDetail, sessionQueryOf, statusCounts, timeline } from './api.js';
 
@@ -29,6 +29,11 @@ export interface StudioOptions {
   report?: unknown;
   /** Where the built page is (index.html, app.js, app.css). Default: `dist/studio` of the package. */
   assets?: string | undefined;
+  /**
+   * Told of a failure that is not the store's (the page gets a bare 500). Default: a line on
+   * stderr, redacted.
+   */
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 export interface Studio {
@@ -111,15 +116,20 @@ export async function studioApp(
   });
 
   // The store's errors are the contract's, worded for the user; anything else (a bug, a file
-  // the server could not read) may quote server paths, and is not the page's business.
-  app.onError((e, c) =>
-    c.json(
-      e instanceof AgentStorageError
-        ? { error: { code: e.code, message: e.message } }
-        : { error: { code: 'ERROR', message: 'the studio server failed; its terminal may say why' } },
-      statusOf(e),
-    ),
-  );
+  // the server could not read) may quote server paths: it goes to the terminal, not the page.
+  const onError =
+    options.onError ??
+    ((e: unknown) =>
+      process.stderr.write(`agent-storage studio: ${redactSecrets(String((e as Error)?.stack ?? e))}\n`));
+  app.onError((e, c) => {
+    if (e instanceof AgentStorageError)
+      return c.json({ error: { code: e.code, message: e.message } }, statusOf(e));
+    onError(e);
+    return c.json(
+      { error: { code: 'ERROR', message: 'the studio server failed; its terminal says why' } },
+      500,
+    );
+  });
 
   app.get('/', (c) => c.body(file('index.html'), 200, { 'Content-Type': 'text/html; charset=utf-8' }));
   app.get('/assets/app.js', (c) =>

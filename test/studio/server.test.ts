@@ -70,12 +70,20 @@ describe('studio server', () => {
 
   it("a failure that is not the store's says nothing of the server's files", async () => {
     const empty = mkdtempSync(join(dir, 'no-page-'));
-    const bare = await studioApp(store, { url: 'memory:', token: TOKEN, assets: empty });
+    const told: unknown[] = [];
+    const bare = await studioApp(store, {
+      url: 'memory:',
+      token: TOKEN,
+      assets: empty,
+      onError: (e) => told.push(e),
+    });
     const res = await bare.request('http://127.0.0.1:4000/', {
       headers: { host: '127.0.0.1:4000', ...auth },
     });
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain(empty);
+    // The terminal hears what the page does not.
+    expect(String(told[0])).toContain(empty);
   });
 
   it('refuses every request without the token (401), and a wrong one', async () => {
