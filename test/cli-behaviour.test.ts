@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
+  existsSync,
   lstatSync,
   mkdtempSync,
   openSync,
@@ -113,6 +114,31 @@ describe('the CLI behaves', () => {
     const logged = readFileSync(log, 'utf8');
     expect(logged.startsWith('before\n{"type":"header"')).toBe(true);
     expect(body(logged.slice('before\n'.length))).toBe(body(whole.stdout));
+    // The same through a link of one's own to /dev/stdout.
+    const viaLink = join(dir, 'stdout-link');
+    symlinkSync('/dev/stdout', viaLink);
+    writeFileSync(log, 'again\n');
+    const linkFd = openSync(log, 'a');
+    const toLink = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', viaLink], {
+      cwd: root,
+      stdio: ['ignore', linkFd, 'ignore'],
+    });
+    const toLinkEnded = new Promise<number | null>((resolve) => toLink.on('close', (code) => resolve(code)));
+    closeSync(linkFd);
+    expect(await toLinkEnded).toBe(0);
+    expect(readFileSync(log, 'utf8').startsWith('again\n{"type":"header"')).toBe(true);
+    // A plain file under /dev (a tmpfs such as /dev/shm) is a file: made whole, then renamed.
+    if (existsSync('/dev/shm')) {
+      const shm = mkdtempSync('/dev/shm/agent-storage-export-');
+      try {
+        const inShm = join(shm, 'x.jsonl');
+        expect((await inProcess(['export', '--url', store, '--out', inShm])).code).toBe(0);
+        expect((await inProcess(['export', '--url', store, '--out', inShm])).code).toBe(0);
+        expect(body(readFileSync(inShm, 'utf8'))).toBe(body(whole.stdout));
+      } finally {
+        rmSync(shm, { recursive: true, force: true });
+      }
+    }
     const real = join(dir, 'export-real.jsonl');
     const link = join(dir, 'export-link.jsonl');
     writeFileSync(real, 'old');

@@ -75,6 +75,10 @@ describe('secrets in URLs are never shown', () => {
       defaultJournal(url.replaceAll(PASSWORD, 'other').replaceAll(TOKEN, 'other'), to),
     ]);
     for (let i = 0; i < names.length; i += 2) expect(names[i], CATALOGUE[i / 2]).toBe(names[i + 1]);
+    // Secrets by another name: libpq's sslpassword, a percent-encoded password.
+    expect(defaultJournal(`postgres://h/db?sslpassword=${PASSWORD}&pass%77ord=${PASSWORD}`, to)).toBe(
+      defaultJournal('postgres://h/db?sslpassword=other&pass%77ord=other', to),
+    );
     // Still one journal per pair of databases, whatever part of the URL tells them apart.
     const journals = [
       'postgres://app:pw@127.0.0.1/a',
@@ -85,6 +89,12 @@ describe('secrets in URLs are never shown', () => {
       'postgres://app:pw@127.0.0.1/a?schema=s2',
       'libsql://one.example?authToken=t',
       'libsql://two.example?authToken=t',
+      'sqlite:///tmp/a#1.db',
+      'sqlite:///tmp/a#2.db',
+      'sqlite:./a#1.db',
+      'sqlite:./a#2.db',
+      'sqlite:./alice@x.db',
+      'sqlite:./bob@x.db',
     ].map((url) => defaultJournal(url, to));
     expect(new Set(journals).size).toBe(journals.length);
   });
@@ -136,6 +146,7 @@ describe('secrets in URLs are never shown', () => {
     for (const url of CATALOGUE) {
       for (const args of [
         ['sessions', '--url', url, '--url', url],
+        ['sessions', `--url=${url}`, `--url=${url}`],
         ['copy', '--from', url, '--from', url, '--to', 'memory:'],
         ['sessions', `--urll=${url}`],
         [url],

@@ -53,8 +53,12 @@ function redactParserOutput(text: string, argv: readonly string[]): string {
   let out = text;
   for (const arg of argv) {
     const eq = arg.startsWith('-') ? arg.indexOf('=') : -1;
-    const shown = eq === -1 ? redactUrl(arg) : `${arg.slice(0, eq + 1)}${redactUrl(arg.slice(eq + 1))}`;
-    if (shown !== arg) out = out.split(arg).join(shown);
+    // The whole argument, and a `--flag=value`'s value alone (the parser quotes just that).
+    for (const typed of eq === -1 ? [arg] : [arg.slice(eq + 1)]) {
+      const shown = redactUrl(typed);
+      // Short ones (`#`, `@`) hold no secret, and would mark every `#` of the help.
+      if (shown !== typed && typed.length >= 6) out = out.split(typed).join(shown);
+    }
   }
   return redactSecrets(out);
 }

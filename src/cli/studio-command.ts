@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Studio } from '../studio/server.js';
-import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { type CliIo, describeError, EXIT, UsageError, writeLine } from './io.js';
 import { openForReading } from './stores.js';
 
 /** Hono and its Node server are optional peers: only the studio needs them. */
@@ -42,7 +42,13 @@ export async function studioCommand(
   const store = await openForReading(url, io);
   const { startStudio } = await import('../studio/server.js');
   await Promise.all([import('hono'), import('@hono/node-server')]).catch(needsHono);
-  const studio: Studio = await startStudio(store, { url, port: options.port, host: options.host, report });
+  const studio: Studio = await startStudio(store, {
+    url,
+    port: options.port,
+    host: options.host,
+    report,
+    onError: (e) => io.stderr.write(`agent-storage studio: ${describeError(e)}\n`),
+  });
   io.onCleanup(() => studio.close());
   await writeLine(io.stdout, `agent-storage studio: ${studio.url}`);
   await writeLine(io.stderr, 'read-only; the token in the URL is required on every request. Ctrl-C to stop.');

@@ -4,7 +4,9 @@ import {
   constants,
   createReadStream,
   createWriteStream,
+  lstatSync,
   openSync,
+  readlinkSync,
   readSync,
   realpathSync,
   renameSync,
@@ -12,7 +14,7 @@ import {
   statSync,
   type WriteStream,
 } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { redactUrl, withoutSecrets } from '../contract/redact.js';
@@ -27,17 +29,30 @@ import { progressBar } from './progress.js';
 /** `export`, `import` and `copy`: the transfer library (src/transfer/) with files, progress and Ctrl-C. */
 
 /**
+ * Whether `path`, link by link, leads to an open descriptor (`/dev/stdout` → `/proc/self/fd/1`,
+ * `/dev/fd/3`): what the shell redirected, a `>> log` say, which realpath would name as a
+ * plain file.
+ */
+function leadsToDescriptor(path: string): boolean {
+  let at = resolve(path);
+  for (let hop = 0; hop < 40; hop++) {
+    if (/^\/proc\/(self|thread-self|\d+)\/fd\/|^\/dev\/fd\//.test(at)) return true;
+    if (!lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return false;
+    at = resolve(dirname(at), readlinkSync(at));
+  }
+  return false;
+}
+
+/**
  * Where `--out` writes: a file (new, or one a symlink leads to) is written beside its name and
  * renamed over it when complete, so an interrupted export never leaves a truncated file that
- * looks whole. Anything else that exists (a named pipe, a device), and any name under /dev or
- * /proc (`/dev/stdout` leads to whatever the shell redirected stdout to, `>> log` included),
- * is written to as it is, appending: renaming over it would replace it, and truncating it
- * would wipe what the shell meant to keep.
+ * looks whole. Anything else that exists (a named pipe, a device), and a name that leads to an
+ * open descriptor (`/dev/stdout` with `>> log`), is written to as it is, appending: renaming
+ * over it would replace it, and truncating it would wipe what the shell meant to keep.
  */
 function outTarget(out: string): { path: string; partial: string | undefined } {
-  const absolute = resolve(out);
   const stat = statSync(out, { throwIfNoEntry: false });
-  if (/^\/(dev|proc)\//.test(absolute) || (stat !== undefined && !stat.isFile()))
+  if (leadsToDescriptor(out) || (stat !== undefined && !stat.isFile()))
     return { path: out, partial: undefined };
   if (stat === undefined) return { path: out, partial: `${out}.partial` };
   const path = realpathSync(out);
@@ -51,7 +66,7 @@ function outTarget(out: string): { path: string; partial: string | undefined } {
  * interrupted first.
  */
 async function openInPlace(path: string, signal: AbortSignal): Promise<number | undefined> {
-  if (!statSync(path).isFIFO()) return openSync(path, 'a');
+  if (!statSync(path, { throwIfNoEntry: false })?.isFIFO()) return openSync(path, 'a');
   for (;;) {
     let probe: number | undefined;
     try {

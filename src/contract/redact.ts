@@ -62,26 +62,52 @@ export function redactUrl(url: string): string {
 
 /**
  * `url` as an identity of the data it names, without what authenticates: no password, no
- * secret query value (a token), no fragment; host, port, database and every other parameter
- * kept, so two databases never share it. For names derived from a URL (a copy's journal):
- * a hash of a password would let anyone who sees it test guesses offline. A URL without an
- * authority (`sqlite:./a.db`, `postgres:u:p@h`) gets `redactUrl`'s treatment.
+ * query value whose name says secret (`authToken`, `sslpassword`, …); host, port, path and
+ * every other parameter kept, so two databases never share it. For names derived from a URL
+ * (a copy's journal): a hash of a password would let anyone who sees it test guesses offline.
+ * A fragment is kept where there is no host (SQLite takes `#` in `sqlite:///a#1.db` as part
+ * of the file name) and dropped where there is one. Without `//` the whole text is a path
+ * (`sqlite:./alice@x.db`), kept, except a `user:password@` at its start (`postgres:u:p@h`).
  */
 export function withoutSecrets(url: string): string {
-  // Without `//` the whole text is path to a parser (`postgres:u:p@h`): redacted instead.
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*@)?([^#]*)/i.exec(url);
-  if (m === null) return redactUrl(url);
-  const [, scheme, userinfo, rest] = m as unknown as [string, string, string | undefined, string];
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*@)?([^?#]*)(\?[^#]*)?(#.*)?$/is.exec(url);
+  if (m === null) {
+    const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).replace(/^([a-z][a-z0-9+.-]*:[^/:@]+):[^@/]*@/i, '$1@');
+    return `${path}${q === -1 ? '' : withoutSecretParams(url.slice(q))}`;
+  }
+  const [, scheme, userinfo, path, query, fragment] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   // Only the user name of the userinfo: the last `@` ends it, the first `:` starts the password.
   const user = userinfo === undefined ? '' : `${userinfo.slice(0, -1).split(':')[0]}@`;
-  const q = rest.indexOf('?');
-  if (q === -1) return `${scheme}${user}${rest}`;
-  const secret = new RegExp(`^${SECRET_NAMES}$`, 'i');
-  const kept = rest
-    .slice(q + 1)
+  const host = path.split('/')[0] as string;
+  return `${scheme}${user}${path}${withoutSecretParams(query ?? '')}${host === '' ? (fragment ?? '') : ''}`;
+}
+
+/** A query (`?a=1&authToken=x`) without the parameters whose names say secret. */
+function withoutSecretParams(query: string): string {
+  const kept = query
+    .slice(1)
     .split('&')
-    .filter((pair) => !secret.test(pair.split('=')[0] as string));
-  return `${scheme}${user}${rest.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}`;
+    .filter((pair) => pair !== '' && !SECRET_PARAM.test(decodeLeniently(pair.split('=')[0] as string)));
+  return kept.length > 0 ? `?${kept.join('&')}` : '';
+}
+
+/** A query parameter name that says secret, wherever the word is in it (`sslpassword`, `x_api_key`). */
+const SECRET_PARAM = /pass(word|wd)?|pwd|token|secret|api_?key/i;
+
+function decodeLeniently(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Best effort for what `new URL` refuses: everything before the last `@` of the authority, and query values. */
