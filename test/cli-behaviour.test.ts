@@ -146,6 +146,13 @@ describe('the CLI behaves', () => {
     expect((await inProcess(['export', '--url', store, '--out', link])).code).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(body(readFileSync(real, 'utf8'))).toBe(body(whole.stdout));
+    // A link to a file not made yet: made where it points, the link kept.
+    const later = join(dir, 'export-later.jsonl');
+    const dangling = join(dir, 'export-dangling.jsonl');
+    symlinkSync(later, dangling);
+    expect((await inProcess(['export', '--url', store, '--out', dangling])).code).toBe(0);
+    expect(lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(body(readFileSync(later, 'utf8'))).toBe(body(whole.stdout));
   });
 
   it('--version prints the package version; help and help <command> print usage', async () => {

@@ -54,9 +54,24 @@ function outTarget(out: string): { path: string; partial: string | undefined } {
   const stat = statSync(out, { throwIfNoEntry: false });
   if (leadsToDescriptor(out) || (stat !== undefined && !stat.isFile()))
     return { path: out, partial: undefined };
-  if (stat === undefined) return { path: out, partial: `${out}.partial` };
+  if (stat === undefined) {
+    // A link to a file not made yet: the file is made where it points, the link kept.
+    const path = danglingTarget(out) ?? out;
+    return { path, partial: `${path}.partial` };
+  }
   const path = realpathSync(out);
   return { path, partial: `${path}.partial` };
+}
+
+/** Where a chain of links that ends at nothing points, or `undefined` when `path` is no link. */
+function danglingTarget(path: string): string | undefined {
+  let at = resolve(path);
+  let linked = false;
+  for (let hop = 0; hop < 40 && lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink(); hop++) {
+    at = resolve(dirname(at), readlinkSync(at));
+    linked = true;
+  }
+  return linked ? at : undefined;
 }
 
 /**
