@@ -1,4 +1,4 @@
-import { AgentStorageError, isAgentStorageError } from './contract/errors.js';
+import { AgentStorageError, isAgentStorageError, problemOf } from './contract/errors.js';
 import type { StorageOptions } from './contract/storage.js';
 import { isMigratable, type OpenedStorage, openStore } from './registry.js';
 
@@ -86,11 +86,14 @@ export async function createStorage(
 async function refuseIfNotCurrent(url: string, options: Readonly<Record<string, unknown>>): Promise<void> {
   const probe = await openStore(url, options, { readOnly: true }).catch((e: unknown) => {
     if (!isAgentStorageError(e, 'NOT_FOUND')) throw e;
-    const missing = e.message.slice(`[${e.adapter}] ${e.code}: `.length);
-    throw new AgentStorageError('MIGRATION', `every migration is pending and migrate is false: ${missing}`, {
-      adapter: e.adapter,
-      cause: e,
-    });
+    throw new AgentStorageError(
+      'MIGRATION',
+      `every migration is pending and migrate is false: ${problemOf(e)}`,
+      {
+        adapter: e.adapter,
+        cause: e,
+      },
+    );
   });
   try {
     if (!isMigratable(probe)) return;

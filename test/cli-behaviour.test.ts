@@ -102,30 +102,25 @@ describe('the CLI behaves', () => {
     expect(await ended).toBe(130);
     // /dev/stdout is whatever the shell redirected stdout to: `>> log` keeps what log held.
     const log = join(dir, 'export.log');
-    writeFileSync(log, 'before\n');
-    const logFd = openSync(log, 'a');
-    const toLog = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', '/dev/stdout'], {
-      cwd: root,
-      stdio: ['ignore', logFd, 'ignore'],
-    });
-    const toLogEnded = new Promise<number | null>((resolve) => toLog.on('close', (code) => resolve(code)));
-    closeSync(logFd);
-    expect(await toLogEnded).toBe(0);
+    // `agent-storage export --out OUT >> log`, log holding `held` first: the exit code.
+    const exportAppendingTo = (out: string, held: string) => {
+      writeFileSync(log, held);
+      const logFd = openSync(log, 'a');
+      const child = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', out], {
+        cwd: root,
+        stdio: ['ignore', logFd, 'ignore'],
+      });
+      closeSync(logFd);
+      return new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    };
+    expect(await exportAppendingTo('/dev/stdout', 'before\n')).toBe(0);
     const logged = readFileSync(log, 'utf8');
     expect(logged.startsWith('before\n{"type":"header"')).toBe(true);
     expect(body(logged.slice('before\n'.length))).toBe(body(whole.stdout));
     // The same through a link of one's own to /dev/stdout.
     const viaLink = join(dir, 'stdout-link');
     symlinkSync('/dev/stdout', viaLink);
-    writeFileSync(log, 'again\n');
-    const linkFd = openSync(log, 'a');
-    const toLink = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', store, '--out', viaLink], {
-      cwd: root,
-      stdio: ['ignore', linkFd, 'ignore'],
-    });
-    const toLinkEnded = new Promise<number | null>((resolve) => toLink.on('close', (code) => resolve(code)));
-    closeSync(linkFd);
-    expect(await toLinkEnded).toBe(0);
+    expect(await exportAppendingTo(viaLink, 'again\n')).toBe(0);
     expect(readFileSync(log, 'utf8').startsWith('again\n{"type":"header"')).toBe(true);
     // A plain file under /dev (a tmpfs such as /dev/shm) is a file: made whole, then renamed.
     if (existsSync('/dev/shm')) {

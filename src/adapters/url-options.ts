@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentStorageError } from '../contract/errors.js';
-import { redactUrl } from '../contract/redact.js';
+import { decodeLeniently, redactUrl } from '../contract/redact.js';
 import type { Durability } from '../dialects/sqlite.js';
 
 /**
@@ -108,16 +108,12 @@ export function splitUrlOptions(
   for (const pair of url.slice(q + 1).split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
-    let key = rawKey;
-    try {
-      key = decodeURIComponent(rawKey);
-    } catch {}
+    // A key that does not decode is kept as written: it can be no parser's name (those have no `%`).
+    const key = decodeLeniently(eq === -1 ? pair : pair.slice(0, eq));
     if (seen.has(key)) throw badUrl(adapter, url, `has the query parameter ${JSON.stringify(key)} twice`);
     seen.add(key);
     const parse = Object.hasOwn(parsers, key) ? parsers[key] : undefined;
     if (parse !== undefined) {
-      decode(rawKey);
       const parsed = parse(decode(eq === -1 ? '' : pair.slice(eq + 1)));
       if (parsed instanceof Error) throw badUrl(adapter, url, `has ${key} with ${parsed.message}`);
       options[key] = parsed;

@@ -21,7 +21,7 @@ import { redactUrl, withoutSecrets } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
-import { formatExportLine, lineError, parseExportLine, parseExportLines } from '../transfer/format.js';
+import { emptyExport, formatExportLine, parseExportLine, parseExportLines } from '../transfer/format.js';
 import { importRecords } from '../transfer/import-records.js';
 import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
@@ -34,13 +34,18 @@ import { progressBar } from './progress.js';
  * plain file.
  */
 function leadsToDescriptor(path: string): boolean {
+  return linkChain(path).some((at) => /^\/proc\/(self|thread-self|\d+)\/fd\/|^\/dev\/fd\//.test(at));
+}
+
+/** `path` made absolute, then each name its chain of symlinks leads to, link by link (at most 40). */
+function linkChain(path: string): string[] {
   let at = resolve(path);
-  for (let hop = 0; hop < 40; hop++) {
-    if (/^\/proc\/(self|thread-self|\d+)\/fd\/|^\/dev\/fd\//.test(at)) return true;
-    if (!lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) return false;
+  const chain = [at];
+  while (chain.length <= 40 && lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
     at = resolve(dirname(at), readlinkSync(at));
+    chain.push(at);
   }
-  return false;
+  return chain;
 }
 
 /**
@@ -56,22 +61,12 @@ function outTarget(out: string): { path: string; partial: string | undefined } {
     return { path: out, partial: undefined };
   if (stat === undefined) {
     // A link to a file not made yet: the file is made where it points, the link kept.
-    const path = danglingTarget(out) ?? out;
+    const chain = linkChain(out);
+    const path = chain.length > 1 ? (chain[chain.length - 1] as string) : out;
     return { path, partial: `${path}.partial` };
   }
   const path = realpathSync(out);
   return { path, partial: `${path}.partial` };
-}
-
-/** Where a chain of links that ends at nothing points, or `undefined` when `path` is no link. */
-function danglingTarget(path: string): string | undefined {
-  let at = resolve(path);
-  let linked = false;
-  for (let hop = 0; hop < 40 && lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink(); hop++) {
-    at = resolve(dirname(at), readlinkSync(at));
-    linked = true;
-  }
-  return linked ? at : undefined;
 }
 
 /**
@@ -172,8 +167,7 @@ export function checkImportFile(file: string): void {
     const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
     const line = text.split('\n')[0] as string;
     // Empty, or blank lines only: what the import itself would say of it.
-    if (text.trim() === '' && text.length < head.length)
-      throw lineError(1, 'is missing: the export is empty, without even a header');
+    if (text.trim() === '' && text.length < head.length) throw emptyExport();
     if (line.length < text.length || text.length < head.length) parseExportLine(line.replace(/\r$/, ''), 1);
   } finally {
     closeSync(fd);

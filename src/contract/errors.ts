@@ -40,6 +40,10 @@ export class AgentStorageError extends Error {
   }
 }
 
+/** An `AgentStorageError`'s message without its `[adapter] CODE: ` prefix, to quote inside another. */
+export const problemOf = (e: AgentStorageError): string =>
+  e.message.slice(`[${e.adapter}] ${e.code}: `.length);
+
 /** True when `error` is an `AgentStorageError`, optionally with the given code. */
 export function isAgentStorageError(error: unknown, code?: ErrorCode): error is AgentStorageError {
   return error instanceof AgentStorageError && (code === undefined || error.code === code);

@@ -102,7 +102,8 @@ function withoutSecretParams(query: string): string {
 /** A query parameter name that says secret, wherever the word is in it (`sslpassword`, `x_api_key`). */
 const SECRET_PARAM = /pass(word|wd)?|pwd|token|secret|api_?key/i;
 
-function decodeLeniently(text: string): string {
+/** `decodeURIComponent(text)`, or `text` as it is when it holds a malformed escape. */
+export function decodeLeniently(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -166,6 +166,10 @@ export function lineError(lineNumber: number, problem: string, field?: string): 
   });
 }
 
+/** What an export with no record at all (an empty file, blank lines only) is refused as. */
+export const emptyExport = (): AgentStorageError =>
+  lineError(1, 'is missing: the export is empty, without even a header');
+
 /**
  * Parses and checks one line of an export (`lineNumber` counts from 1, the header's line).
  * Rejects, with `AgentStorageError` `INVALID_INPUT` naming the line: text that is not a JSON

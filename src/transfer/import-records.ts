@@ -1,10 +1,11 @@
-import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
+import { unixSeconds } from '../contract/clock.js';
+import { AgentStorageError, isAgentStorageError, problemOf } from '../contract/errors.js';
 import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { countOption } from './export-records.js';
-import { type ExportRecord, lineError, TRANSFER } from './format.js';
+import { type ExportRecord, emptyExport, lineError, TRANSFER } from './format.js';
 import type { SessionSnapshot } from './snapshot.js';
-import { checkRowValues, checkWritable, problemOf } from './write-checks.js';
+import { checkRowValues, checkWritable } from './write-checks.js';
 import { BATCH_SIZE } from './write-rows.js';
 import { type WriteSessionResult, writeSessions } from './write-session.js';
 
@@ -51,25 +52,6 @@ export interface ImportResult {
 }
 
 /**
- * Imports export records into `store`, whole sessions in groups through `writeSessions` (as a
- * copy writes them), so importing the same export twice writes nothing the second time
- * (`written: 0`), and two identical sessions in one export are imported as two. Memory is
- * proportional to a group (`groupSize` sessions or BATCH_SIZE rows, or one larger session).
- *
- * Record `n` (counting from 1) is called "line n", as it is in an export file. Rejects with
- * `INVALID_INPUT` naming the line when the first record is not a header, a header comes
- * later, a row does not follow its own session's record, or a reference points at no earlier
- * row of the session (a tool call's message, a question's or setting's tool call), when an
- * export of format version 2 or later has no `end` record or one whose counts differ (it was
- * cut short: the session it stops in is not imported), or a record follows the end; and with
- * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
- * Sessions before the bad one stay imported (also in its group: the sessions of a group
- * before one the store refuses are written first); when writing them fails, that store
- * error is thrown instead, naming the line that stopped the import. A store error fails the group it hit,
- * whose partial copies are deleted (capability `deleteSession`); earlier groups stay. Keeps
- * the id of every session it wrote or found (two equal sessions in one export are two).
- */
-/**
  * Writes the sessions read before an import stopped. Their failure is what the caller must
  * hear first (sessions it may count on are not stored), and why the import stopped second:
  * the store's error, with both in its message.
@@ -91,6 +73,25 @@ async function writeAfterStop(write: () => Promise<void>, why: string): Promise<
   }
 }
 
+/**
+ * Imports export records into `store`, whole sessions in groups through `writeSessions` (as a
+ * copy writes them), so importing the same export twice writes nothing the second time
+ * (`written: 0`), and two identical sessions in one export are imported as two. Memory is
+ * proportional to a group (`groupSize` sessions or BATCH_SIZE rows, or one larger session).
+ *
+ * Record `n` (counting from 1) is called "line n", as it is in an export file. Rejects with
+ * `INVALID_INPUT` naming the line when the first record is not a header, a header comes
+ * later, a row does not follow its own session's record, or a reference points at no earlier
+ * row of the session (a tool call's message, a question's or setting's tool call), when an
+ * export of format version 2 or later has no `end` record or one whose counts differ (it was
+ * cut short: the session it stops in is not imported), or a record follows the end; and with
+ * whatever `writeSession` rejects with (`NOT_SUPPORTED` for a capability the store lacks).
+ * Sessions before the bad one stay imported (also in its group: the sessions of a group
+ * before one the store refuses are written first); when writing them fails, that store
+ * error is thrown instead, naming the line that stopped the import. A store error fails the
+ * group it hit, whose partial copies are deleted (capability `deleteSession`); earlier groups stay. Keeps
+ * the id of every session it wrote or found (two equal sessions in one export are two).
+ */
 export async function importRecords(
   store: AgentStorage,
   records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
@@ -117,7 +118,7 @@ export async function importRecords(
   const groupSize = countOption('groupSize', options.groupSize, IMPORT_GROUP_SIZE);
   // Each record's values are checked as the store will check them when it is written, so a
   // bad value is refused naming its line, and the sessions before it are imported.
-  const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
+  const ctx: ValidationContext = { adapter: store.adapter, clock: unixSeconds };
   const checkValues = (what: string, check: (ctx: ValidationContext) => void) => {
     try {
       check(ctx);
@@ -243,7 +244,7 @@ export async function importRecords(
         }
       }
     }
-    if (line === 0) throw lineError(1, 'is missing: the export is empty, without even a header');
+    if (line === 0) throw emptyExport();
     // Since version 2 an export ends with its end record: without it the file was cut short,
     // and the session it stops in may be missing rows. That one is not imported.
     if (version >= 2 && !ended)

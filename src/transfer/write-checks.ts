@@ -1,4 +1,5 @@
-import { AgentStorageError, isAgentStorageError } from '../contract/errors.js';
+import { unixSeconds } from '../contract/clock.js';
+import { AgentStorageError, isAgentStorageError, problemOf } from '../contract/errors.js';
 import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage, OptionalCapability } from '../contract/storage.js';
 import type { Message, Question, Session, Setting, ToolCall } from '../contract/types.js';
@@ -14,9 +15,6 @@ import {
 import { type KeyedRow, replayOrder } from './replay-order.js';
 import { newMessage, newQuestion, newSetting, newToolCall } from './row-inputs.js';
 import type { SessionSnapshot } from './snapshot.js';
-
-/** An `AgentStorageError`'s message without its `[adapter] CODE: ` prefix, to quote inside another. */
-export const problemOf = (e: AgentStorageError) => e.message.slice(`[${e.adapter}] ${e.code}: `.length);
 
 /** Stands for the ids a write will reference, which do not exist yet: any id passes the checks. */
 const SOME_ID = '1';
@@ -117,7 +115,7 @@ export function checkWritable(
   replayable(store, where, 'settings', settings.map(settingRow));
 
   if (!checkValues) return;
-  const ctx: ValidationContext = { adapter: store.adapter, clock: Date.now };
+  const ctx: ValidationContext = { adapter: store.adapter, clock: unixSeconds };
   const values = <T>(name: string, rows: readonly T[], check: (ctx: ValidationContext, row: T) => void) =>
     rows.forEach((row, i) => {
       try {
