@@ -977,6 +977,35 @@ describe('stopping an import or an export', () => {
     expect(await checksums(store)).toEqual(await checksums(source));
   });
 
+  it('a group that fails where its cleanup fails too (a full disk) names the partial copies it left', async () => {
+    const source = await createStorage('memory:');
+    await fillSource(source, 2);
+    const lines = await exportLines(source);
+    const store = await createStorage('memory:');
+    const full = () => new AgentStorageError('UNAVAILABLE', 'the disk is full', { adapter: 'test' });
+    const failing = new Proxy(
+      aroundBatches(store, async () => {
+        throw full();
+      }),
+      {
+        get(target, key) {
+          if (key === 'deleteSession') return async () => Promise.reject(full());
+          const value = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      },
+    );
+    const error = await importRecords(failing, parseExportLines(lines)).catch((e: unknown) => e);
+    const left = (await allSessions(store)).map((s) => s.id);
+    expect(left).toHaveLength(2);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', adapter: 'test' });
+    const named =
+      /the disk is full; the partial copies it left could not be deleted \(sessions ([^)]*)\)/.exec(
+        (error as Error).message,
+      );
+    expect(named?.[1]?.split(', ').sort()).toEqual([...left].sort());
+  });
+
   it('a bad line, then a store error writing the sessions before it: the store error is thrown, naming the line too', async () => {
     const source = await createStorage('memory:');
     await fillSource(source, 2);

@@ -44,6 +44,15 @@ export class AgentStorageError extends Error {
 export const problemOf = (e: AgentStorageError): string =>
   e.message.slice(`[${e.adapter}] ${e.code}: `.length);
 
+/** `e` again (code, adapter, field), its message followed by `more`, with `e` as the cause. */
+export function amended(e: AgentStorageError, more: string): AgentStorageError {
+  return new AgentStorageError(e.code, `${problemOf(e)}${more}`, {
+    adapter: e.adapter,
+    cause: e,
+    ...(e.field === undefined ? {} : { field: e.field }),
+  });
+}
+
 /** True when `error` is an `AgentStorageError`, optionally with the given code. */
 export function isAgentStorageError(error: unknown, code?: ErrorCode): error is AgentStorageError {
   return error instanceof AgentStorageError && (code === undefined || error.code === code);

@@ -1,5 +1,5 @@
 import { unixSeconds } from '../contract/clock.js';
-import { AgentStorageError, isAgentStorageError, problemOf } from '../contract/errors.js';
+import { amended, isAgentStorageError, problemOf } from '../contract/errors.js';
 import type { ValidationContext } from '../contract/input-checks.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { countOption } from './export-records.js';
@@ -60,16 +60,7 @@ async function writeAfterStop(write: () => Promise<void>, why: string): Promise<
   try {
     await write();
   } catch (e) {
-    if (!isAgentStorageError(e)) throw e;
-    throw new AgentStorageError(
-      e.code,
-      `${problemOf(e)} (writing the sessions read before the import ${why})`,
-      {
-        adapter: e.adapter,
-        cause: e,
-        ...(e.field === undefined ? {} : { field: e.field }),
-      },
-    );
+    throw isAgentStorageError(e) ? amended(e, ` (writing the sessions read before the import ${why})`) : e;
   }
 }
 

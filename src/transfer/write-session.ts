@@ -1,3 +1,4 @@
+import { amended, isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { BatchToolCall, NewMessage, Session } from '../contract/types.js';
 import { newMessage, newToolCall } from './row-inputs.js';
@@ -113,10 +114,16 @@ export async function writeSessions(
     }
   } catch (e) {
     // A partial copy would never match its source again, and a rerun would write a second
-    // one beside it; the original error matters more than one from the cleanup.
+    // one beside it. The original error comes first; copies a failing cleanup left (a full
+    // disk refuses the delete too) are named in it, never kept quiet.
+    const left: string[] = [];
     if (store.capabilities.deleteSession)
-      for (const { id } of created) await store.deleteSession(id).catch(() => undefined);
-    throw e;
+      for (const { id } of created) await store.deleteSession(id).catch(() => left.push(id));
+    if (left.length === 0 || !isAgentStorageError(e)) throw e;
+    throw amended(
+      e,
+      `; the partial copies it left could not be deleted (sessions ${left.join(', ')}): delete them, or a rerun writes those sessions again beside them`,
+    );
   }
   let next = 0;
   return existing.map((id) =>
