@@ -317,13 +317,22 @@ function seriesVerdict(s: SeriesResult): string {
 
 const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** `sqlite`, or `sqlite → postgres` for a copy between two adapters. */
+const transferName = (t: TransferResult) =>
+  t.source === t.adapter ? t.adapter : `${t.source} → ${t.adapter}`;
+
 function transferLines(t: TransferResult): string[] {
+  const e = t.export;
   return [
-    `${t.adapter}: ${t.sessions.toLocaleString('en-US')} sessions / ${t.messages.toLocaleString('en-US')} messages ` +
+    `${transferName(t)}: ${t.sessions.toLocaleString('en-US')} sessions / ${t.messages.toLocaleString('en-US')} messages ` +
       `(generated in ${t.generateSeconds.toFixed(1)} s)`,
-    `  export: ${fmtRate(t.export.sessionsPerSec)} sessions/s, ${fmtRate(t.export.messagesPerSec)} messages/s ` +
-      `(${t.export.seconds.toFixed(1)} s, ${fmtMb(t.export.bytes)} JSONL); RSS ${fmtMb(t.export.startBytes)} → peak ${fmtMb(t.export.peakBytes)}, ` +
-      `heap peak ${fmtMb(t.export.peakHeapBytes)}`,
+    ...(e === undefined
+      ? []
+      : [
+          `  export: ${fmtRate(e.sessionsPerSec)} sessions/s, ${fmtRate(e.messagesPerSec)} messages/s ` +
+            `(${e.seconds.toFixed(1)} s, ${fmtMb(e.bytes)} JSONL); RSS ${fmtMb(e.startBytes)} → peak ${fmtMb(e.peakBytes)}, ` +
+            `heap peak ${fmtMb(e.peakHeapBytes)}`,
+        ]),
     `  copy: ${fmtRate(t.copy.sessionsPerSec)} sessions/s, ${fmtRate(t.copy.messagesPerSec)} messages/s ` +
       `(${t.copy.seconds.toFixed(1)} s: writing ${t.copy.writeSeconds.toFixed(1)} s, verifying ${t.copy.verifySeconds.toFixed(1)} s); ` +
       `RSS ${fmtMb(t.copy.startBytes)} → peak ${fmtMb(t.copy.peakBytes)}, heap peak ${fmtMb(t.copy.peakHeapBytes)}`,
@@ -486,11 +495,20 @@ async function runTarget(
   }
 }
 
-/** The transfer check on a target: its own scratch stores, removed afterwards. */
-async function runTransfer(target: Target, dir: string, scale: number): Promise<TransferResult> {
-  const sub = join(dir, `${target.name}-transfer`);
+/**
+ * The transfer check on a target, from a source of its own adapter or of `from`'s: its own
+ * scratch stores, removed afterwards.
+ */
+async function runTransfer(
+  target: Target,
+  dir: string,
+  scale: number,
+  from = target,
+): Promise<TransferResult> {
+  const sub = join(dir, `${from.name}-${target.name}-transfer`);
   mkdirSync(sub);
-  console.log(`  transfer at ${scale.toLocaleString('en-US')} sessions:`);
+  const pair = from === target ? '' : ` from ${from.name}`;
+  console.log(`  transfer at ${scale.toLocaleString('en-US')} sessions${pair}:`);
   try {
     const t = await transferScale(
       target,
@@ -500,6 +518,7 @@ async function runTransfer(target: Target, dir: string, scale: number): Promise<
       (close) => {
         interrupted = close;
       },
+      from,
     );
     for (const line of transferLines(t).slice(1)) console.log(`  ${line}`);
     return t;
@@ -588,6 +607,9 @@ async function main(): Promise<void> {
         console.log(`  durability: ${durabilityLine(d)}`);
       }
       if (transfer) transfers.push(await runTransfer(target, dir, scale));
+      // The usual move, from the embedded default to another backend (SQLite → Postgres is the CLI's headline).
+      if (transfer && target !== sqliteTarget)
+        transfers.push(await runTransfer(target, dir, scale, sqliteTarget));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -652,7 +674,9 @@ async function main(): Promise<void> {
           ...missed.map((r) => `${r.adapter} ${r.operation} ${r.ratio.toFixed(2)}× < ${r.target}×`),
           ...notFlat.map((g) => `${g.adapter} memory-${g.list} grows ×${g.growth.toFixed(2)}`),
           ...slower.map((s) => `${s.adapter} ${s.series} per-call time grows ×${s.growth?.toFixed(2)}`),
-          ...slowCopies.map((t) => `${t.adapter} copy ${t.ratio.toFixed(2)}× batch append < ${t.target}×`),
+          ...slowCopies.map(
+            (t) => `${transferName(t)} copy ${t.ratio.toFixed(2)}× batch append < ${t.target}×`,
+          ),
         ].join('; ')}`,
   );
   console.log(

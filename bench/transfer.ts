@@ -17,7 +17,10 @@ import type { ScratchStore, Target } from './targets.js';
  * "100,000 sessions / 2,000,000 messages" store, or a fraction of it. Per adapter, a
  * generated source store is exported to a JSONL file (`exportRecords` +
  * `formatExportLine`, written as the CLI writes it) and copied (`copySessions`, journal and
- * final verification included) into an empty store of the same adapter. The copy is
+ * final verification included) into an empty store of the same adapter; for a destination
+ * other than SQLite, a second run copies from a SQLite source instead (the usual move: from
+ * the embedded default to a bigger backend; SQLite → Postgres is the CLI's headline), and
+ * exports nothing, the export being the source's. The copy is
  * compared with the destination's batch-append throughput: a second empty store receives
  * the same sessions written the way the copy writes them, `createSession` per session and
  * one `appendBatch` per group of sessions, reading and verifying nothing (target ≥
@@ -61,13 +64,17 @@ export interface RssUse {
 }
 
 export interface TransferResult {
+  /** The destination's adapter (the copy's and the baseline's). */
   adapter: string;
+  /** The source's adapter: `adapter` itself, or SQLite for the pair run. */
+  source: string;
   sessions: number;
   messages: number;
   toolCalls: number;
   /** Time to generate the source (createSession per session, appendBatch per 50 sessions). */
   generateSeconds: number;
-  export: Rate & RssUse & { records: number; bytes: number };
+  /** The source exported (absent in the pair run: the source's own run exports it). */
+  export?: Rate & RssUse & { records: number; bytes: number };
   /**
    * All `copySessions` calls together; `writeSeconds` is the time up to each call's last
    * progress report, `verifySeconds` the rest (re-reading both sides and comparing).
@@ -214,11 +221,10 @@ async function batchAppend(store: AgentStorage, from: number, to: number): Promi
 
 const letLoopTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Opens scratch stores `names`, runs `work` on them, closes (removes) them; `onOpen` gets the closer first. */
+/** Opens scratch stores `names` (each of its target), runs `work` on them, closes (removes) them; `onOpen` gets the closer first. */
 async function withStores<T>(
-  target: Target,
   dir: string,
-  names: readonly string[],
+  names: readonly (readonly [Target, string])[],
   onOpen: (close: () => Promise<void>) => void,
   work: (stores: AgentStorage[]) => Promise<T>,
 ): Promise<T> {
@@ -233,7 +239,7 @@ async function withStores<T>(
   };
   onOpen(close);
   try {
-    for (const name of names) opened.push(await target.store(dir, name));
+    for (const [target, name] of names) opened.push(await target.store(dir, name));
     return await work(opened.map((o) => o.kit));
   } finally {
     await close();
@@ -241,7 +247,8 @@ async function withStores<T>(
 }
 
 /**
- * Generates a source of `sessions` sessions; measures the export, the copy and the
+ * Generates a source of `sessions` sessions in a store of `from` (default: `target`);
+ * measures the export (only when `from` is `target`), the copy into `target` and `target`'s
  * batch-append baseline. `onOpen` gets the function that closes and removes the scratch
  * stores (for Ctrl-C); they are removed when this resolves or rejects too.
  */
@@ -251,39 +258,25 @@ export async function transferScale(
   sessions: number,
   log: (line: string) => void,
   onOpen: (close: () => Promise<void>) => void = () => undefined,
+  from: Target = target,
 ): Promise<TransferResult> {
-  return withStores(target, dir, ['source', 'copy', 'append'], onOpen, async ([source, copy, append]) => {
+  const stores = [
+    [from, 'source'],
+    [target, 'copy'],
+    [target, 'append'],
+  ] as const;
+  return withStores(dir, stores, onOpen, async ([source, copy, append]) => {
     const messages = sessions * MESSAGES_PER_SESSION;
-    let started = performance.now();
+    const started = performance.now();
     await generate(source as AgentStorage, sessions);
     const generateSeconds = (performance.now() - started) / 1000;
     log(`generated ${sessions.toLocaleString('en-US')} sessions in ${generateSeconds.toFixed(1)} s`);
 
-    // Export as the CLI's `export` writes it: a line per record to a file stream, waiting for
-    // 'drain' under back-pressure (which also lets the event loop turn).
-    let rss = rssSampler();
-    const out = createWriteStream(join(dir, `${target.name}-export.jsonl`));
-    let records = 0;
-    let exported = 0;
-    started = performance.now();
-    try {
-      for await (const record of exportRecords(source as AgentStorage)) {
-        if (!out.write(`${formatExportLine(record)}\n`))
-          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        records++;
-        if (record.type === 'session' && ++exported % SAMPLE_EVERY === 0) rss.sample();
-      }
-    } finally {
-      out.end();
-      await finished(out);
-    }
-    const bytes = out.bytesWritten;
-    const exportSeconds = (performance.now() - started) / 1000;
-    const exportUse = rss.use();
-    if (exported !== sessions) throw new Error(`the export held ${exported} sessions of ${sessions}`);
+    const exported =
+      from === target ? await exportStore(source as AgentStorage, dir, target.name, sessions) : {};
 
     // Copy and batch append, alternating over slices of the store.
-    rss = rssSampler();
+    const rss = rssSampler();
     const journal = join(dir, `${target.name}-copy.journal`);
     const times = { copy: [] as number[], append: [] as number[] };
     let writeMs = 0;
@@ -331,11 +324,12 @@ export async function transferScale(
     const [low, high] = bootstrapRatio(times.copy, times.append);
     return {
       adapter: target.name,
+      source: from.name,
       sessions,
       messages,
       toolCalls: sessions * TOOL_CALLS_PER_SESSION,
       generateSeconds,
-      export: { ...rate(exportSeconds, sessions), ...exportUse, records, bytes },
+      ...exported,
       copy: {
         ...rate(copyMs / 1000, sessions),
         ...copyUse,
@@ -352,4 +346,35 @@ export async function transferScale(
       met: ratio >= COPY_TARGET,
     };
   });
+}
+
+/**
+ * Exports `source` as the CLI's `export` writes it: a line per record to a file stream,
+ * waiting for 'drain' under back-pressure (which also lets the event loop turn).
+ */
+async function exportStore(
+  source: AgentStorage,
+  dir: string,
+  name: string,
+  sessions: number,
+): Promise<Pick<TransferResult, 'export'>> {
+  const rss = rssSampler();
+  const out = createWriteStream(join(dir, `${name}-export.jsonl`));
+  let records = 0;
+  let exported = 0;
+  const started = performance.now();
+  try {
+    for await (const record of exportRecords(source)) {
+      if (!out.write(`${formatExportLine(record)}\n`))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      records++;
+      if (record.type === 'session' && ++exported % SAMPLE_EVERY === 0) rss.sample();
+    }
+  } finally {
+    out.end();
+    await finished(out);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (exported !== sessions) throw new Error(`the export held ${exported} sessions of ${sessions}`);
+  return { export: { ...rate(seconds, sessions), ...rss.use(), records, bytes: out.bytesWritten } };
 }

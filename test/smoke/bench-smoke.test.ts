@@ -20,6 +20,7 @@ interface BenchReport {
   sqlDrift: unknown[];
   results: { adapter: string; operation: string; ratio: number }[];
   memoryGrowth: { adapter: string; list: string; points: { rows: number; kitBytes: number }[] }[];
+  transfer: { source: string; adapter: string; sessions: number; copy: { verified: number } }[];
 }
 
 const adapters = pgUrl ? ['sqlite', 'libsql', 'postgres'] : ['sqlite', 'libsql'];
@@ -61,6 +62,11 @@ describe.concurrent('npm run bench -- --quick', { timeout: 0 }, () => {
         [adapter, 'sessions', [100, 100, 1_000, 1_000, 10_000, 10_000]],
         [adapter, 'messages', [200, 200, 2_000, 2_000, 20_000, 20_000]],
       ]);
+      // Copies within the adapter and, into any other, from SQLite (the usual move), every session verified.
+      expect(report.transfer.map((t) => `${t.source} → ${t.adapter}`)).toEqual(
+        adapter === 'sqlite' ? ['sqlite → sqlite'] : [`${adapter} → ${adapter}`, `sqlite → ${adapter}`],
+      );
+      for (const t of report.transfer) expect(t.copy.verified, `${t.source} → ${t.adapter}`).toBe(t.sessions);
     });
   }
 });
