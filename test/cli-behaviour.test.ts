@@ -542,6 +542,42 @@ describe('times given on the command line (parseTime)', () => {
     expect(() => parseTime('until', 'soon', now)).toThrowError(/^--until must be Unix seconds/);
   });
 
+  it('refuses a local date-time that daylight saving time skips or repeats, and asks for an offset', () => {
+    // Node reads TZ again when it changes; the worker's own zone is put back after.
+    const zone = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      // 2026-03-29: 02:00 CET jumps to 03:00 CEST; 2026-10-25: 03:00 CEST goes back to 02:00 CET.
+      for (const text of ['2026-03-29T02:30', '2026-03-29 02:00:00', '2026-03-29T02:59:59'])
+        expect(() => parseTime('since', text, now), text).toThrowError(
+          /^--since: ".*" does not exist in this machine's time zone \(clocks skip it for daylight saving time\): give an offset/,
+        );
+      for (const text of ['2026-10-25T02:30', '2026-10-25T02:00:00', '2026-10-25 02:59'])
+        expect(() => parseTime('until', text, now), text).toThrowError(
+          /^--until: ".*" happens twice in this machine's time zone \(clocks go back over it for daylight saving time\): give an offset/,
+        );
+      // Around both changes, and with an offset inside them, one instant each.
+      const cases: [string, number][] = [
+        ['2026-03-29T01:59:59', Date.UTC(2026, 2, 29, 0, 59, 59) / 1000],
+        ['2026-03-29T03:00', Date.UTC(2026, 2, 29, 1) / 1000],
+        ['2026-10-25T01:59', Date.UTC(2026, 9, 24, 23, 59) / 1000],
+        ['2026-10-25T03:00', Date.UTC(2026, 9, 25, 2) / 1000],
+        ['2026-10-25T02:30+02:00', Date.UTC(2026, 9, 25, 0, 30) / 1000],
+        ['2026-10-25T02:30+01:00', Date.UTC(2026, 9, 25, 1, 30) / 1000],
+        ['2026-03-29T02:30Z', Date.UTC(2026, 2, 29, 2, 30) / 1000],
+        ['2026-03-29', Date.UTC(2026, 2, 29) / 1000],
+        ['2026-07-01T12:00', Date.UTC(2026, 6, 1, 10) / 1000],
+      ];
+      for (const [text, seconds] of cases) expect(parseTime('since', text, now), text).toBe(seconds);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    // Back in the worker's zone (UTC on CI): no daylight saving time, nothing refused.
+    if (new Date(2026, 0, 1).getTimezoneOffset() === new Date(2026, 6, 1).getTimezoneOffset())
+      expect(parseTime('since', '2026-03-29T02:30', now)).toBe(new Date(2026, 2, 29, 2, 30).getTime() / 1000);
+  });
+
   it('refuses eight digits that make a date (ISO basic form) rather than read them as seconds in 1970', () => {
     for (const text of ['20260101', '19991231', ' 20240229 '])
       expect(() => parseTime('since', text, now), text).toThrowError(

@@ -40,11 +40,43 @@ function isCalendarDate(m: RegExpExecArray): boolean {
 }
 
 /**
+ * Why a local date-time (no `Z`, no offset) names no single instant in the machine's zone, or
+ * `null` when it names one: `ms` is what `Date.parse` made of it. In a spring-forward gap
+ * (02:30 where clocks jump from 02:00 to 03:00) Date.parse quietly moves the time by the jump;
+ * in a fall-back hour the same clock time happens twice and it picks the first. Either way the
+ * instant would not be the one the user meant, or not the only one, so an offset is asked for.
+ */
+function localTimeProblem(fields: readonly number[], ms: number): string | null {
+  const [year, month, day, hour, minute, second] = fields;
+  const reads = (t: number) => {
+    const d = new Date(t);
+    return (
+      d.getFullYear() === year &&
+      d.getMonth() + 1 === month &&
+      d.getDate() === day &&
+      d.getHours() === hour &&
+      d.getMinutes() === minute &&
+      d.getSeconds() === second
+    );
+  };
+  if (!reads(ms))
+    return "does not exist in this machine's time zone (clocks skip it for daylight saving time)";
+  // How far the zone's offset moves around this instant; a clock time read at both ends of the move is ambiguous.
+  const shift = Math.abs(
+    new Date(ms + 86_400_000).getTimezoneOffset() - new Date(ms - 86_400_000).getTimezoneOffset(),
+  );
+  if (shift !== 0 && (reads(ms + shift * 60_000) || reads(ms - shift * 60_000)))
+    return "happens twice in this machine's time zone (clocks go back over it for daylight saving time)";
+  return null;
+}
+
+/**
  * A point in time: Unix seconds (`1767225600`), an ISO 8601 date or date-time
  * (`2026-01-01`, `2026-01-01T12:00:00Z`), or an age before now (`30d`, `12h`, `90m`). A date
  * alone is midnight UTC; a date-time without `Z` or an offset is the machine's local time
- * (as ECMAScript and `date -d` read it). A day the month does not have is refused, not rolled over,
- * and eight digits that make a date (`20260101`) are refused as ambiguous.
+ * (as ECMAScript and `date -d` read it), refused when daylight saving time skips it or
+ * repeats it. A day the month does not have is refused, not rolled over, and eight digits
+ * that make a date (`20260101`) are refused as ambiguous.
  */
 export function parseTime(flag: string, value: string, now = Date.now()): number {
   const text = value.trim();
@@ -70,6 +102,16 @@ export function parseTime(flag: string, value: string, now = Date.now()): number
     if (!isCalendarDate(date))
       throw new UsageError(`--${flag}: ${JSON.stringify(value)} is not a day and time the calendar has`);
     const ms = Date.parse(text);
+    const local = date[4] !== undefined && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(text);
+    const problem =
+      local && !Number.isNaN(ms)
+        ? localTimeProblem(
+            date.slice(1, 7).map((v) => Number(v ?? 0)),
+            ms,
+          )
+        : null;
+    if (problem !== null)
+      throw new UsageError(`--${flag}: ${JSON.stringify(value)} ${problem}: give an offset (Z, +01:00, …)`);
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
   }
   throw new UsageError(
