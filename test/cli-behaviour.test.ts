@@ -225,6 +225,8 @@ describe('the CLI behaves', () => {
       ['copy', '--from', source, '--to', to, '--status', ''],
       ['copy', '--from', source, '--to', to, '--agent', ''],
       ['copy', '--from', source, '--to', to, '--journal', join(cwd, 'missing', 'j.jsonl')],
+      ['copy', '--from', source, '--to', to, '--journal', cwd],
+      ['copy', '--from', source, '--to', to, '--journal', '/dev/zero'],
       ['import', join(cwd, 'missing.jsonl'), '--url', to],
       ['export', '--url', to, '--until', 'soon'],
       ['export', '--url', source, '--out', join(cwd, 'missing', 'out.jsonl')],

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -529,6 +529,43 @@ describe('copySessions', () => {
       await from.close();
       await to.close();
     }
+  });
+
+  it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    await fillSource(from, 8);
+    // The journal's folder goes away once the first group is done: its next append fails (ENOENT,
+    // as a full disk fails with ENOSPC), which is the `created` of the second group's first session.
+    const folder = join(dir, 'journal-gone');
+    mkdirSync(folder);
+    const journal = join(folder, 'journal.jsonl');
+    const copy = copySessions(from, to, {
+      journal,
+      concurrency: 1,
+      groupSize: 2,
+      onProgress: ({ done }) => {
+        if (done === 2) rmSync(folder, { recursive: true });
+      },
+    });
+    await expect(copy).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      field: 'journal',
+      message: expect.stringMatching(
+        /^\[transfer\] UNAVAILABLE: copy journal .*journal\.jsonl could not be written \(ENOENT: .*\): the copy stopped; once the journal can be written, run it again to resume/,
+      ),
+    });
+    // The first group is whole; the second's session created before its journal line failed is gone again.
+    expect((await allSessions(to)).length).toBe(2);
+    const copied = await checksums(to);
+    expect((await checksums(from)).filter((sum) => copied.includes(sum))).toHaveLength(2);
+    // A journal path that is no file is refused before anything is written.
+    await expect(copySessions(from, to, { journal: dir })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'journal',
+      message: `[transfer] INVALID_INPUT: copy journal ${dir} is not a regular file`,
+    });
+    expect((await allSessions(to)).length).toBe(2);
   });
 
   it("verifies this run's copies without reading the source again, and re-reads it for sessions done before", async () => {

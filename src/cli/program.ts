@@ -339,6 +339,9 @@ function registerTransfer(
       const query = filtersOf(o);
       if (o.journal !== undefined && !isFolder(dirname(resolve(o.journal))))
         throw new UsageError(`--journal: there is no folder ${dirname(resolve(o.journal))}`);
+      // A folder or a device (/dev/zero would be read forever) is no journal to read or append to.
+      if (o.journal !== undefined && existsSync(o.journal) && !statSync(o.journal).isFile())
+        throw new UsageError(`--journal: ${o.journal} is not a regular file`);
       const from = await openForReading(o.from, io, 'from');
       const to = await openForWriting(o.to, io, 'to');
       // Its copies would be gone when the command ends, and its journal would say otherwise.

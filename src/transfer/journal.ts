@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { AgentStorageError } from '../contract/errors.js';
 import { TRANSFER } from './format.js';
 
@@ -27,11 +27,18 @@ export interface JournalState {
 /**
  * Reads the journal at `path` (a missing file is an empty journal). A torn last line, the
  * trace of a kill mid-append, is cut off the file so the next append starts a fresh line;
- * any other bad line is `INVALID_INPUT` naming it.
+ * any other bad line is `INVALID_INPUT` naming it, as is a path that is not a regular file
+ * (a folder; a device such as /dev/zero, which would be read forever).
  */
 export function readJournal(path: string): JournalState {
   const state: JournalState = { done: new Map(), partial: new Map() };
-  if (!existsSync(path)) return state;
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return state;
+  if (!stat.isFile())
+    throw new AgentStorageError('INVALID_INPUT', `copy journal ${path} is not a regular file`, {
+      adapter: TRANSFER,
+      field: 'journal',
+    });
   const text = readFileSync(path, 'utf8');
   const complete = text.lastIndexOf('\n') + 1;
   if (complete < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, complete)));
@@ -80,8 +87,19 @@ function parseEvent(line: string): JournalEvent | undefined {
 
 /**
  * Appends events, one line each, in one write: they are in the file once this returns (a kill
- * mid-write tears the last line at worst, and `readJournal` cuts it off).
+ * mid-write tears the last line at worst, and `readJournal` cuts it off). A write that fails
+ * (a full disk, the folder gone) is `UNAVAILABLE` naming the journal: the copy stops there,
+ * and what the journal already holds still resumes it.
  */
 export function appendJournal(path: string, ...events: JournalEvent[]): void {
-  if (events.length > 0) appendFileSync(path, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  if (events.length === 0) return;
+  try {
+    appendFileSync(path, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  } catch (e) {
+    throw new AgentStorageError(
+      'UNAVAILABLE',
+      `copy journal ${path} could not be written (${e instanceof Error ? e.message : String(e)}): the copy stopped; once the journal can be written, run it again to resume`,
+      { adapter: TRANSFER, field: 'journal', cause: e },
+    );
+  }
 }
