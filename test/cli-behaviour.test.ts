@@ -415,7 +415,9 @@ describe('the CLI behaves', () => {
     // --out under a file-size limit above the database's -shm (32 KiB) and below the export.
     const limited = await run(['--out', join(cwd, 'out.jsonl')], 'pipe', 'ulimit -f 100');
     expect(limited.code).toBe(1);
-    expect(limited.stderr).toMatch(/EFBIG/);
+    expect(limited.stderr).toMatch(
+      /^agent-storage: cannot write .*out\.jsonl: EFBIG: .*; the export stopped, and nothing of it is left there$/m,
+    );
     expect(limited.stderr).not.toMatch(/\n\s+at /);
     // Closed: no -wal or -shm left; no out file, whole or partial.
     expect(readdirSync(cwd).sort()).toEqual(['runs.db']);

@@ -119,6 +119,12 @@ export async function exportCommand(
   file?.on('error', () => undefined);
   const out = file ?? io.stdout;
   if (partial !== undefined) io.onCleanup(() => rmSync(partial, { force: true }));
+  // A write error (a full disk) names the file, and says what became of it.
+  const cannotWrite = (e: Error) =>
+    new Error(
+      `cannot write ${options.out}: ${e.message}${partial === undefined ? '' : '; the export stopped, and nothing of it is left there'}`,
+      { cause: e },
+    );
   let sessions = 0;
   try {
     for await (const record of exportRecords(store, query, { signal: io.signal })) {
@@ -128,11 +134,11 @@ export async function exportCommand(
     }
   } catch (e) {
     if (io.signal.aborted) return EXIT.interrupted;
-    throw e;
+    throw file?.errored ? cannotWrite(file.errored) : e;
   } finally {
     if (file !== undefined) await closeFile(file);
   }
-  if (file?.errored) throw file.errored;
+  if (file?.errored) throw cannotWrite(file.errored);
   if (partial !== undefined && target !== undefined) renameSync(partial, target.path);
   await writeLine(io.stderr, `exported ${sessions} sessions`);
   return EXIT.ok;
