@@ -531,6 +531,41 @@ describe('copySessions', () => {
     }
   });
 
+  it('a run killed between creating a session and journaling its id left a bare copy: the resumed copy deletes it, and only it', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    await fillSource(from, 3);
+    const withRows = await allSessions(from);
+    const [a, b] = withRows as [Session, Session, Session];
+    const fields = ({ id: _, ...session }: Session) => session;
+    const bareSource = await from.createSession({ ...fields(a), userPrompt: 'nothing under it' });
+    const e = (await from.getSession(bareSource)) as Session;
+    // What the kill left: the journal holds the intent to create a, b and e, and none of their ids.
+    const journal = join(dir, 'journal-bare.jsonl');
+    appendFileSync(journal, [a, b, e].map((s) => `${JSON.stringify({ creating: s.id })}\n`).join(''));
+    const bareA = await to.createSession(fields(a)); // a's copy, killed before its rows
+    const wholeB = await writeSession(to, (await readSessionSnapshot(from, b.id)) as SessionSnapshot);
+    const bareE = await to.createSession(fields(e)); // e has nothing under it: this copy is whole
+    const notBare = await to.createSession(fields(a)); // a's fields, but something under it
+    await to.createMessage({ sessionId: notBare, role: 'user', content: 'mine' });
+
+    const resumed = await copySessions(from, to, { journal });
+    expect(resumed).toMatchObject({ copied: 2, skipped: 2, verified: 4, mismatches: [], interrupted: false });
+    expect(await to.getSession(bareA)).toBeNull();
+    for (const kept of [wholeB.id, bareE, notBare]) expect(await to.getSession(kept)).not.toBeNull();
+    expect(readFileSync(journal, 'utf8')).toContain(`${JSON.stringify({ deleted: a.id, to: bareA })}\n`);
+    // The destination is the source plus the session that was not bare, nothing more.
+    const copies = (await allSessions(to)).filter((s) => s.id !== notBare);
+    expect(copies).toHaveLength(4);
+    const sums = await Promise.all(
+      copies.map(async (s) => sessionChecksum((await readSessionSnapshot(to, s.id)) as SessionSnapshot)),
+    );
+    expect(sums.sort()).toEqual(await checksums(from));
+    // Settled: a second run finds nothing to delete and nothing to copy.
+    expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 0, skipped: 4, verified: 4 });
+    expect((await allSessions(to)).length).toBe(5);
+  });
+
   it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {
     const from = await createStorage('memory:');
     const to = await createStorage('memory:');

@@ -4,7 +4,7 @@ import { countOption, requireCapability, type TransferQuery, walkSessions } from
 import { appendJournal, type JournalState, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
-import { type WriteSessionResult, writeSessions } from './write-session.js';
+import { findBareCopies, type WriteSessionResult, writeSessions } from './write-session.js';
 
 /** Progress of `copySessions`, reported for each session once its group is written. */
 export interface CopyProgress {
@@ -109,9 +109,12 @@ export interface CopyResult {
  * Copies the sessions `query` matches from `from` to `to`, resumably, through the contract
  * alone. Sessions go through `writeSessions` in groups (so sessions the destination already
  * holds are not written again, journal or not, and small sessions share their batches); the
- * journal records `created` right after a copy's session exists and `done` once it is
- * complete. On start, sessions done in the journal are skipped, and a copy created but never
- * done (a run killed mid-session) is deleted in `to` and made again. After a run that was
+ * journal records `creating` before a group's sessions are created, `created` right after a
+ * copy's session exists and `done` once it is complete. On start, sessions done in the journal
+ * are skipped, a copy created but never done (a run killed mid-session) is deleted in `to` and
+ * made again, and so is a copy whose creation was journaled but not its id (a run killed
+ * between the two): a session of `to` with every field of the source session, nothing under
+ * it, and unknown to the journal. After a run that was
  * not interrupted, every session of the run is re-read in `to`: one copied by this run is
  * compared by checksum with the source as it was read for the copy; one the journal had as
  * done, or whose checksum differs, is compared with the source read again (row counts, then
@@ -141,6 +144,7 @@ export async function copySessions(
     if (!claimed.has(targetId)) await to.deleteSession(targetId);
     appendJournal(journal, { deleted: sourceId, to: targetId });
   }
+  await deleteBareCopies(from, to, journal, state.unsettled, claimed);
   const result: CopyResult = { copied: 0, skipped: 0, verified: 0, mismatches: [], interrupted: false };
   let total = 0;
   // Counting first reads only session rows, a page of 1000 at a time: cheap next to the copy,
@@ -166,6 +170,7 @@ export async function copySessions(
       written = await writeSessions(to, group.snapshots, {
         // Between batches only where a session cut short can be deleted at once.
         signal: to.capabilities.deleteSession ? signal : undefined,
+        onCreating: (sourceIds) => appendJournal(journal, ...sourceIds.map((id) => ({ creating: id }))),
         onCreated: (id, sourceId) => appendJournal(journal, { created: sourceId, to: id }),
         claimed,
       });
@@ -199,6 +204,32 @@ export async function copySessions(
 }
 
 const letLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The copies a killed run created but never journaled: for each source session the journal
+ * says was being created (`unsettled`), the destination's sessions that are its bare copy
+ * (`findBareCopies`: its fields, nothing under it, unknown to the journal) are deleted, and
+ * the deletion journaled. The session is copied again like any other.
+ */
+async function deleteBareCopies(
+  from: AgentStorage,
+  to: AgentStorage,
+  journal: string,
+  unsettled: ReadonlySet<string>,
+  journaled: ReadonlySet<string>,
+): Promise<void> {
+  // Without a listing there is nothing to look in; a source session gone has nothing to match by.
+  if (unsettled.size === 0 || !to.capabilities.listSessions) return;
+  for (const sourceId of unsettled) {
+    const source = await from.getSession(sourceId);
+    if (source === null) continue;
+    for (const bare of await findBareCopies(to, from, source, journaled)) {
+      requireCapability(to, 'deleteSession', 'resuming a copy cut short');
+      await to.deleteSession(bare);
+      appendJournal(journal, { deleted: sourceId, to: bare });
+    }
+  }
+}
 
 /**
  * A session of the run: where its copy is, and the checksum of the source as this run read it

@@ -9,6 +9,12 @@ import { TRANSFER } from './format.js';
  * which costs a redo, never a duplicate the final verification would not report.
  */
 export type JournalEvent =
+  /**
+   * The session's copy is about to be created. Until `created` follows, a kill may have left
+   * the copy's session in the destination without its id in the journal (the window between
+   * `createSession` and the append of `created`): bare, with nothing under it yet.
+   */
+  | { creating: string }
   /** The session's copy exists in the destination, but may lack rows. */
   | { created: string; to: string }
   /** The session's copy is complete. */
@@ -22,6 +28,8 @@ export interface JournalState {
   done: Map<string, string>;
   /** source id → destination id of a copy begun and not completed: to delete and redo. */
   partial: Map<string, string>;
+  /** Source ids whose copy was being created, its id never journaled: the destination may hold it bare. */
+  unsettled: Set<string>;
 }
 
 /**
@@ -31,7 +39,7 @@ export interface JournalState {
  * (a folder; a device such as /dev/zero, which would be read forever).
  */
 export function readJournal(path: string): JournalState {
-  const state: JournalState = { done: new Map(), partial: new Map() };
+  const state: JournalState = { done: new Map(), partial: new Map(), unsettled: new Set() };
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return state;
   if (!stat.isFile())
@@ -55,11 +63,19 @@ export function readJournal(path: string): JournalState {
           field: 'journal',
         },
       );
-    if ('created' in event) state.partial.set(event.created, event.to);
-    else if ('done' in event) {
+    if ('creating' in event) state.unsettled.add(event.creating);
+    else if ('created' in event) {
+      state.unsettled.delete(event.created);
+      state.partial.set(event.created, event.to);
+    } else if ('done' in event) {
+      state.unsettled.delete(event.done);
       state.partial.delete(event.done);
       state.done.set(event.done, event.to);
-    } else if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
+    } else {
+      // A partial copy deleted, or a bare one found and deleted: either way nothing of it is left.
+      if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
+      state.unsettled.delete(event.deleted);
+    }
   });
   return state;
 }
@@ -74,6 +90,7 @@ function parseEvent(line: string): JournalEvent | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
+  if (keys.length === 1 && typeof record.creating === 'string') return value as JournalEvent;
   const kind = keys.find((k) => k === 'created' || k === 'done' || k === 'deleted');
   if (
     keys.length !== 2 ||

@@ -21,6 +21,12 @@ export interface WriteSessionOptions {
    */
   onCreated?: ((id: string, sourceId: string) => void | Promise<void>) | undefined;
   /**
+   * Called (and awaited) once before the first `createSession`, with the snapshots' session
+   * ids about to be created: a journal records the intent, so that a session created by a
+   * run killed before `onCreated` returned can be found again (`findBareCopies`).
+   */
+  onCreating?: ((sourceIds: string[]) => void | Promise<void>) | undefined;
+  /**
    * Checked before the sessions are created and before each batch. On abort the call
    * rejects with `signal.reason`, after deleting the partial copies when the store declares
    * `deleteSession`.
@@ -90,11 +96,13 @@ export async function writeSessions(
   snapshots: readonly SessionSnapshot[],
   options: WriteSessionOptions = {},
 ): Promise<WriteSessionResult[]> {
-  const { signal, onCreated, claimed, valuesChecked } = options;
+  const { signal, onCreating, onCreated, claimed, valuesChecked } = options;
   for (const snapshot of snapshots) checkWritable(store, snapshot, { values: valuesChecked !== true });
   signal?.throwIfAborted();
   const existing = await findCopies(store, snapshots, claimed);
   const created: { snapshot: SessionSnapshot; id: string }[] = [];
+  const toCreate = snapshots.filter((_, i) => existing[i] === null).map((s) => s.session.id);
+  if (toCreate.length > 0) await onCreating?.(toCreate);
   try {
     for (const [i, snapshot] of snapshots.entries()) {
       if (existing[i] !== null) continue;
@@ -261,6 +269,48 @@ export async function findCopies(
     } while (cursor !== undefined && indices.some((i) => found[i] === null));
   }
   return found;
+}
+
+/**
+ * Sessions of `store` that are what `createSession` makes of `source` and nothing more: every
+ * session field equal, no message, tool call, question or setting, and not in `known`. That is
+ * what a copy killed between creating a session and journaling its id leaves behind (its rows
+ * come only after). Empty when `source` itself (in `from`) has nothing under it: then such a
+ * session is a whole copy, which `findCopies` finds.
+ */
+export async function findBareCopies(
+  store: AgentStorage,
+  from: AgentStorage,
+  source: Session,
+  known: ReadonlySet<string>,
+): Promise<string[]> {
+  if (!(await hasRows(from, source.id))) return [];
+  const bare: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listSessions({
+      agentName: source.agentName,
+      ...startedIn(source.startedAt, source.startedAt),
+      limit: LOOKUP_PAGE,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const candidate of page.items)
+      if (!known.has(candidate.id) && sameFields(candidate, source) && !(await hasRows(store, candidate.id)))
+        bare.push(candidate.id);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return bare;
+}
+
+/** Whether anything hangs from session `id`: a message, a tool call, a question or a setting. */
+async function hasRows(store: AgentStorage, id: string): Promise<boolean> {
+  const paged = store.capabilities.paging;
+  return (
+    (paged ? await store.countMessages(id) : (await store.getMessages(id)).length) > 0 ||
+    (paged ? await store.countToolCalls(id) : (await store.getToolCalls(id)).length) > 0 ||
+    (store.capabilities.questions && (await store.getQuestions(id)).length > 0) ||
+    (store.capabilities.settings && (await store.getSettings(id)).length > 0)
+  );
 }
 
 /** Sessions listed per lookup page: the contract's maximum. */
