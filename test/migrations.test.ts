@@ -246,6 +246,31 @@ for (const setup of setups) {
       await store.close();
     });
 
+    it('after close(), every migration method rejects with CLOSED and reaches no database (libsql reopened itself and dropped every table)', async () => {
+      const url = setup.freshUrl();
+      const store = (await createStorage(url)) as unknown as SqlAgentStorage;
+      const sessionId = await store.createSession({
+        agentName: 'a',
+        provider: 'p',
+        model: 'm',
+        userPrompt: 'u',
+      });
+      await store.close();
+      for (let round = 0; round < 2; round++)
+        for (const [name, call] of [
+          ['migrationStatus', () => store.migrationStatus()],
+          ['planMigration', () => store.planMigration(0)],
+          ['migrateDown', () => store.migrateDown()],
+          ['migrateTo', () => store.migrateTo(0)],
+          ['migrate', () => store.migrate()],
+        ] as const)
+          await expect(call(), `${name}, round ${round + 1}`).rejects.toMatchObject({ code: 'CLOSED' });
+      const again = await open(url);
+      expect(await again.migrationStatus()).toEqual({ applied: names, pending: [] });
+      expect((await again.getSession(sessionId))?.userPrompt).toBe('u');
+      await again.close();
+    });
+
     it('a store opened read-only reports status and plans, and refuses to migrate or write', async () => {
       const url = setup.freshUrl();
       const writer = await open(url);

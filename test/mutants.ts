@@ -64,6 +64,31 @@ export const mutants: Mutant[] = [
     },
   },
   {
+    id: 'second-close-resolves-at-once',
+    name: 'a second close() resolves at once, while the first still waits for the calls made before it (two shutdown hooks: the process exits under writes)',
+    caughtBy: ['close.in-flight'],
+    break: (inner) => {
+      const pending = new Set<Promise<unknown>>();
+      let closing: Promise<void> | undefined;
+      return {
+        createMessage: (m) => {
+          const write = new Promise((turn) => setImmediate(turn)).then(() => inner.createMessage(m));
+          pending.add(write);
+          write.then(
+            () => pending.delete(write),
+            () => pending.delete(write),
+          );
+          return write;
+        },
+        close() {
+          if (closing !== undefined) return Promise.resolve(); // the bug: later callers do not wait
+          closing = Promise.allSettled([...pending]).then(() => inner.close());
+          return closing;
+        },
+      };
+    },
+  },
+  {
     id: 'tie-order-desc',
     name: 'ties ordered by id descending',
     caughtBy: ['message.order'],

@@ -46,7 +46,7 @@ export const closeRequirements: Requirement[] = [
   {
     id: 'close.in-flight',
     title:
-      'Calls made before close() settle as if it came after them: writes in flight resolve and are stored, reads answer, and close() resolves once they have',
+      'Calls made before close() settle as if it came after them: writes in flight resolve and are stored, reads answer, and close() resolves once they have, when called a second time too',
     async run(ctx) {
       const s = ctx.store;
       const sessionId = await aSession(ctx);
@@ -56,6 +56,15 @@ export const closeRequirements: Requirement[] = [
       );
       const read = s.getSession(sessionId);
       const closing = s.close();
+      let closed = false;
+      const mark = () => {
+        closed = true;
+      };
+      void closing.then(mark, mark);
+      // A second caller (another shutdown hook) is owed the same wait: not before the first.
+      await s.close();
+      if (!closed)
+        fail('a second close() resolved before the first, which waits for the calls made before it');
       const settled = await Promise.allSettled([...writes, read]);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) fail(`a call made before close() failed: ${String(failed.reason)}`);

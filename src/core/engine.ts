@@ -40,6 +40,8 @@ export class StorageEngine implements AgentStorage {
   readonly port: StoragePort;
   readonly #ctx: v.ValidationContext;
   #closed = false;
+  /** The first close(): every later one waits for it, not only the first caller. */
+  #closing: Promise<void> | undefined;
 
   constructor(port: StoragePort, options: EngineOptions = {}) {
     this.port = port;
@@ -267,10 +269,20 @@ export class StorageEngine implements AgentStorage {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.port.close();
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closed = true;
+      this.#closing = this.port.close();
+    }
+    return this.#closing;
+  }
+
+  /**
+   * Rejects with `CLOSED` once `close()` was called: for operations a store adds beside the
+   * contract (migrations), which must not reach a released driver either.
+   */
+  protected ensureOpen(): void {
+    this.#open();
   }
 
   async #rowsOf<Row>(op: string, sessionId: string, read: (id: string) => Promise<Row[]>): Promise<Row[]> {
