@@ -89,6 +89,20 @@ export const mutants: Mutant[] = [
     },
   },
   {
+    id: 'bulk-delete-stale-listing',
+    name: 'deleteSessions deletes by id what its listing found, without checking the filters again (a session retried meanwhile, now running, is deleted)',
+    caughtBy: ['delete.bulk-current'],
+    break: (inner) => ({
+      async deleteSessions(query) {
+        const { limit = 50, ...filters } = query;
+        const page = await inner.listSessions({ ...filters, limit });
+        let deleted = 0;
+        for (const session of page.items) if (await inner.deleteSession(session.id)) deleted++;
+        return deleted;
+      },
+    }),
+  },
+  {
     id: 'tie-order-desc',
     name: 'ties ordered by id descending',
     caughtBy: ['message.order'],

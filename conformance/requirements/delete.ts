@@ -1,8 +1,43 @@
-import { check, rejects, same } from '../expect.js';
-import { aSession, newMessage, newToolCall } from '../fixtures.js';
+import { check, fail, rejects, same } from '../expect.js';
+import { aSession, newMessage, newToolCall, T0 } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 
 export const deleteRequirements: Requirement[] = [
+  {
+    id: 'delete.bulk-current',
+    title:
+      'deleteSessions deletes a session only if it still matches when it is deleted: one changed after the batch was listed (a failed run retried, now running) stays',
+    needs: ['deleteSession', 'listSessions'],
+    async run(ctx) {
+      const s = ctx.store;
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const id = await aSession(ctx, { agentName: 'retried', startedAt: T0 + i });
+        await s.updateSession(id, { status: 'failed', endedAt: T0 + i + 1 });
+        ids.push(id);
+      }
+      // Not awaited: the retries are made while the batch is under way (or before it starts).
+      const deleting = s.deleteSessions({ status: 'failed', agentName: 'retried', limit: 1000 });
+      const retried = ids.filter((_, i) => i % 2 === 0);
+      const updates = await Promise.allSettled(
+        retried.map((id) => s.updateSession(id, { status: 'running', endedAt: null })),
+      );
+      const deleted = await deleting;
+      let left = 0;
+      for (const id of ids) {
+        const after = await s.getSession(id);
+        if (after !== null) left++;
+        const i = retried.indexOf(id);
+        if (i < 0) {
+          if (after !== null) fail(`session ${id} matched throughout and was not deleted`);
+        } else if (updates[i]?.status === 'fulfilled' && after === null)
+          fail(
+            `session ${id} was deleted although it was running, no longer status failed, when the batch deleted it`,
+          );
+      }
+      same(deleted, ids.length - left, 'the count deleteSessions resolved (sessions gone)');
+    },
+  },
   {
     id: 'delete.cascade',
     title:

@@ -33,6 +33,19 @@ function toRow(table: Table, record: object, extra: Record<string, unknown>): Ro
  * atomic because `memoryPort()` gates every other call while it runs, and all or nothing
  * because each change it makes is undone, newest first, when it fails.
  */
+/** Whether a session row passes a listing's filters (its cursor aside), as the SQL WHERE does. */
+function matches(r: Row, q: v.SessionQueryRecord): boolean {
+  return (
+    (q.statuses === null || q.statuses.includes(r.status as SessionStatus)) &&
+    (q.agentName === null || r.agent_name === q.agentName) &&
+    (q.provider === null || r.provider === q.provider) &&
+    (q.model === null || r.model === q.model) &&
+    (q.startedFrom === null || Number(r.started_at) >= q.startedFrom) &&
+    (q.startedBefore === null || Number(r.started_at) < q.startedBefore) &&
+    (q.endedBefore === null || (r.ended_at !== null && Number(r.ended_at) < q.endedBefore))
+  );
+}
+
 export class MemoryPort implements StoragePort {
   readonly adapter = 'memory';
   readonly persistent = false;
@@ -76,13 +89,7 @@ export class MemoryPort implements StoragePort {
 
   async listSessions(q: v.SessionQueryRecord) {
     const keep = (r: Row) =>
-      (q.statuses === null || q.statuses.includes(r.status as SessionStatus)) &&
-      (q.agentName === null || r.agent_name === q.agentName) &&
-      (q.provider === null || r.provider === q.provider) &&
-      (q.model === null || r.model === q.model) &&
-      (q.startedFrom === null || Number(r.started_at) >= q.startedFrom) &&
-      (q.startedBefore === null || Number(r.started_at) < q.startedBefore) &&
-      (q.endedBefore === null || (r.ended_at !== null && Number(r.ended_at) < q.endedBefore)) &&
+      matches(r, q) &&
       (q.cursor === null ||
         Number(r.started_at) < q.cursor.key ||
         (Number(r.started_at) === q.cursor.key && Number(r.id) < Number(q.cursor.id)));
@@ -92,8 +99,10 @@ export class MemoryPort implements StoragePort {
       .slice(0, q.limit + 1);
   }
 
-  async deleteSession(id: string) {
-    if (!this.tables.agent_sessions.delete(id)) return false;
+  async deleteSession(id: string, matching?: v.SessionQueryRecord) {
+    const row = this.tables.agent_sessions.get(id);
+    if (row === undefined || (matching !== undefined && !matches(row, matching))) return false;
+    this.tables.agent_sessions.delete(id);
     // What the foreign keys' ON DELETE CASCADE does in SQL.
     for (const name of [
       'agent_messages',

@@ -152,7 +152,9 @@ export interface AgentStorage {
   /**
    * Retention in bounded batches: deletes up to `limit` of the sessions matching every filter
    * of `query`, in `listSessions` order, each with everything under it and each all-or-nothing
-   * as `deleteSession`; resolves how many it deleted. Call again until it resolves 0: a batch
+   * as `deleteSession`; resolves how many it deleted. A session is deleted only if it still
+   * matches at that moment: one changed since the batch was chosen (a failed run retried, now
+   * running) stays (`delete.bulk-current`). Call again until it resolves 0: a batch
    * never holds a long transaction or the whole store. A failure rejects; the sessions deleted
    * before it stay deleted, each whole. Capability `deleteSession`. Rejects with
    * `INVALID_INPUT` (field `query`) when no filter is given (deleting every session takes an

@@ -105,11 +105,12 @@ export class StorageEngine implements AgentStorage {
     this.#need('deleteSessions', 'deleteSession');
     const q = v.validateSessionDeleteQuery(this.#ctx, query);
     // The listing picks the batch; each session then goes in its own atomic delete, so a
-    // batch never holds one long transaction, and one deleted meanwhile by another caller
-    // is not counted.
+    // batch never holds one long transaction. That delete checks the filters again: one
+    // changed meanwhile (a failed run retried, now running) no longer matches and stays,
+    // and one deleted meanwhile by another caller is not counted.
     const rows = await this.port.listSessions(q);
     let deleted = 0;
-    for (const row of rows.slice(0, q.limit)) if (await this.port.deleteSession(row.id)) deleted++;
+    for (const row of rows.slice(0, q.limit)) if (await this.port.deleteSession(row.id, q)) deleted++;
     return deleted;
   }
 

@@ -38,7 +38,12 @@ export interface StoragePort {
   ): Promise<number>;
   /** Up to `q.limit + 1` sessions in listing order (startedAt, id descending), after `q.cursor`. */
   listSessions(q: v.SessionQueryRecord): Promise<Row[]>;
-  deleteSession(id: string): Promise<boolean>;
+  /**
+   * Deletes the session with everything under it, atomically; with `matching`, only while it
+   * still matches those listing filters (their cursor aside), checked in the same step, so a
+   * retention batch never deletes a session that stopped matching after it was listed.
+   */
+  deleteSession(id: string, matching?: v.SessionQueryRecord): Promise<boolean>;
 
   /** `no-parent`: the session does not exist. `duplicate`: its clientKey is taken in the session. */
   insertMessage(m: v.MessageRecord): Promise<string | 'no-parent' | 'duplicate'>;

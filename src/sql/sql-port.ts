@@ -119,36 +119,25 @@ export class SqlPort implements StoragePort {
   }
 
   listSessions(q: v.SessionQueryRecord) {
-    const st = this.#st.listSessions({
-      statuses: q.statuses?.length ?? 0,
-      agentName: q.agentName !== null,
-      provider: q.provider !== null,
-      model: q.model !== null,
-      startedFrom: q.startedFrom !== null,
-      startedBefore: q.startedBefore !== null,
-      endedBefore: q.endedBefore !== null,
-      cursor: q.cursor !== null,
-    });
-    const values: Record<string, unknown> = {
-      agentName: q.agentName,
-      provider: q.provider,
-      model: q.model,
-      startedFrom: q.startedFrom,
-      startedBefore: q.startedBefore,
-      endedBefore: q.endedBefore,
+    const values = {
+      ...filterValues(q),
       cursorKey: q.cursor?.key,
       cursorId: q.cursor?.id,
       limit: q.limit + 1,
     };
-    q.statuses?.forEach((s, i) => {
-      values[`status${i}`] = s;
-    });
-    return this.#all(st, values);
+    return this.#all(this.#st.listSessions(filterShape(q)), values);
   }
 
-  async deleteSession(id: string) {
+  async deleteSession(id: string, matching?: v.SessionQueryRecord) {
     // One statement: the foreign keys' ON DELETE CASCADE removes every child row with it.
-    return (await this.#run(this.#st.deleteSession, { id })) > 0;
+    const deleted =
+      matching === undefined
+        ? await this.#run(this.#st.deleteSession, { id })
+        : await this.#run(this.#st.deleteSessionMatching({ ...filterShape(matching), cursor: false }), {
+            ...filterValues(matching),
+            id,
+          });
+    return deleted > 0;
   }
 
   insertMessage(m: v.MessageRecord) {
@@ -269,4 +258,34 @@ export class SqlPort implements StoragePort {
       });
     },
   };
+}
+
+/** Which of a listing's filters are set: the statement's shape. */
+function filterShape(q: v.SessionQueryRecord) {
+  return {
+    statuses: q.statuses?.length ?? 0,
+    agentName: q.agentName !== null,
+    provider: q.provider !== null,
+    model: q.model !== null,
+    startedFrom: q.startedFrom !== null,
+    startedBefore: q.startedBefore !== null,
+    endedBefore: q.endedBefore !== null,
+    cursor: q.cursor !== null,
+  };
+}
+
+/** The filters' parameters, statuses numbered. */
+function filterValues(q: v.SessionQueryRecord): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    agentName: q.agentName,
+    provider: q.provider,
+    model: q.model,
+    startedFrom: q.startedFrom,
+    startedBefore: q.startedBefore,
+    endedBefore: q.endedBefore,
+  };
+  q.statuses?.forEach((s, i) => {
+    values[`status${i}`] = s;
+  });
+  return values;
 }

@@ -40,10 +40,10 @@ export function bind(statement: Statement, values: object): SqlValue[] {
  * then numbered in the order they appear in the text (not the order `p` was called), and the
  * names recorded in that order.
  */
-function build(
-  syntax: SqlSyntax,
-  write: (p: (name: string, type?: Column['type']) => string) => string,
-): Statement {
+/** Writes a placeholder for a named parameter of the given column type. */
+type Placeholder = (name: string, type?: Column['type']) => string;
+
+function build(syntax: SqlSyntax, write: (p: Placeholder) => string): Statement {
   const wanted: [string, Column['type']][] = [];
   const marked = write((name, type = 'text') => `\uE000${wanted.push([name, type]) - 1}\uE000`);
   const names: string[] = [];
@@ -102,6 +102,16 @@ export function statements(syntax: SqlSyntax) {
       (p) => `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x WHERE x.id = ${p('id', 'id')}`,
     ),
     deleteSession: build(syntax, (p) => `DELETE FROM ${t(S.sessions)} WHERE id = ${p('id', 'id')}`),
+    /** The session, only while it still matches the listing's filters (a retention batch's delete). */
+    deleteSessionMatching(shape: ListShape): Statement {
+      return shaped(`delete:${shapeKey(shape)}`, () =>
+        build(syntax, (p) =>
+          [`DELETE FROM ${t(S.sessions)} WHERE id = ${p('id', 'id')}`, ...sessionFilters(shape, p, '')].join(
+            ' AND ',
+          ),
+        ),
+      );
+    },
 
     /** `UPDATE … SET <fields> WHERE id = :id [AND status IN (:s1, …)]`. */
     update(table: Table, fields: readonly string[], statuses = 0): Statement {
@@ -121,29 +131,17 @@ export function statements(syntax: SqlSyntax) {
 
     /** Newest first; the filters given, ANDed; after the cursor; `limit` rows. */
     listSessions(shape: ListShape): Statement {
-      return shaped(
-        `list:${shape.statuses}:${+shape.agentName}${+shape.provider}${+shape.model}${+shape.startedFrom}${+shape.startedBefore}${+shape.endedBefore}${+shape.cursor}`,
-        () =>
-          build(syntax, (p) => {
-            const where: string[] = [];
-            if (shape.statuses > 0)
-              where.push(
-                `x.status IN (${Array.from({ length: shape.statuses }, (_, i) => p(`status${i}`)).join(', ')})`,
-              );
-            for (const f of ['agentName', 'provider', 'model'] as const)
-              if (shape[f]) where.push(`x.${columnOf(S.sessions, f).column} = ${p(f)}`);
-            if (shape.startedFrom) where.push(`x.started_at >= ${p('startedFrom', 'integer')}`);
-            if (shape.startedBefore) where.push(`x.started_at < ${p('startedBefore', 'integer')}`);
-            // NULL (still open) compares unknown, so an open session never matches.
-            if (shape.endedBefore) where.push(`x.ended_at < ${p('endedBefore', 'integer')}`);
-            // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
-            if (shape.cursor)
-              where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
-            // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
-            return `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x
+      return shaped(`list:${shapeKey(shape)}`, () =>
+        build(syntax, (p) => {
+          const where = sessionFilters(shape, p, 'x.');
+          // A row value: Postgres turns it into one btree range (an OR would become a bitmap scan and a sort).
+          if (shape.cursor)
+            where.push(`(x.started_at, x.id) < (${p('cursorKey', 'integer')}, ${p('cursorId', 'id')})`);
+          // Ordering names the table's columns (x.): a bare `id` would mean the text alias and sort "10" before "9".
+          return `SELECT ${selectList(syntax, S.sessions)} FROM ${t(S.sessions)} x
             ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
             ORDER BY x.started_at DESC, x.id DESC LIMIT ${p('limit', 'integer')}`;
-          }),
+        }),
       );
     },
 
@@ -266,6 +264,25 @@ export const CHILD_COLUMNS: Record<ChildKind, [key: string, value: string, at: s
   questions: ['question_id', 'answer', 'answered_at'],
   settings: ['setting_key', 'setting_value', 'updated_at'],
 };
+
+const shapeKey = (shape: ListShape) =>
+  `${shape.statuses}:${+shape.agentName}${+shape.provider}${+shape.model}${+shape.startedFrom}${+shape.startedBefore}${+shape.endedBefore}${+shape.cursor}`;
+
+/** The conditions of a listing's filters (the cursor aside), on columns prefixed with `alias`. */
+function sessionFilters(shape: ListShape, p: Placeholder, alias: string): string[] {
+  const where: string[] = [];
+  if (shape.statuses > 0)
+    where.push(
+      `${alias}status IN (${Array.from({ length: shape.statuses }, (_, i) => p(`status${i}`)).join(', ')})`,
+    );
+  for (const f of ['agentName', 'provider', 'model'] as const)
+    if (shape[f]) where.push(`${alias}${columnOf(SCHEMA.sessions, f).column} = ${p(f)}`);
+  if (shape.startedFrom) where.push(`${alias}started_at >= ${p('startedFrom', 'integer')}`);
+  if (shape.startedBefore) where.push(`${alias}started_at < ${p('startedBefore', 'integer')}`);
+  // NULL (still open) compares unknown, so an open session never matches.
+  if (shape.endedBefore) where.push(`${alias}ended_at < ${p('endedBefore', 'integer')}`);
+  return where;
+}
 
 /** Which filters a listing uses, hence which statement. */
 export interface ListShape {
