@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTime } from '../src/cli/options.js';
@@ -382,6 +383,70 @@ describe('the CLI behaves', () => {
     expect((await after.listSessions({ limit: 1000 })).items.length).toBe(total - failed.length);
     for (const id of failed) expect(await after.getMessages(id)).toEqual([]);
     await after.close();
+  });
+
+  it('Ctrl-C stops prune and export on a synchronous store (better-sqlite3), whose loops never waited for anything', async () => {
+    const cwd = mkdtempSync(join(dir, 'sigint-'));
+    const db = join(cwd, 'runs.db');
+    const seeded = await createStorage(`sqlite:${db}`);
+    await recordSampleRuns(seeded, { count: 3000, seed: 6 });
+    await seeded.close();
+    const sessions = () => {
+      const d = new Database(db, { readonly: true });
+      try {
+        return (d.prepare('SELECT count(*) AS n FROM agent_sessions').get() as { n: number }).n;
+      } finally {
+        d.close();
+      }
+    };
+    const exited = (child: ReturnType<typeof spawn>) =>
+      new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // export to a pipe nobody reads for a while: stdout writes to a pipe are synchronous, so it
+    // blocks there with Ctrl-C pending; once reading resumes it must stop, not run to the end.
+    const exporting = spawn(process.execPath, [...CLI_ARGS, 'export', '--url', `sqlite:${db}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let exported = '';
+    await new Promise<void>((resolve) =>
+      exporting.stdout.once('data', (d: Buffer) => {
+        exported += d.toString();
+        exporting.stdout.pause();
+        resolve();
+      }),
+    );
+    exporting.kill('SIGINT');
+    exporting.stdout.on('data', (d: Buffer) => {
+      exported += d.toString();
+    });
+    exporting.stdout.resume();
+    expect(await exited(exporting)).toBe(130);
+    expect(exported).not.toContain('"type":"end"');
+
+    // prune one session a batch; once it is under way, a lock of this process's holds it
+    // between two batches while Ctrl-C comes, then lets it go on: it must stop there.
+    const pruning = spawn(
+      process.execPath,
+      [...CLI_ARGS, 'prune', '--url', `sqlite:${db}`, '--until', '4102444800', '--batch', '1', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    pruning.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    while (sessions() === 3000) await new Promise((wake) => setTimeout(wake, 5));
+    const lock = new Database(db);
+    lock.pragma('busy_timeout = 60000');
+    lock.exec('BEGIN IMMEDIATE');
+    pruning.kill('SIGINT');
+    lock.exec('COMMIT');
+    lock.close();
+    expect(await exited(pruning)).toBe(130);
+    const { deleted, interrupted } = JSON.parse(out) as { deleted: number; interrupted: boolean };
+    expect(interrupted).toBe(true);
+    expect(deleted).toBeGreaterThan(0);
+    expect(deleted).toBeLessThan(3000);
+    expect(sessions()).toBe(3000 - deleted);
   });
 
   it('export that cannot write its output fails with exit 1 and a message, leaves no partial file, and closes the store', async () => {

@@ -96,3 +96,12 @@ export async function writeLine(out: NodeJS.WritableStream, line: string): Promi
     out.once('error', failed);
   });
 }
+
+/**
+ * Lets the event loop turn once. Ctrl-C reaches the command through a signal handler, which
+ * runs only then: a loop over a synchronous store (better-sqlite3) writing to a synchronous
+ * output (stdout redirected to a file) never turned it, and ran to the end through two Ctrl-Cs.
+ */
+export function letSignalsIn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -2,7 +2,7 @@ import { AgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/types.js';
 import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
-import { type CliIo, EXIT, flagError, writeLine } from './io.js';
+import { type CliIo, EXIT, flagError, letSignalsIn, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
 import { loadTranscript, renderTranscript } from './transcript.js';
@@ -93,7 +93,7 @@ async function countSessions(
   let count = 0;
   for await (const _ of walkSessions(store, filters, 1000)) {
     if (signal.aborted) break;
-    count++;
+    if (++count % 1000 === 0) await letSignalsIn();
   }
   return count;
 }
@@ -115,6 +115,7 @@ export async function pruneCommand(
       if (io.signal.aborted) break;
       count++;
       if (!options.json) await writeLine(io.stdout, `would delete ${session.id}`);
+      if (count % 1000 === 0) await letSignalsIn();
     }
     await writeLine(
       options.json ? io.stdout : io.stderr,
@@ -132,6 +133,7 @@ export async function pruneCommand(
       deleted += n;
       bar.update(deleted);
       if (n === 0) break;
+      await letSignalsIn();
     }
   } finally {
     bar.stop();

@@ -23,7 +23,7 @@ import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
 import { emptyExport, formatExportLine, parseExportLine, parseExportLines } from '../transfer/format.js';
 import { importRecords } from '../transfer/import-records.js';
-import { type CliIo, EXIT, UsageError, writeLine } from './io.js';
+import { type CliIo, EXIT, letSignalsIn, UsageError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 
 /** `export`, `import` and `copy`: the transfer library (src/transfer/) with files, progress and Ctrl-C. */
@@ -128,7 +128,7 @@ export async function exportCommand(
   let sessions = 0;
   try {
     for await (const record of exportRecords(store, query, { signal: io.signal })) {
-      if (record.type === 'session') sessions++;
+      if (record.type === 'session' && ++sessions % 16 === 0) await letSignalsIn();
       await writeLine(out, formatExportLine(record));
       if (file?.errored) throw file.errored;
     }
