@@ -220,6 +220,8 @@ describe('the CLI behaves', () => {
     const to = `sqlite:${join(cwd, 'to.db')}`;
     const notJson = join(dir, 'not-json.txt');
     writeFileSync(notJson, 'hello\n');
+    const anExport = join(dir, 'usage-export.jsonl');
+    expect((await inProcess(['export', '--url', source, '--out', anExport])).code).toBe(0);
     for (const args of [
       ['copy', '--from', source, '--to', to, '--since', 'garbage'],
       ['copy', '--from', source, '--to', to, '--status', 'bogus'],
@@ -232,6 +234,8 @@ describe('the CLI behaves', () => {
       ['export', '--url', to, '--until', 'soon'],
       ['export', '--url', source, '--out', join(cwd, 'missing', 'out.jsonl')],
       ['export', '--url', source, '--out', dir],
+      ['export', '--url', source, '--out', ''],
+      ['export', '--url', source, '--out', source.slice('sqlite:'.length)],
       ['export', '--url', source, '--since', '2026-02-30'],
       ['export', '--url', source, '--until', '2026-04-31T10:00:00Z'],
       ['export', '--url', source, '--until', '2026-01-01T24:00'],
@@ -251,6 +255,8 @@ describe('the CLI behaves', () => {
       ['studio', '--url', source, '--report', join(cwd, 'no-such-report.json')],
       ['studio', '--url', source, '--report', notJson],
       ['copy', '--from', source, '--to', 'memory:'],
+      ['import', anExport, '--url', 'memory:'],
+      ['import', anExport, '--url', 'sqlite::memory:'],
       ['copy', '--from', source, '--to', 'sqlite::memory:'],
     ]) {
       const r = await inProcess(args);

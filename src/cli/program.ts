@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
@@ -285,6 +285,19 @@ interface VerifyFlags {
 
 const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
+/** A regular file that begins with SQLite's header. */
+function isSqliteDatabase(path: string): boolean {
+  if (!existsSync(path) || !statSync(path).isFile()) return false;
+  const head = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString('latin1') === 'SQLite format 3\0';
+}
+
 /** `export`, `import`, `copy`: the transfer commands (src/cli/transfer-commands.ts). */
 function registerTransfer(
   cli: Command,
@@ -301,8 +314,12 @@ function registerTransfer(
     run(async (o: FilterFlags & { url?: string; out?: string }) => {
       const { exportCommand } = await import('./transfer-commands.js');
       const query = filtersOf(o); // flags first: a usage error opens nothing
+      if (o.out === '') throw new UsageError('--out must name a file');
       if (o.out !== undefined && (!isFolder(dirname(resolve(o.out))) || isFolder(o.out)))
         throw new UsageError(`--out: ${o.out} is a folder, or in a folder that does not exist`);
+      // `--out x.db` for `--url sqlite:x.db` replaced the store being read with its own export.
+      if (o.out !== undefined && isSqliteDatabase(o.out))
+        throw new UsageError(`--out: ${o.out} is a SQLite database; an export never overwrites one`);
       const store = await openForReading(storeUrl(o.url, io), io);
       return exportCommand(store, query, { out: o.out }, io);
     }),
@@ -320,7 +337,13 @@ function registerTransfer(
         const { checkImportFile, importCommand } = await import('./transfer-commands.js');
         // Before the store is opened (and, when new, created and migrated).
         if (file !== '-') checkImportFile(file);
-        const store = await openForWriting(storeUrl(o.url, io), io);
+        const url = storeUrl(o.url, io);
+        const store = await openForWriting(url, io);
+        // As for copy: the sessions would be gone when the command ends, and it would say them written.
+        if (!store.capabilities.persistent)
+          throw new UsageError(
+            `--url ${redactUrl(url)} keeps nothing once the command ends; import into a store that persists`,
+          );
         return importCommand(store, file, { json: o.json === true }, io);
       }),
     );
