@@ -71,6 +71,11 @@ describe('adapters own their URLs and options', () => {
     const cases: [unknown[], string][] = [
       [['sqlite::memory:', { busyTimeoutMs: 'abc' }], 'busyTimeoutMs'],
       [['sqlite::memory:', { busyTimeoutMs: -1 }], 'busyTimeoutMs'],
+      // Beyond a signed 32-bit count of milliseconds the wait wrapped round to none at all.
+      [['sqlite::memory:', { busyTimeoutMs: 2 ** 31 }], 'busyTimeoutMs'],
+      [['libsql::memory:?busyTimeoutMs=4294967596'], 'url'],
+      [['postgres://u@127.0.0.1:1/db', { connectionTimeoutMs: 1e15 }], 'connectionTimeoutMs'],
+      [['postgres://u@127.0.0.1:1/db?connectionTimeoutMs=2147483648'], 'url'],
       [['libsql::memory:', { durability: 'xyz' }], 'durability'],
       [['postgres://u@127.0.0.1:1/db', { max: -5 }], 'max'],
       [['postgres://u@127.0.0.1:1/db', { connectionTimeoutMs: 'soon' }], 'connectionTimeoutMs'],
@@ -94,6 +99,9 @@ describe('adapters own their URLs and options', () => {
       }
       // The default store (./agent-storage.db) was never opened for any of them.
       expect(existsSync(join(dir, 'agent-storage.db'))).toBe(false);
+      // The longest wait there is stays allowed.
+      await (await createStorage('sqlite::memory:?busyTimeoutMs=2147483647')).close();
+      await (await createStorage('libsql::memory:', { busyTimeoutMs: 2 ** 31 - 1 })).close();
     } finally {
       process.chdir(cwd);
     }

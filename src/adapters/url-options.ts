@@ -45,8 +45,16 @@ export const durabilityParam: ParamParser = (v) => {
   return v as Durability;
 };
 
+/**
+ * The longest wait a timeout may ask for: SQLite's busy timeout and Node's timers hold a
+ * signed 32-bit count, and a larger one wrapped round to no wait at all (2^31 ms waited 1 ms).
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const millisecondsParam: ParamParser = (v) =>
-  /^[0-9]{1,15}$/.test(v) ? Number(v) : new Error('a value that is not a whole number of milliseconds');
+  /^[0-9]{1,10}$/.test(v) && Number(v) <= MAX_TIMEOUT_MS
+    ? Number(v)
+    : new Error(`a value that is not a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}`);
 
 export const countParam: ParamParser = (v) =>
   /^[1-9][0-9]{0,8}$/.test(v) ? Number(v) : new Error('a value that is not a whole number, 1 or more');
@@ -153,7 +161,9 @@ export function mergeOptions<T extends object>(
 }
 
 const wholeMs = (v: unknown) =>
-  Number.isSafeInteger(v) && (v as number) >= 0 ? null : 'a whole number of milliseconds, 0 or more';
+  Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TIMEOUT_MS
+    ? null
+    : `a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}`;
 
 /**
  * What each option's value must be, by name (one name means one thing in every adapter):
