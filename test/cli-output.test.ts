@@ -29,7 +29,7 @@ beforeAll(async () => {
   await store.createMessage({
     sessionId: hostile,
     role: 'user',
-    content: '<img src=x onerror=alert(1)>\u001b]0;title\u0007',
+    content: '<img src=x onerror=alert(1)>\u001b]0;title\u0007 \u202etxt.exe\u2028\u2066',
     createdAt: 1_767_300_001,
   });
   await store.close();
@@ -70,9 +70,12 @@ describe('sessions and show output', () => {
     for (const tty of [true, false]) {
       const r = await cli(['show', hostile], tty);
       expect(r.code).toBe(0);
-      for (const raw of ['\u001b[2J', '\u001b]0', '\u0007', '\r']) expect(r.stdout).not.toContain(raw);
+      for (const raw of ['\u001b[2J', '\u001b]0', '\u0007', '\r', '\u202e', '\u2028', '\u2066'])
+        expect(r.stdout).not.toContain(raw);
       expect(r.stdout).toContain('evil\\u001b[2Jagent');
-      expect(r.stdout).toContain('<img src=x onerror=alert(1)>\\u001b]0;title\\u0007');
+      expect(r.stdout).toContain(
+        '<img src=x onerror=alert(1)>\\u001b]0;title\\u0007 \\u202etxt.exe\\u2028\\u2066',
+      );
     }
   });
 

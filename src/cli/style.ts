@@ -87,13 +87,18 @@ function cut(line: string, room: number, color: boolean): string {
   return out;
 }
 
-/** Control characters (a stored `\u001b[2J`, a carriage return) shown as escapes: stored text never drives the terminal. */
+/**
+ * Control characters (a stored `\u001b[2J`, a carriage return) and the characters that reorder
+ * or break what follows them on screen (bidirectional overrides, embeddings, isolates and
+ * marks; the line and paragraph separators) shown as escapes: stored text never drives the
+ * terminal, and an unterminated right-to-left override cannot spoof the rest of a line.
+ */
 export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them (tab and newline are kept)
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /** Unix seconds as `2026-01-01 12:00:00Z`: UTC, so output is the same on every machine. */
 export function formatTime(seconds: number | null): string {
