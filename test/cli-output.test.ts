@@ -36,9 +36,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], tty: boolean) {
+async function cli(args: string[], tty: boolean, on = url) {
   const f = fakeIo({ tty, columns: 100 });
-  const code = await runCli([...args, '--url', url], f.io);
+  const code = await runCli([...args, '--url', on], f.io);
   await f.cleanup();
   return { code, stdout: f.stdout(), stderr: f.stderr() };
 }
@@ -77,6 +77,26 @@ describe('sessions and show output', () => {
         '<img src=x onerror=alert(1)>\\u001b]0;title\\u0007 \\u202etxt.exe\\u2028\\u2066',
       );
     }
+  });
+
+  it('--json keeps what the contract returns exactly: -0 and key order in JSON values', async () => {
+    const own = `sqlite:${join(dir, 'zero.db')}`;
+    const store = await createStorage(own);
+    const id = await store.createSession({
+      agentName: 'zero',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'u',
+      config: { z: -0, a: [-0, 1] },
+      startedAt: 1_767_400_000,
+    });
+    await store.createToolCall({ sessionId: id, toolCallId: 't', toolName: 'q', request: { n: -0 } });
+    await store.close();
+    const listed = await cli(['sessions', '--json'], false, own);
+    expect(listed.stdout).toContain('"config":{"z":-0,"a":[-0,1]}');
+    const shown = await cli(['show', id, '--json'], false, own);
+    expect(shown.stdout).toContain('{"z":-0,"a":[-0,1]}');
+    expect(shown.stdout).toContain('{"n":-0}');
   });
 
   it('the next page continues the listing, and --json prints the page', async () => {
