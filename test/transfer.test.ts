@@ -1,4 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -564,6 +573,30 @@ describe('copySessions', () => {
     // Settled: a second run finds nothing to delete and nothing to copy.
     expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 0, skipped: 4, verified: 4 });
     expect((await allSessions(to)).length).toBe(5);
+  });
+
+  it('one copy at a time on a journal: a second is refused while the first runs; a lock its killed process left is taken over', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    await fillSource(from, 6);
+    const journal = join(dir, 'journal-locked.jsonl');
+    const first = copySessions(from, to, { journal, concurrency: 1, groupSize: 1 });
+    await expect(copySessions(from, to, { journal })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      field: 'journal',
+      message: expect.stringContaining(
+        `copy journal ${journal} is in use by another copy (process ${process.pid})`,
+      ),
+    });
+    expect(await first).toMatchObject({ copied: 6, verified: 6, mismatches: [] });
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+    // A copy killed with kill -9 leaves its lock: the process is gone, so the next copy goes on.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    writeFileSync(`${journal}.lock`, `${gone}\n`);
+    expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 0, skipped: 6, verified: 6 });
+    expect(existsSync(`${journal}.lock`)).toBe(false);
   });
 
   it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {

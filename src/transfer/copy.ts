@@ -1,7 +1,7 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session } from '../contract/types.js';
 import { countOption, requireCapability, type TransferQuery, walkSessions } from './export-records.js';
-import { appendJournal, type JournalState, readJournal } from './journal.js';
+import { appendJournal, type JournalState, lockJournal, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
 import { findBareCopies, type WriteSessionResult, writeSessions } from './write-session.js';
@@ -131,10 +131,28 @@ export async function copySessions(
   to: AgentStorage,
   options: CopyOptions,
 ): Promise<CopyResult> {
-  const { journal, query = {}, signal, onProgress } = options;
+  const { journal } = options;
   requireCapability(from, 'listSessions', 'copySessions');
   const workers = countOption('concurrency', options.concurrency, COPY_CONCURRENCY);
   const groupSize = countOption('groupSize', options.groupSize, COPY_GROUP_SIZE);
+  const unlock = lockJournal(journal);
+  try {
+    return await copyWithJournal(from, to, options, journal, workers, groupSize);
+  } finally {
+    unlock();
+  }
+}
+
+/** `copySessions` once it holds the journal. */
+async function copyWithJournal(
+  from: AgentStorage,
+  to: AgentStorage,
+  options: CopyOptions,
+  journal: string,
+  workers: number,
+  groupSize: number,
+): Promise<CopyResult> {
+  const { query = {}, signal, onProgress } = options;
   const state = readJournal(journal);
   // Destination sessions that are some source session's complete copy: never taken for another.
   const claimed = new Set(state.done.values());

@@ -1,4 +1,13 @@
-import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { AgentStorageError } from '../contract/errors.js';
 import { TRANSFER } from './format.js';
 
@@ -118,5 +127,53 @@ export function appendJournal(path: string, ...events: JournalEvent[]): void {
       `copy journal ${path} could not be written (${e instanceof Error ? e.message : String(e)}): the copy stopped; once the journal can be written, run it again to resume`,
       { adapter: TRANSFER, field: 'journal', cause: e },
     );
+  }
+}
+
+/**
+ * Takes the journal for one copy: `path.lock`, made exclusively, holding this process's id.
+ * Two copies on one journal would each take the other's copies in progress for partial ones
+ * and delete them (seen: a second copy run while the first was still going failed the first
+ * with NOT_FOUND). A lock whose process is gone (a copy killed with kill -9) is taken over.
+ * Rejects with `UNAVAILABLE` naming the journal and the process while another copy holds it.
+ * Resolves the function that lets the journal go.
+ */
+export function lockJournal(path: string): () => void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0)
+        throw new AgentStorageError(
+          'UNAVAILABLE',
+          `copy journal ${path} could not be taken: ${lock} could not be made (${e instanceof Error ? e.message : String(e)})`,
+          { adapter: TRANSFER, field: 'journal', cause: e },
+        );
+    }
+    const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder))
+      throw new AgentStorageError(
+        'UNAVAILABLE',
+        `copy journal ${path} is in use by another copy (process ${holder}); run one copy at a time (if none runs, delete ${lock})`,
+        { adapter: TRANSFER, field: 'journal' },
+      );
+    rmSync(lock, { force: true }); // its copy is gone: the journal is consistent as it left it
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
