@@ -10,7 +10,9 @@ export interface CreateStorageOptions extends StorageOptions {
   /**
    * `true` (default): apply pending migrations before returning.
    * `false`: apply nothing; reject with `MIGRATION` when the schema is not current (or there
-   * is no database at all) — checked before anything is created or changed.
+   * is no database at all: a missing file, folder or schema) — checked before anything is
+   * created or changed. A Postgres database that does not exist on its server stays the
+   * server's error: `UNAVAILABLE` (3D000), as for every other call.
    */
   migrate?: boolean | undefined;
   /**

@@ -51,6 +51,18 @@ describe('adapters own their URLs and options', () => {
     await store.close();
   });
 
+  it('schemes are case-insensitive, memory: included; a bad parameter value is named plainly', async () => {
+    for (const url of ['MEMORY:', 'Memory://', 'SQLITE::memory:']) {
+      const store = await createStorage(url);
+      expect(store.adapter, url).toBe(url.startsWith('S') ? 'sqlite' : 'memory');
+      await store.close();
+    }
+    await expect(createStorage('sqlite::memory:?durability=bogus')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('has durability with a value other than normal or full'),
+    });
+  });
+
   it('an option or query parameter the adapter does not take is INVALID_INPUT naming it', async () => {
     await expect(createStorage('sqlite::memory:', { busyTimeout: 5 })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
@@ -74,6 +86,7 @@ describe('adapters own their URLs and options', () => {
       // Beyond a signed 32-bit count of milliseconds the wait wrapped round to none at all.
       [['sqlite::memory:', { busyTimeoutMs: 2 ** 31 }], 'busyTimeoutMs'],
       [['libsql::memory:?busyTimeoutMs=4294967596'], 'url'],
+      [['libsql:///tmp/agent.db'], 'url'],
       [['postgres://u@127.0.0.1:1/db', { connectionTimeoutMs: 1e15 }], 'connectionTimeoutMs'],
       [['postgres://u@127.0.0.1:1/db?connectionTimeoutMs=2147483648'], 'url'],
       [['libsql::memory:', { durability: 'xyz' }], 'durability'],

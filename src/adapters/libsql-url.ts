@@ -47,6 +47,14 @@ export async function openUrl(
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, SQLITE_PARAMS, ['authToken', 'tls']);
+  // `libsql:///tmp/a.db` reads like `sqlite:///tmp/a.db` but names a server with no host: the
+  // client only failed later, with "fetch failed".
+  if (/^(libsql|https?|wss?):\/\/\//i.test(rest))
+    throw new AgentStorageError(
+      'INVALID_INPUT',
+      'url names a libSQL server with no host; a local file is libsql:/path/to/a.db or libsql:./a.db',
+      { adapter: ADAPTER, field: 'url' },
+    );
   const own = checkOptions<LibsqlOptions>(ADAPTER, options, [...SQLITE_OPTIONS, 'authToken']);
   // The URL's token stays in the URL (the client reads it there), out of mergeOptions' sight.
   const tokenInUrl = new URLSearchParams(rest.split('?')[1] ?? '').get('authToken');

@@ -307,7 +307,8 @@ export function memoryTables(store: MemoryAgentStorage): MemoryTables {
 
 /** `memory:`: a fresh, empty store; it takes no options besides the clock. */
 export async function openUrl(url: string, options: Readonly<Record<string, unknown>>) {
-  if (url !== 'memory:' && url !== 'memory://')
+  // Schemes are case-insensitive (RFC 3986): MEMORY: is memory: too, as SQLITE: is sqlite:.
+  if (!/^memory:(\/\/)?$/i.test(url))
     throw badUrl('memory', url, 'has more than the scheme; memory: takes nothing else');
   return new MemoryAgentStorage(checkOptions<StorageOptions>('memory', options, []));
 }

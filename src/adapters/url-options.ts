@@ -41,7 +41,7 @@ export function parseUrl(adapter: string, url: string): URL {
 export type ParamParser = (value: string) => unknown;
 
 export const durabilityParam: ParamParser = (v) => {
-  if (v !== 'normal' && v !== 'full') return new Error('durability other than normal or full');
+  if (v !== 'normal' && v !== 'full') return new Error('a value other than normal or full');
   return v as Durability;
 };
 

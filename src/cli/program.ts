@@ -158,7 +158,7 @@ export function program(io: CliIo, setExit: (code: number) => void, argv: readon
 
   cli
     .command('status')
-    .description('applied and pending migrations; read-only (never creates or changes a file)')
+    .description('applied and pending migrations; read-only (creates nothing, changes no data)')
     .addOption(urlOption())
     .option('--json', 'as JSON')
     .action(
