@@ -1,8 +1,7 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
 import { redactSecrets, redactUrl } from '../contract/redact.js';
+import { checkJournalFlag, checkOutFlag } from './file-flags.js';
 import { type CliIo, describeError, EXIT, integerFlag, UsageError } from './io.js';
 import { type FilterFlags, filtersOf, storeUrl } from './options.js';
 import { packageVersion } from './package-version.js';
@@ -283,21 +282,6 @@ interface VerifyFlags {
   html?: string;
 }
 
-const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
-
-/** A regular file that begins with SQLite's header. */
-function isSqliteDatabase(path: string): boolean {
-  if (!existsSync(path) || !statSync(path).isFile()) return false;
-  const head = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, 16, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return head.toString('latin1') === 'SQLite format 3\0';
-}
-
 /** `export`, `import`, `copy`: the transfer commands (src/cli/transfer-commands.ts). */
 function registerTransfer(
   cli: Command,
@@ -314,12 +298,7 @@ function registerTransfer(
     run(async (o: FilterFlags & { url?: string; out?: string }) => {
       const { exportCommand } = await import('./transfer-commands.js');
       const query = filtersOf(o); // flags first: a usage error opens nothing
-      if (o.out === '') throw new UsageError('--out must name a file');
-      if (o.out !== undefined && (!isFolder(dirname(resolve(o.out))) || isFolder(o.out)))
-        throw new UsageError(`--out: ${o.out} is a folder, or in a folder that does not exist`);
-      // `--out x.db` for `--url sqlite:x.db` replaced the store being read with its own export.
-      if (o.out !== undefined && isSqliteDatabase(o.out))
-        throw new UsageError(`--out: ${o.out} is a SQLite database; an export never overwrites one`);
+      checkOutFlag(o.out);
       const store = await openForReading(storeUrl(o.url, io), io);
       return exportCommand(store, query, { out: o.out }, io);
     }),
@@ -360,11 +339,7 @@ function registerTransfer(
       const { copyCommand } = await import('./transfer-commands.js');
       // Flags first: a usage error must not leave a destination created and migrated.
       const query = filtersOf(o);
-      if (o.journal !== undefined && !isFolder(dirname(resolve(o.journal))))
-        throw new UsageError(`--journal: there is no folder ${dirname(resolve(o.journal))}`);
-      // A folder or a device (/dev/zero would be read forever) is no journal to read or append to.
-      if (o.journal !== undefined && existsSync(o.journal) && !statSync(o.journal).isFile())
-        throw new UsageError(`--journal: ${o.journal} is not a regular file`);
+      checkJournalFlag(o.journal);
       const from = await openForReading(o.from, io, 'from');
       const to = await openForWriting(o.to, io, 'to');
       // Its copies would be gone when the command ends, and its journal would say otherwise.

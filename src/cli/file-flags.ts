@@ -1,0 +1,44 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from './io.js';
+
+/**
+ * The checks of flags that name files (`export --out`, `copy --journal`), made before any
+ * store is opened: a usage error must leave nothing created or changed.
+ */
+
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
+/** A regular file that begins with SQLite's header. */
+function isSqliteDatabase(path: string): boolean {
+  if (!existsSync(path) || !statSync(path).isFile()) return false;
+  const head = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.toString('latin1') === 'SQLite format 3\0';
+}
+
+/** `export --out FILE`: a file name, in a folder that exists, and no SQLite database. */
+export function checkOutFlag(out: string | undefined): void {
+  if (out === undefined) return;
+  if (out === '') throw new UsageError('--out must name a file');
+  if (!isFolder(dirname(resolve(out))) || isFolder(out))
+    throw new UsageError(`--out: ${out} is a folder, or in a folder that does not exist`);
+  // `--out x.db` for `--url sqlite:x.db` replaced the store being read with its own export.
+  if (isSqliteDatabase(out))
+    throw new UsageError(`--out: ${out} is a SQLite database; an export never overwrites one`);
+}
+
+/** `copy --journal FILE`: in a folder that exists, and a regular file when it exists. */
+export function checkJournalFlag(journal: string | undefined): void {
+  if (journal === undefined) return;
+  if (!isFolder(dirname(resolve(journal))))
+    throw new UsageError(`--journal: there is no folder ${dirname(resolve(journal))}`);
+  // A folder or a device (/dev/zero would be read forever) is no journal to read or append to.
+  if (existsSync(journal) && !statSync(journal).isFile())
+    throw new UsageError(`--journal: ${journal} is not a regular file`);
+}
