@@ -391,6 +391,27 @@ describe('the CLI behaves', () => {
     await after.close();
   });
 
+  it('export --out into a named pipe whose reader leaves early ends quietly with exit 0, as on stdout', async () => {
+    const cwd = mkdtempSync(join(dir, 'fifo-head-'));
+    const db = `sqlite:${join(cwd, 'runs.db')}`;
+    const seeded = await createStorage(db);
+    await recordSampleRuns(seeded, { count: 300, seed: 8 });
+    await seeded.close();
+    const fifo = join(cwd, 'head.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('head', ['-c', '100', fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const read = new Promise<string>((resolve) => {
+      let text = '';
+      reader.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+      });
+      reader.on('close', () => resolve(text));
+    });
+    const r = await runCliProcess(['export', '--url', db, '--out', fifo]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(await read).toMatch(/^\{"type":"header"/);
+  });
+
   it('Ctrl-C stops prune and export on a synchronous store (better-sqlite3), whose loops never waited for anything', async () => {
     const cwd = mkdtempSync(join(dir, 'sigint-'));
     const db = join(cwd, 'runs.db');

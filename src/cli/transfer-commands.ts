@@ -134,15 +134,24 @@ export async function exportCommand(
     }
   } catch (e) {
     if (io.signal.aborted) return EXIT.interrupted;
+    if (readerLeft(file?.errored)) return EXIT.ok;
     throw file?.errored ? cannotWrite(file.errored) : e;
   } finally {
     if (file !== undefined) await closeFile(file);
   }
+  if (readerLeft(file?.errored)) return EXIT.ok;
   if (file?.errored) throw cannotWrite(file.errored);
   if (partial !== undefined && target !== undefined) renameSync(partial, target.path);
   await writeLine(io.stderr, `exported ${sessions} sessions`);
   return EXIT.ok;
 }
+
+/**
+ * The reader of a named pipe went away (`--out fifo` read by `head -1`): quietly done, as on
+ * stdout (`export | head -1`), not a failure.
+ */
+const readerLeft = (e: Error | null | undefined) =>
+  (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 
 /** Ends a file stream; one that already failed is destroyed instead (its end would never come). */
 function closeFile(out: WriteStream): Promise<void> {
