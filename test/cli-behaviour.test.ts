@@ -274,6 +274,29 @@ describe('the CLI behaves', () => {
       stderr: expect.stringContaining('the export is empty, without even a header'),
     });
     expect(readdirSync(cwd)).toEqual([]);
+    // Nor from stdin or a device, which cannot be looked at before they are read: the first
+    // record is read, and must be a header, before the store is opened.
+    for (const [args, input, says] of [
+      [['import', '--url', to], '', 'the export is empty'],
+      [['import', '-', '--url', to], 'hello\n', 'line 1: is not JSON'],
+      [['import', '/dev/null', '--url', to], '', 'the export is empty'],
+    ] as const) {
+      const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
+        cwd: root,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      child.stdin.end(input);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({ code, stderr }, args.join(' ')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining(says),
+      });
+      expect(readdirSync(cwd), args.join(' ')).toEqual([]);
+    }
   });
 
   it('a bad URL names its flag; prune on a database that does not exist makes none', async () => {

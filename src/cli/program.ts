@@ -317,13 +317,16 @@ function registerTransfer(
         // Before the store is opened (and, when new, created and migrated).
         if (file !== '-') checkImportFile(file);
         const url = storeUrl(o.url, io);
-        const store = await openForWriting(url, io);
-        // As for copy: the sessions would be gone when the command ends, and it would say them written.
-        if (!store.capabilities.persistent)
-          throw new UsageError(
-            `--url ${redactUrl(url)} keeps nothing once the command ends; import into a store that persists`,
-          );
-        return importCommand(store, file, { json: o.json === true }, io);
+        const open = async () => {
+          const store = await openForWriting(url, io);
+          // As for copy: the sessions would be gone when the command ends, and it would say them written.
+          if (!store.capabilities.persistent)
+            throw new UsageError(
+              `--url ${redactUrl(url)} keeps nothing once the command ends; import into a store that persists`,
+            );
+          return store;
+        };
+        return importCommand(open, file, { json: o.json === true }, io);
       }),
     );
   withFilters(

@@ -189,17 +189,30 @@ export function checkImportFile(file: string): void {
   }
 }
 
-/** `import [file]`: JSONL from a file or stdin (`-`), whole sessions in groups; importing twice writes nothing new. */
+/**
+ * `import [file]`: JSONL from a file or stdin (`-`), whole sessions in groups; importing twice
+ * writes nothing new. The store is opened (`open`: and, when new, created and migrated) only
+ * once the first record has been read and is an export's header: an empty or foreign input
+ * on stdin or from a pipe creates nothing, as a regular file's is refused before.
+ */
 export async function importCommand(
-  store: AgentStorage,
+  open: () => Promise<AgentStorage>,
   file: string,
   options: { json: boolean },
   io: CliIo & { stdin?: NodeJS.ReadableStream },
 ): Promise<number> {
   const input = file === '-' ? (io.stdin ?? process.stdin) : createReadStream(file);
   const lines = createInterface({ input: input as Readable, crlfDelay: Number.POSITIVE_INFINITY });
+  const records = parseExportLines(lines);
+  const first = await records.next();
+  if (first.done) {
+    lines.close();
+    if (io.signal.aborted) return EXIT.interrupted;
+    throw emptyExport();
+  }
+  const store = await open();
   let seen = 0;
-  const result = await importRecords(store, parseExportLines(lines), {
+  const result = await importRecords(store, withFirst(first.value, records), {
     signal: io.signal,
     onSession: () => {
       seen++;
@@ -216,6 +229,12 @@ export async function importCommand(
   const summary = `${result.sessions} sessions: ${result.written} written, ${result.skipped} already there${result.interrupted ? ' (interrupted; import again to finish)' : ''}`;
   await writeLine(options.json ? io.stdout : io.stderr, options.json ? JSON.stringify(result) : summary);
   return result.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** The record already read, then the rest. */
+async function* withFirst<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /**
