@@ -150,7 +150,7 @@ for (const adapter of fileAdapters) {
   const mid = names[4] as string;
 
   describe(`status and migrate on ${adapter.name}`, () => {
-    it('status on a missing database, or in a missing folder, reports it (NOT_FOUND) and creates nothing', async () => {
+    it('status on a missing database, or in a missing folder, reports it (NOT_FOUND); migrate --to 0 has nothing to revert; neither creates anything', async () => {
       const folder = freshFolder();
       for (const url of [adapter.url(folder), adapter.url(join(folder, 'typo-dir'))]) {
         for (const run of [
@@ -166,6 +166,12 @@ for (const adapter of fileAdapters) {
           });
           expect(result.stdout).toBe('');
         }
+        // Reverting everything of a database that is not there: nothing to do, nothing made.
+        expect(await migrate(url, { to: '0' })).toMatchObject({
+          code: 0,
+          stdout: 'nothing to revert: no migration is applied\n',
+        });
+        expect(JSON.parse((await migrate(url, { to: '0', json: true })).stdout)).toMatchObject({ steps: [] });
       }
       expect(readdirSync(folder)).toEqual([]);
     });

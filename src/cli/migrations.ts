@@ -1,3 +1,4 @@
+import { isAgentStorageError } from '../contract/errors.js';
 import { redactUrl } from '../contract/redact.js';
 import { isMigratable } from '../registry.js';
 import { checkTarget, type MigrationStep, type MigrationTarget } from '../sql/migrator.js';
@@ -84,6 +85,14 @@ export async function migrateCommand(
       flagError('to')(e);
     }
   if (io.signal.aborted) return EXIT.interrupted;
+  // Reverting everything of a database that is not there is nothing to do: opening it to
+  // write would first create it (a file, a PGlite folder), and leave it behind.
+  if (target === 0 && !options.dryRun && (await isMissing(url, io))) {
+    if (options.json)
+      await json(io, { url: redactUrl(url), adapter: adapter.name, dryRun: false, steps: [] });
+    else await printDone(io, [], 0);
+    return EXIT.ok;
+  }
   const store = await open(url, options.dryRun ? { readOnly: true } : {}, io);
   try {
     const shown = redactUrl(url);
@@ -159,4 +168,15 @@ async function printDone(
           ? 'nothing to revert: no migration is applied'
           : `nothing to do: the schema is at ${target} already`,
     );
+}
+
+/** Whether the store at `url` is not there: a read-only open, which creates nothing, says NOT_FOUND. */
+async function isMissing(url: string, io: CliIo): Promise<boolean> {
+  try {
+    await (await open(url, { readOnly: true }, io)).close();
+    return false;
+  } catch (e) {
+    if (isAgentStorageError(e, 'NOT_FOUND')) return true;
+    throw e;
+  }
 }
