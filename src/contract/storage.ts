@@ -138,7 +138,8 @@ export interface AgentStorage {
    * Lists sessions newest first (`startedAt` descending, ties by id descending), filtered
    * by status, agent, provider, model and a `startedAt` range, one keyset page at a time.
    * Capability `listSessions`. Rejects with `INVALID_INPUT` for a bad filter, a limit outside
-   * 1..`PAGE_LIMIT.max`, or a cursor this storage did not issue.
+   * 1..`PAGE_LIMIT.max`, or a cursor no store of this kind could have issued (a cursor names
+   * a position, not a store or a filter).
    */
   listSessions(query?: SessionQuery): Promise<Page<Session>>;
 
