@@ -63,6 +63,14 @@ describe('adapters own their URLs and options', () => {
     });
   });
 
+  it("libpq's Unix-socket form of a Postgres URL (credentials, no host) is a URL pg is given, not INVALID_INPUT", async () => {
+    // No server listens in that folder: the open fails connecting, as pg reports it, and the password stays out.
+    const url = 'postgres://app:S3cretPw@/db?host=/nonexistent-socket-folder';
+    const failed = await createStorage(url, { migrate: false }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('ENOENT') });
+    expect((failed as Error).message).not.toContain('S3cretPw');
+  });
+
   it('an option or query parameter the adapter does not take is INVALID_INPUT naming it', async () => {
     await expect(createStorage('sqlite::memory:', { busyTimeout: 5 })).rejects.toMatchObject({
       code: 'INVALID_INPUT',

@@ -40,11 +40,17 @@ export async function openUrl(
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, OWN_PARAMS, (key) => !looksLike(key, OWN));
-  const parsed = parseUrl(ADAPTER, rest);
+  // libpq's Unix-socket form, credentials and no host (`postgres://app:pw@/db?host=/run/postgresql`):
+  // the WHATWG parser refuses a URL with credentials and no host, pg reads it as it is.
+  const socketForm = /^postgres(?:ql)?:\/\/[^/@]*@\//i.test(rest);
+  const parsed = parseUrl(ADAPTER, socketForm ? rest.replace('@/', '@localhost/') : rest);
   const own = checkOptions<PostgresOptions>(ADAPTER, options, ['schema', 'max', 'connectionTimeoutMs']);
   const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', driver);
   const readOnly = mode.readOnly === true ? { readOnly: true } : {};
-  return new PostgresAgentStorage(parsed.toString(), { ...mergeOptions(ADAPTER, fromUrl, own), ...readOnly });
+  return new PostgresAgentStorage(socketForm ? rest : parsed.toString(), {
+    ...mergeOptions(ADAPTER, fromUrl, own),
+    ...readOnly,
+  });
 }
 
 /** A scratch database on the server `url` names, dropped afterwards: verify never writes into `url`'s own. */
