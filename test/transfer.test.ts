@@ -812,6 +812,22 @@ describe('the export format', () => {
     expect(() => parseExportLine('[1]', 2)).toThrowError(/line 2: is not a JSON object/);
   });
 
+  it('reads an export saved with a byte-order mark (an editor\'s "UTF-8 with BOM") as the same export', async () => {
+    const store = await createStorage('memory:');
+    await fillSource(store, 2);
+    const lines = await exportLines(store);
+    const target = await createStorage('memory:');
+    const withBom = [`\uFEFF${lines[0] as string}`, ...lines.slice(1)];
+    expect(await importRecords(target, parseExportLines(withBom))).toMatchObject({ sessions: 2, written: 2 });
+    expect(await checksums(target)).toEqual(await checksums(store));
+    // Only at the very start: anywhere else it is a character of the line, which is no JSON.
+    const later = [...lines];
+    later[1] = `\uFEFF${later[1] as string}`;
+    await expect(importRecords(await createStorage('memory:'), parseExportLines(later))).rejects.toThrowError(
+      /line 2: is not JSON/,
+    );
+  });
+
   it('refuses a row before its session, or under another session, naming the line', async () => {
     const store = await createStorage('memory:');
     await fillSource(store, 2);

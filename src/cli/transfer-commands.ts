@@ -180,7 +180,7 @@ export function checkImportFile(file: string): void {
   try {
     const head = Buffer.alloc(64 * 1024);
     const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
-    const line = text.split('\n')[0] as string;
+    const line = (text.split('\n')[0] as string).replace(/^\uFEFF/, '');
     // Empty, or blank lines only: what the import itself would say of it.
     if (text.trim() === '' && text.length < head.length) throw emptyExport();
     if (line.length < text.length || text.length < head.length) parseExportLine(line.replace(/\r$/, ''), 1);

@@ -239,8 +239,10 @@ export async function* parseExportLines(
   let n = 0;
   let previous: { line: string; at: number } | undefined;
   let firstBlank = 0;
-  for await (const line of lines) {
+  for await (const raw of lines) {
     n++;
+    // A byte-order mark (an editor's, saving as "UTF-8 with BOM") is no part of the first record.
+    const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (line.trim() === '') {
       if (firstBlank === 0) firstBlank = n;
       continue;
