@@ -599,6 +599,38 @@ describe('copySessions', () => {
     expect(existsSync(`${journal}.lock`)).toBe(false);
   });
 
+  it('sessions started in the same second keep their listing order through a copy and an import, across group boundaries', async () => {
+    const from = await createStorage('memory:');
+    // Three sessions in one second, a run of seven in the next, two in the one after.
+    const seconds = [1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3];
+    for (const [i, second] of seconds.entries())
+      await from.createSession({
+        agentName: 'tie',
+        provider: 'p',
+        model: 'm',
+        userPrompt: `run ${i}`,
+        startedAt: T0 + second,
+      });
+    const order = async (store: AgentStorage) =>
+      (await store.listSessions({ limit: 100 })).items.map((s) => s.userPrompt);
+    const listed = await order(from);
+    // Groups of 2 and 3 would cut the runs; a run stays in one group up to four groups' worth.
+    for (const groupSize of [2, 3, 32]) {
+      const to = await createStorage('memory:');
+      const journal = join(dir, `journal-ties-${groupSize}.jsonl`);
+      expect(await copySessions(from, to, { journal, groupSize })).toMatchObject({
+        copied: 12,
+        verified: 12,
+      });
+      expect(await order(to), `copy, groupSize ${groupSize}`).toEqual(listed);
+      const imported = await createStorage('memory:');
+      expect(await importRecords(imported, exportRecords(from), { groupSize })).toMatchObject({
+        written: 12,
+      });
+      expect(await order(imported), `import, groupSize ${groupSize}`).toEqual(listed);
+    }
+  });
+
   it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {
     const from = await createStorage('memory:');
     const to = await createStorage('memory:');

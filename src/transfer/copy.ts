@@ -4,7 +4,7 @@ import { countOption, requireCapability, type TransferQuery, walkSessions } from
 import { appendJournal, type JournalState, lockJournal, readJournal } from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
-import { findBareCopies, type WriteSessionResult, writeSessions } from './write-session.js';
+import { findBareCopies, TIE_RUN_GROUPS, type WriteSessionResult, writeSessions } from './write-session.js';
 
 /** Progress of `copySessions`, reported for each session once its group is written. */
 export interface CopyProgress {
@@ -268,9 +268,11 @@ interface CopyGroup {
 /**
  * The walk cut into groups: sessions done in the journal pass through, the others are read
  * whole, `reads` at a time (a server source answers them in parallel), and a group closes
- * as soon as it holds `size` sessions or BATCH_SIZE rows (what a read brought beyond that
- * waits for the next group). A session deleted in the source since its page was read is
- * left out.
+ * once it holds `size` sessions or BATCH_SIZE rows (what a read brought beyond that waits for
+ * the next group) and the next session was not started in the same second as its last: such
+ * a run stays in one group (up to TIE_RUN_GROUPS groups' worth), so that its sessions keep
+ * their listing order in the copy. A session deleted in the source since its page was read
+ * is left out.
  */
 async function* groupsOf(
   from: AgentStorage,
@@ -289,14 +291,31 @@ async function* groupsOf(
       if (snapshot !== null) ready.push(snapshot);
     toRead = [];
   };
-  // Fills the group from what is read; says whether it is full (then the caller yields it).
-  const fill = () => {
-    while (!full() && ready.length > 0) {
-      const snapshot = ready.shift() as SessionSnapshot;
-      group.snapshots.push(snapshot);
-      rows += snapshot.messages.length + snapshot.toolCalls.length;
-    }
-    return full();
+  const take = () => {
+    const snapshot = ready.shift() as SessionSnapshot;
+    group.snapshots.push(snapshot);
+    rows += snapshot.messages.length + snapshot.toolCalls.length;
+  };
+  // The next session read was started in the same second as the group's last: one group
+  // keeps such a run whole (up to TIE_RUN_GROUPS groups' worth), since writeSessions keeps
+  // their order only within one call.
+  const continuesRun = () => {
+    const [next, last] = [ready[0], group.snapshots.at(-1)];
+    return (
+      next !== undefined &&
+      last !== undefined &&
+      next.session.startedAt === last.session.startedAt &&
+      group.snapshots.length < size * TIE_RUN_GROUPS
+    );
+  };
+  // Fills the group from what is read; says whether it is complete: full, and the session
+  // after it known not to continue its last second (unknown yet: not complete, unless the
+  // walk is over).
+  const fill = (walked: boolean) => {
+    while (!full() && ready.length > 0) take();
+    if (!full()) return false;
+    while (continuesRun()) take();
+    return ready.length > 0 || walked;
   };
   const next = () => {
     const out = group;
@@ -309,10 +328,10 @@ async function* groupsOf(
     if (done !== undefined) group.done.push({ sourceId: session.id, targetId: done, sum: undefined });
     else toRead.push(session.id);
     if (toRead.length >= reads) await read();
-    while (fill()) yield next();
+    while (fill(false)) yield next();
   }
   await read();
-  while (fill()) yield next();
+  while (fill(true) && group.done.length + group.snapshots.length > 0) yield next();
   if (group.done.length + group.snapshots.length > 0) yield group;
 }
 

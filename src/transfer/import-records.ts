@@ -7,7 +7,7 @@ import { type ExportRecord, emptyExport, lineError, TRANSFER } from './format.js
 import type { SessionSnapshot } from './snapshot.js';
 import { checkRowValues, checkWritable } from './write-checks.js';
 import { BATCH_SIZE } from './write-rows.js';
-import { type WriteSessionResult, writeSessions } from './write-session.js';
+import { TIE_RUN_GROUPS, type WriteSessionResult, writeSessions } from './write-session.js';
 
 /** What `importRecords` reports for each session it has handled. */
 export interface ImportedSession {
@@ -149,12 +149,16 @@ export async function importRecords(
     }
     if (refused !== -1) checkWritable(store, snapshots[refused] as SessionSnapshot, { values: false });
   };
-  const flush = async () => {
+  // Puts the session just read with the others; writes them once they fill a group, unless
+  // the next session (`nextStartedAt`) was started in the same second as this one: such a run
+  // stays in one group (up to TIE_RUN_GROUPS groups' worth), which keeps its listing order.
+  const flush = async (nextStartedAt?: number) => {
     if (group === undefined) return;
     pending.push(group);
     pendingRows += group.messages.length + group.toolCalls.length;
+    const run = nextStartedAt === group.session.startedAt && pending.length < groupSize * TIE_RUN_GROUPS;
     group = undefined;
-    if (pending.length >= groupSize || pendingRows >= BATCH_SIZE) await write();
+    if ((pending.length >= groupSize || pendingRows >= BATCH_SIZE) && !run) await write();
   };
   try {
     for await (const record of records) {
@@ -183,7 +187,7 @@ export async function importRecords(
       }
       if (record.type === 'session') {
         sessions++;
-        await flush();
+        await flush(record.startedAt);
         signal?.throwIfAborted();
         const { type: _, ...session } = record;
         checkValues(`session ${JSON.stringify(session.id)}`, (c) => checkRowValues.session(c, session));

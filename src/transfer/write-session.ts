@@ -45,6 +45,13 @@ export interface WriteSessionOptions {
   valuesChecked?: boolean | undefined;
 }
 
+/**
+ * A run of sessions started in the same second is written in one `writeSessions` call (a
+ * copy's or an import's group) up to this many groups' worth of sessions: the call keeps
+ * their listing order; beyond, a run is split, and the order of a run that long is not kept.
+ */
+export const TIE_RUN_GROUPS = 4;
+
 /** Result of `writeSession`: the session's id in the store, and whether this call wrote it. */
 export interface WriteSessionResult {
   id: string;
@@ -79,7 +86,9 @@ export async function writeSession(
 
 /**
  * `writeSession` for several sessions at once, results in input order: each snapshot is
- * checked and looked up as `writeSession` does, the new ones are created one by one, and
+ * checked and looked up as `writeSession` does, the new ones are created one by one (last to
+ * first: given in listing order, as a walk or an export has them, sessions started in the same
+ * second keep their order in the store's listing), and
  * then their messages and tool calls go into shared `appendBatch` calls (up to `BATCH_SIZE`
  * of each per call; a session larger than that gets batches of its own). Fewer and fuller
  * transactions: on an embedded store a copy of many small sessions spends most of its time
@@ -101,14 +110,20 @@ export async function writeSessions(
   signal?.throwIfAborted();
   const existing = await findCopies(store, snapshots, claimed);
   const created: { snapshot: SessionSnapshot; id: string }[] = [];
+  const ids: (string | null)[] = [...existing];
   const toCreate = snapshots.filter((_, i) => existing[i] === null).map((s) => s.session.id);
   if (toCreate.length > 0) await onCreating?.(toCreate);
   try {
-    for (const [i, snapshot] of snapshots.entries()) {
+    // Last to first: snapshots come in listing order (newest first, then the higher id), and
+    // a store gives later sessions higher ids, so sessions started in the same second keep
+    // their order in the copy's listing (created first to last, a tie run came out reversed).
+    for (let i = snapshots.length - 1; i >= 0; i--) {
       if (existing[i] !== null) continue;
+      const snapshot = snapshots[i] as SessionSnapshot;
       const { id: sourceId, ...session } = snapshot.session;
       const id = await store.createSession(session);
       created.push({ snapshot, id });
+      ids[i] = id;
       claimed?.add(id);
       await onCreated?.(id, sourceId);
     }
@@ -133,10 +148,7 @@ export async function writeSessions(
       `; the partial copies it left could not be deleted (sessions ${left.join(', ')}): delete them, or a rerun writes those sessions again beside them`,
     );
   }
-  let next = 0;
-  return existing.map((id) =>
-    id !== null ? { id, written: false } : { id: (created[next++] as { id: string }).id, written: true },
-  );
+  return ids.map((id, i) => ({ id: id as string, written: existing[i] === null }));
 }
 
 /**
