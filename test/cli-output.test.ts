@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/program.js';
 import { recordSampleRuns } from '../src/cli/sample-runs.js';
+import type { JsonValue } from '../src/contract/types.js';
 import { createStorage } from '../src/create-storage.js';
 import { fakeIo } from './helpers/cli-io.js';
 
@@ -79,7 +80,7 @@ describe('sessions and show output', () => {
     }
   });
 
-  it('--json keeps what the contract returns exactly: -0 and key order in JSON values', async () => {
+  it('--json keeps what the contract returns exactly: -0, key order, JSON as deep as the contract allows', async () => {
     const own = `sqlite:${join(dir, 'zero.db')}`;
     const store = await createStorage(own);
     const id = await store.createSession({
@@ -91,12 +92,33 @@ describe('sessions and show output', () => {
       startedAt: 1_767_400_000,
     });
     await store.createToolCall({ sessionId: id, toolCallId: 't', toolName: 'q', request: { n: -0 } });
+    // JSON as deep as the contract allows, a few levels down in the output.
+    let deep: JsonValue = 0;
+    for (let i = 0; i < 510; i++) deep = [deep];
+    const deepId = await store.createSession({
+      agentName: 'zero',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'deep',
+      config: deep,
+      startedAt: 1,
+    });
+    await store.createToolCall({ sessionId: deepId, toolCallId: 'd', toolName: 'q', request: deep });
     await store.close();
     const listed = await cli(['sessions', '--json'], false, own);
     expect(listed.stdout).toContain('"config":{"z":-0,"a":[-0,1]}');
     const shown = await cli(['show', id, '--json'], false, own);
     expect(shown.stdout).toContain('{"z":-0,"a":[-0,1]}');
     expect(shown.stdout).toContain('{"n":-0}');
+    const deepListed = await cli(['sessions', '--json'], false, own);
+    expect(deepListed.code).toBe(0);
+    expect(JSON.parse(deepListed.stdout).items.map((s: { userPrompt: string }) => s.userPrompt)).toEqual([
+      'u',
+      'deep',
+    ]);
+    const deepShown = await cli(['show', deepId, '--json'], false, own);
+    expect(deepShown.code).toBe(0);
+    expect(deepShown.stdout).toContain(`${'['.repeat(510)}0${']'.repeat(510)}`);
   });
 
   it('the next page continues the listing, and --json prints the page', async () => {

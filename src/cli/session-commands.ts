@@ -1,9 +1,8 @@
 import { AgentStorageError } from '../contract/errors.js';
-import { encodeJson } from '../contract/json.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/types.js';
 import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
-import { type CliIo, EXIT, flagError, letSignalsIn, writeLine } from './io.js';
+import { type CliIo, EXIT, flagError, letSignalsIn, outputJson, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
 import { loadTranscript, renderTranscript } from './transcript.js';
@@ -57,7 +56,7 @@ export async function sessionsCommand(
   // A cursor is only ever pasted from an earlier page's hint: one the store refuses is bad usage.
   const page = await store.listSessions(query).catch(flagError('cursor'));
   if (options.json) {
-    await writeLine(io.stdout, encodeJson(page));
+    await writeLine(io.stdout, outputJson(page));
     return EXIT.ok;
   }
   if (page.items.length === 0) await writeLine(io.stderr, 'no sessions match');
@@ -80,7 +79,7 @@ export async function showCommand(
       field: 'id',
     });
   }
-  if (options.json) await writeLine(io.stdout, encodeJson(transcript));
+  if (options.json) await writeLine(io.stdout, outputJson(transcript));
   else for (const line of renderTranscript(transcript, styleOf(io))) await writeLine(io.stdout, line);
   return EXIT.ok;
 }
