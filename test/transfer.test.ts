@@ -52,6 +52,7 @@ import {
   writeSession,
   writeSessions,
 } from '../src/transfer/index.js';
+import { sessionFieldsSum } from '../src/transfer/snapshot.js';
 import { postgresUrl } from './helpers/postgres.js';
 
 // In CI postgresUrl() throws when no server answers; elsewhere Postgres is left out, loudly.
@@ -549,22 +550,41 @@ describe('copySessions', () => {
     const fields = ({ id: _, ...session }: Session) => session;
     const bareSource = await from.createSession({ ...fields(a), userPrompt: 'nothing under it' });
     const e = (await from.getSession(bareSource)) as Session;
+    // Before the run: a session of the destination with a's fields and nothing under it (an
+    // earlier copy's, another writer's). The run saw it while looking for copies: a twin.
+    const before = await to.createSession(fields(a));
     // What the kill left: the journal holds the intent to create a, b and e, and none of their ids.
+    const intent = async (s: Session, twins: string[]) => {
+      const snapshot = (await readSessionSnapshot(from, s.id)) as SessionSnapshot;
+      const { messages, toolCalls, questions, settings } = snapshot;
+      const rows = messages.length + toolCalls.length + questions.length + settings.length;
+      return {
+        creating: s.id,
+        fields: sessionFieldsSum(s),
+        agent: s.agentName,
+        at: s.startedAt,
+        rows,
+        twins,
+      };
+    };
+    const intents = [await intent(a, [before]), await intent(b, []), await intent(e, [])];
     const journal = join(dir, 'journal-bare.jsonl');
-    appendFileSync(journal, [a, b, e].map((s) => `${JSON.stringify({ creating: s.id })}\n`).join(''));
+    appendFileSync(journal, intents.map((i) => `${JSON.stringify(i)}\n`).join(''));
     const bareA = await to.createSession(fields(a)); // a's copy, killed before its rows
     const wholeB = await writeSession(to, (await readSessionSnapshot(from, b.id)) as SessionSnapshot);
     const bareE = await to.createSession(fields(e)); // e has nothing under it: this copy is whole
     const notBare = await to.createSession(fields(a)); // a's fields, but something under it
     await to.createMessage({ sessionId: notBare, role: 'user', content: 'mine' });
+    // Meanwhile the source session ended: its copy is known by the fields it was created with.
+    await from.updateSession(a.id, { status: 'completed', endedAt: a.startedAt + 9 });
 
     const resumed = await copySessions(from, to, { journal });
     expect(resumed).toMatchObject({ copied: 2, skipped: 2, verified: 4, mismatches: [], interrupted: false });
     expect(await to.getSession(bareA)).toBeNull();
-    for (const kept of [wholeB.id, bareE, notBare]) expect(await to.getSession(kept)).not.toBeNull();
+    for (const kept of [before, wholeB.id, bareE, notBare]) expect(await to.getSession(kept)).not.toBeNull();
     expect(readFileSync(journal, 'utf8')).toContain(`${JSON.stringify({ deleted: a.id, to: bareA })}\n`);
-    // The destination is the source plus the session that was not bare, nothing more.
-    const copies = (await allSessions(to)).filter((s) => s.id !== notBare);
+    // The destination is the source plus the two sessions that were not the run's, nothing more.
+    const copies = (await allSessions(to)).filter((s) => s.id !== notBare && s.id !== before);
     expect(copies).toHaveLength(4);
     const sums = await Promise.all(
       copies.map(async (s) => sessionChecksum((await readSessionSnapshot(to, s.id)) as SessionSnapshot)),
@@ -572,7 +592,27 @@ describe('copySessions', () => {
     expect(sums.sort()).toEqual(await checksums(from));
     // Settled: a second run finds nothing to delete and nothing to copy.
     expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 0, skipped: 4, verified: 4 });
-    expect((await allSessions(to)).length).toBe(5);
+    expect((await allSessions(to)).length).toBe(6);
+
+    // What a run records before creating: the fields, where to look, and the twins it saw.
+    const elsewhere = await createStorage('memory:');
+    const twin = await elsewhere.createSession(fields(b));
+    let recorded: unknown;
+    await writeSessions(elsewhere, [(await readSessionSnapshot(from, b.id)) as SessionSnapshot], {
+      onCreating: (i) => {
+        recorded = i;
+      },
+    });
+    expect(recorded).toEqual([
+      {
+        sourceId: b.id,
+        fields: sessionFieldsSum(b),
+        agent: b.agentName,
+        at: b.startedAt,
+        rows: (await intent(b, [])).rows,
+        twins: [twin],
+      },
+    ]);
   });
 
   it('one copy at a time on a journal: a second is refused while the first runs; a lock its killed process left is taken over', async () => {

@@ -1,7 +1,13 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session } from '../contract/types.js';
 import { countOption, requireCapability, type TransferQuery, walkSessions } from './export-records.js';
-import { appendJournal, type JournalState, lockJournal, readJournal } from './journal.js';
+import {
+  appendJournal,
+  type CreationIntent,
+  type JournalState,
+  lockJournal,
+  readJournal,
+} from './journal.js';
 import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
 import { findBareCopies, TIE_RUN_GROUPS, type WriteSessionResult, writeSessions } from './write-session.js';
@@ -162,7 +168,7 @@ async function copyWithJournal(
     if (!claimed.has(targetId)) await to.deleteSession(targetId);
     appendJournal(journal, { deleted: sourceId, to: targetId });
   }
-  await deleteBareCopies(from, to, journal, state.unsettled, claimed);
+  await deleteBareCopies(to, journal, state.unsettled, claimed);
   const result: CopyResult = { copied: 0, skipped: 0, verified: 0, mismatches: [], interrupted: false };
   let total = 0;
   // Counting first reads only session rows, a page of 1000 at a time: cheap next to the copy,
@@ -188,7 +194,11 @@ async function copyWithJournal(
       written = await writeSessions(to, group.snapshots, {
         // Between batches only where a session cut short can be deleted at once.
         signal: to.capabilities.deleteSession ? signal : undefined,
-        onCreating: (sourceIds) => appendJournal(journal, ...sourceIds.map((id) => ({ creating: id }))),
+        onCreating: (intents) =>
+          appendJournal(
+            journal,
+            ...intents.map(({ sourceId, ...intent }) => ({ creating: sourceId, ...intent })),
+          ),
         onCreated: (id, sourceId) => appendJournal(journal, { created: sourceId, to: id }),
         claimed,
       });
@@ -224,29 +234,26 @@ async function copyWithJournal(
 const letLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * The copies a killed run created but never journaled: for each source session the journal
- * says was being created (`unsettled`), the destination's sessions that are its bare copy
- * (`findBareCopies`: its fields, nothing under it, unknown to the journal) are deleted, and
- * the deletion journaled. The session is copied again like any other.
+ * The copies a killed run created but never journaled: for each copy the journal says was
+ * being created (`unsettled`), the destination's sessions that are its bare copy
+ * (`findBareCopies`: the fields it recorded, nothing under it, neither known to the journal
+ * nor there before it) are deleted, and the deletion journaled. The session is copied again
+ * like any other.
  */
 async function deleteBareCopies(
-  from: AgentStorage,
   to: AgentStorage,
   journal: string,
-  unsettled: ReadonlySet<string>,
+  unsettled: ReadonlyMap<string, CreationIntent>,
   journaled: ReadonlySet<string>,
 ): Promise<void> {
-  // Without a listing there is nothing to look in; a source session gone has nothing to match by.
+  // Without a listing there is nothing to look in (nor did the run look for copies there).
   if (unsettled.size === 0 || !to.capabilities.listSessions) return;
-  for (const sourceId of unsettled) {
-    const source = await from.getSession(sourceId);
-    if (source === null) continue;
-    for (const bare of await findBareCopies(to, from, source, journaled)) {
+  for (const intent of unsettled.values())
+    for (const bare of await findBareCopies(to, intent, journaled)) {
       requireCapability(to, 'deleteSession', 'resuming a copy cut short');
       await to.deleteSession(bare);
-      appendJournal(journal, { deleted: sourceId, to: bare });
+      appendJournal(journal, { deleted: intent.sourceId, to: bare });
     }
-  }
 }
 
 /**

@@ -21,9 +21,10 @@ export type JournalEvent =
   /**
    * The session's copy is about to be created. Until `created` follows, a kill may have left
    * the copy's session in the destination without its id in the journal (the window between
-   * `createSession` and the append of `created`): bare, with nothing under it yet.
+   * `createSession` and the append of `created`): bare, with nothing under it yet. The rest
+   * is what finds it again (`CreationIntent`).
    */
-  | { creating: string }
+  | ({ creating: string } & Omit<CreationIntent, 'sourceId'>)
   /** The session's copy exists in the destination, but may lack rows. */
   | { created: string; to: string }
   /** The session's copy is complete. */
@@ -31,14 +32,31 @@ export type JournalEvent =
   /** A partial copy was deleted (so a later session that gets its id is never taken for it). */
   | { deleted: string; to: string };
 
+/**
+ * A session about to be created as the copy of `sourceId`: what tells its copy, should the
+ * run be killed before the copy's id is journaled, from every other session of the destination.
+ */
+export interface CreationIntent {
+  sourceId: string;
+  /** `sessionFieldsSum` of the session as it is created. */
+  fields: string;
+  /** Its agent and start (Unix seconds): where to list for it. */
+  agent: string;
+  at: number;
+  /** Rows it has under it in the source: with none, its bare copy is a whole copy. */
+  rows: number;
+  /** Sessions of the destination with the same fields before it was created: never taken for it. */
+  twins: string[];
+}
+
 /** What a journal says about each source session it names. */
 export interface JournalState {
   /** source id → destination id of its complete copy. */
   done: Map<string, string>;
   /** source id → destination id of a copy begun and not completed: to delete and redo. */
   partial: Map<string, string>;
-  /** Source ids whose copy was being created, its id never journaled: the destination may hold it bare. */
-  unsettled: Set<string>;
+  /** Copies being created whose ids were never journaled: the destination may hold them bare. */
+  unsettled: Map<string, CreationIntent>;
 }
 
 /**
@@ -48,7 +66,7 @@ export interface JournalState {
  * (a folder; a device such as /dev/zero, which would be read forever).
  */
 export function readJournal(path: string): JournalState {
-  const state: JournalState = { done: new Map(), partial: new Map(), unsettled: new Set() };
+  const state: JournalState = { done: new Map(), partial: new Map(), unsettled: new Map() };
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return state;
   if (!stat.isFile())
@@ -72,8 +90,10 @@ export function readJournal(path: string): JournalState {
           field: 'journal',
         },
       );
-    if ('creating' in event) state.unsettled.add(event.creating);
-    else if ('created' in event) {
+    if ('creating' in event) {
+      const { creating: sourceId, ...intent } = event;
+      state.unsettled.set(sourceId, { sourceId, ...intent });
+    } else if ('created' in event) {
       state.unsettled.delete(event.created);
       state.partial.set(event.created, event.to);
     } else if ('done' in event) {
@@ -99,7 +119,16 @@ function parseEvent(line: string): JournalEvent | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
-  if (keys.length === 1 && typeof record.creating === 'string') return value as JournalEvent;
+  if (typeof record.creating === 'string')
+    return keys.length === 6 &&
+      typeof record.fields === 'string' &&
+      typeof record.agent === 'string' &&
+      Number.isSafeInteger(record.at) &&
+      Number.isSafeInteger(record.rows) &&
+      Array.isArray(record.twins) &&
+      record.twins.every((t) => typeof t === 'string')
+      ? (value as JournalEvent)
+      : undefined;
   const kind = keys.find((k) => k === 'created' || k === 'done' || k === 'deleted');
   if (
     keys.length !== 2 ||

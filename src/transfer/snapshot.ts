@@ -150,6 +150,20 @@ export function sessionChecksum(snapshot: SessionSnapshot): string {
   return out.digest();
 }
 
+/**
+ * sha256 (hex) of a session's own fields, its id aside, in the canonical form `sessionChecksum`
+ * hashes them: what a copy's journal records of a session it is about to create, to know
+ * that session again without holding its prompts.
+ */
+export function sessionFieldsSum(s: Session): string {
+  const out = new CanonicalText();
+  out.add(`${CANONICAL_VERSION}/fields\n`);
+  for (const v of [s.agentName, s.provider, s.model, s.systemPrompt, s.userPrompt, json(s.config), s.status])
+    out.value(v);
+  for (const v of [s.startedAt, s.endedAt, s.result, s.error]) out.value(v);
+  return out.digest();
+}
+
 /** A JSON value, marked apart from text. */
 class Json {
   constructor(readonly value: unknown) {}

@@ -1,8 +1,15 @@
 import { amended, isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { BatchToolCall, NewMessage, Session } from '../contract/types.js';
+import type { CreationIntent } from './journal.js';
 import { newMessage, newToolCall } from './row-inputs.js';
-import { ordinals, readSessionSnapshot, type SessionSnapshot, sessionChecksum } from './snapshot.js';
+import {
+  ordinals,
+  readSessionSnapshot,
+  type SessionSnapshot,
+  sessionChecksum,
+  sessionFieldsSum,
+} from './snapshot.js';
 import { checkWritable } from './write-checks.js';
 import {
   appendRows,
@@ -21,11 +28,12 @@ export interface WriteSessionOptions {
    */
   onCreated?: ((id: string, sourceId: string) => void | Promise<void>) | undefined;
   /**
-   * Called (and awaited) once before the first `createSession`, with the snapshots' session
-   * ids about to be created: a journal records the intent, so that a session created by a
-   * run killed before `onCreated` returned can be found again (`findBareCopies`).
+   * Called (and awaited) once before the first `createSession`, with what will tell each copy
+   * about to be created from the store's other sessions: a journal records it, so that a
+   * session created by a run killed before `onCreated` returned can be found again
+   * (`findBareCopies`).
    */
-  onCreating?: ((sourceIds: string[]) => void | Promise<void>) | undefined;
+  onCreating?: ((intents: CreationIntent[]) => void | Promise<void>) | undefined;
   /**
    * Checked before the sessions are created and before each batch. On abort the call
    * rejects with `signal.reason`, after deleting the partial copies when the store declares
@@ -108,11 +116,24 @@ export async function writeSessions(
   const { signal, onCreating, onCreated, claimed, valuesChecked } = options;
   for (const snapshot of snapshots) checkWritable(store, snapshot, { values: valuesChecked !== true });
   signal?.throwIfAborted();
-  const existing = await findCopies(store, snapshots, claimed);
+  const { found: existing, twins } = await lookUpCopies(store, snapshots, claimed);
   const created: { snapshot: SessionSnapshot; id: string }[] = [];
   const ids: (string | null)[] = [...existing];
-  const toCreate = snapshots.filter((_, i) => existing[i] === null).map((s) => s.session.id);
-  if (toCreate.length > 0) await onCreating?.(toCreate);
+  const intents = snapshots.flatMap((s, i): CreationIntent[] =>
+    existing[i] !== null
+      ? []
+      : [
+          {
+            sourceId: s.session.id,
+            fields: sessionFieldsSum(s.session),
+            agent: s.session.agentName,
+            at: s.session.startedAt,
+            rows: s.messages.length + s.toolCalls.length + s.questions.length + s.settings.length,
+            twins: twins[i] as string[],
+          },
+        ],
+  );
+  if (intents.length > 0) await onCreating?.(intents);
   try {
     // Last to first: snapshots come in listing order (newest first, then the higher id), and
     // a store gives later sessions higher ids, so sessions started in the same second keep
@@ -217,6 +238,8 @@ export async function findCopy(store: AgentStorage, snapshot: SessionSnapshot): 
   return (await findCopies(store, [snapshot]))[0] ?? null;
 }
 
+/** `findCopies`, and for each snapshot the sessions of the store with its fields (`sameFields`) the lookup listed. */
+
 /**
  * `findCopy` for several snapshots at once, and sessions in `claimed` left out (those found
  * are added to it). The store is listed once over the time range the snapshots span (of
@@ -229,8 +252,17 @@ export async function findCopies(
   snapshots: readonly SessionSnapshot[],
   claimed?: Set<string>,
 ): Promise<(string | null)[]> {
+  return (await lookUpCopies(store, snapshots, claimed)).found;
+}
+
+async function lookUpCopies(
+  store: AgentStorage,
+  snapshots: readonly SessionSnapshot[],
+  claimed?: Set<string>,
+): Promise<{ found: (string | null)[]; twins: string[][] }> {
   const found: (string | null)[] = snapshots.map(() => null);
-  if (!store.capabilities.listSessions || snapshots.length === 0) return found;
+  const twins: string[][] = snapshots.map(() => []);
+  if (!store.capabilities.listSessions || snapshots.length === 0) return { found, twins };
   const keyOf = (s: Session) => `${s.startedAt} ${s.agentName}`;
   const byKey = new Map<string, number[]>();
   let [first, last] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
@@ -244,6 +276,8 @@ export async function findCopies(
   const sums: (string | undefined)[] = [];
   const sumOf = (i: number) => (sums[i] ??= sessionChecksum(snapshots[i] as SessionSnapshot));
   const consider = async (candidate: Session) => {
+    for (const i of byKey.get(keyOf(candidate)) ?? [])
+      if (sameFields(candidate, (snapshots[i] as SessionSnapshot).session)) twins[i]?.push(candidate.id);
     if (claimed?.has(candidate.id)) return;
     for (const i of byKey.get(keyOf(candidate)) ?? []) {
       const snapshot = snapshots[i] as SessionSnapshot;
@@ -264,7 +298,7 @@ export async function findCopies(
   });
   if (onePage.nextCursor === null) {
     for (const candidate of onePage.items) await consider(candidate);
-    return found;
+    return { found, twins };
   }
   for (const indices of byKey.values()) {
     const { session } = snapshots[indices[0] as number] as SessionSnapshot;
@@ -280,34 +314,40 @@ export async function findCopies(
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined && indices.some((i) => found[i] === null));
   }
-  return found;
+  return { found, twins };
 }
 
 /**
- * Sessions of `store` that are what `createSession` makes of `source` and nothing more: every
- * session field equal, no message, tool call, question or setting, and not in `known`. That is
- * what a copy killed between creating a session and journaling its id leaves behind (its rows
- * come only after). Empty when `source` itself (in `from`) has nothing under it: then such a
- * session is a whole copy, which `findCopies` finds.
+ * Sessions of `store` that are what `createSession` made for `intent` and nothing more: the
+ * fields it recorded (`sessionFieldsSum`), no message, tool call, question or setting, not in
+ * `known`, and not one of the sessions with those fields that were there before (its twins).
+ * That is what a copy killed between creating a session and journaling its id leaves behind
+ * (its rows come only after). Empty when the source session had nothing under it: then such
+ * a session is a whole copy, which `findCopies` finds.
  */
 export async function findBareCopies(
   store: AgentStorage,
-  from: AgentStorage,
-  source: Session,
+  intent: CreationIntent,
   known: ReadonlySet<string>,
 ): Promise<string[]> {
-  if (!(await hasRows(from, source.id))) return [];
+  if (intent.rows === 0) return [];
+  const before = new Set(intent.twins);
   const bare: string[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.listSessions({
-      agentName: source.agentName,
-      ...startedIn(source.startedAt, source.startedAt),
+      agentName: intent.agent,
+      ...startedIn(intent.at, intent.at),
       limit: LOOKUP_PAGE,
       ...(cursor === undefined ? {} : { cursor }),
     });
     for (const candidate of page.items)
-      if (!known.has(candidate.id) && sameFields(candidate, source) && !(await hasRows(store, candidate.id)))
+      if (
+        !known.has(candidate.id) &&
+        !before.has(candidate.id) &&
+        sessionFieldsSum(candidate) === intent.fields &&
+        !(await hasRows(store, candidate.id))
+      )
         bare.push(candidate.id);
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
