@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -636,6 +636,71 @@ describe('copySessions', () => {
     }).stdout;
     writeFileSync(`${journal}.lock`, `${gone}\n`);
     expect(await copySessions(from, to, { journal })).toMatchObject({ copied: 0, skipped: 6, verified: 6 });
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+    // A lock naming this very process without being one it holds (a container's pid, reused
+    // after a kill), and an empty one, are stale too.
+    for (const stale of [`${process.pid}:left-by-a-killed-run`, '']) {
+      writeFileSync(`${journal}.lock`, stale);
+      const again = await copySessions(from, to, { journal });
+      expect(again, JSON.stringify(stale)).toMatchObject({ copied: 0, skipped: 6 });
+      expect(existsSync(`${journal}.lock`)).toBe(false);
+    }
+  });
+
+  it('processes racing for a stale journal lock hold it one at a time', async () => {
+    const race = mkdtempSync(join(dir, 'lock-race-'));
+    const journal = join(race, 'journal.jsonl');
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    writeFileSync(`${journal}.lock`, `${gone}\n`);
+    const go = join(race, 'go');
+    const script = join(race, 'racer.mts');
+    writeFileSync(
+      script,
+      `import { existsSync } from 'node:fs';
+import { lockJournal } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'transfer', 'journal.ts'))};
+process.stderr.write('ready');
+while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));
+try {
+  const release = lockJournal(${JSON.stringify(journal)});
+  const from = Date.now();
+  await new Promise((r) => setTimeout(r, 150));
+  const to = Date.now();
+  release();
+  process.stdout.write(\`held \${from} \${to}\`);
+} catch (e) {
+  process.stdout.write(e.code === 'UNAVAILABLE' ? 'refused' : \`error \${e}\`);
+}
+`,
+    );
+    const racers = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '..') }),
+    );
+    const outputs = racers.map(
+      (r) =>
+        new Promise<string>((resolve) => {
+          let out = '';
+          r.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+          });
+          r.on('close', () => resolve(out));
+        }),
+    );
+    // All go at once, once every racer has loaded and waits.
+    await Promise.all(racers.map((r) => new Promise((ready) => r.stderr.once('data', ready))));
+    writeFileSync(go, '');
+    const results = await Promise.all(outputs);
+    for (const r of results) expect(r).toMatch(/^(held \d+ \d+|refused)$/);
+    const spans = results
+      .filter((r) => r.startsWith('held'))
+      .map((r) => r.split(' ').slice(1).map(Number) as [number, number])
+      .sort((a, b) => a[0] - b[0]);
+    expect(spans.length).toBeGreaterThan(0);
+    for (let i = 1; i < spans.length; i++)
+      expect((spans[i] as [number, number])[0], 'two holders at once').toBeGreaterThanOrEqual(
+        (spans[i - 1] as [number, number])[1],
+      );
     expect(existsSync(`${journal}.lock`)).toBe(false);
   });
 

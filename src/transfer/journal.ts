@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import {
   appendFileSync,
-  closeSync,
-  openSync,
+  linkSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   truncateSync,
-  writeSync,
+  writeFileSync,
 } from 'node:fs';
 import { AgentStorageError } from '../contract/errors.js';
 import { TRANSFER } from './format.js';
@@ -159,41 +160,93 @@ export function appendJournal(path: string, ...events: JournalEvent[]): void {
   }
 }
 
+/** Tokens of the journal locks this process holds: its own pid in a lock is live only with one of these. */
+const held = new Set<string>();
+
 /**
- * Takes the journal for one copy: `path.lock`, made exclusively, holding this process's id.
- * Two copies on one journal would each take the other's copies in progress for partial ones
- * and delete them (seen: a second copy run while the first was still going failed the first
- * with NOT_FOUND). A lock whose process is gone (a copy killed with kill -9) is taken over.
- * Rejects with `UNAVAILABLE` naming the journal and the process while another copy holds it.
- * Resolves the function that lets the journal go.
+ * Takes the journal for one copy: `path.lock`, holding `pid:random`. Two copies on one journal
+ * would each take the other's copies in progress for partial ones and delete them (seen: a
+ * second copy run while the first was still going failed the first with NOT_FOUND). The lock
+ * appears with its content at once (written aside, then hard-linked into place), so no one
+ * reads it empty; a lock whose process is gone (a copy killed with kill -9), or that names
+ * this process without being one it holds (a container's pid, reused), is taken over, by
+ * renaming it aside first, so that two processes taking over one stale lock cannot both
+ * succeed. Rejects with `UNAVAILABLE` naming the journal and the process while another copy
+ * holds it. Resolves the function that lets the journal go (only a lock still its own).
  */
 export function lockJournal(path: string): () => void {
   const lock = `${path}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
+  const token = `${process.pid}:${randomUUID()}`;
+  const cannot = (e: unknown) =>
+    new AgentStorageError(
+      'UNAVAILABLE',
+      `copy journal ${path} could not be taken: ${lock} could not be made (${e instanceof Error ? e.message : String(e)})`,
+      { adapter: TRANSFER, field: 'journal', cause: e },
+    );
+  const aside = `${lock}.${token.replace(':', '.')}`;
+  try {
+    writeFileSync(aside, `${token}\n`, { flag: 'wx' });
+  } catch (e) {
+    throw cannot(e);
+  }
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
+        linkSync(aside, lock);
+        held.add(token);
+        return () => {
+          held.delete(token);
+          if (holderOf(lock) === token) rmSync(lock, { force: true });
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(e);
       }
-      return () => rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0)
+      const holder = holderOf(lock);
+      if (holder === undefined) continue; // let go meanwhile
+      const pid = Number.parseInt(holder, 10);
+      const live =
+        pid === process.pid ? held.has(holder) : Number.isSafeInteger(pid) && pid > 0 && isRunning(pid);
+      if (live)
         throw new AgentStorageError(
           'UNAVAILABLE',
-          `copy journal ${path} could not be taken: ${lock} could not be made (${e instanceof Error ? e.message : String(e)})`,
-          { adapter: TRANSFER, field: 'journal', cause: e },
+          `copy journal ${path} is in use by another copy (process ${pid}); run one copy at a time (if none runs, delete ${lock})`,
+          { adapter: TRANSFER, field: 'journal' },
         );
+      takeOver(lock, holder, `${aside}.stale`);
     }
-    const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-    if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder))
-      throw new AgentStorageError(
-        'UNAVAILABLE',
-        `copy journal ${path} is in use by another copy (process ${holder}); run one copy at a time (if none runs, delete ${lock})`,
-        { adapter: TRANSFER, field: 'journal' },
-      );
-    rmSync(lock, { force: true }); // its copy is gone: the journal is consistent as it left it
+    throw cannot(new Error('other copies kept taking it'));
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/** The lock's content (a holder's token), or undefined when there is no lock. */
+function holderOf(lock: string): string | undefined {
+  try {
+    return readFileSync(lock, 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Removes a stale lock whose content was `stale`: renamed aside first (of two processes doing
+ * this, one gets it), and put back when what was renamed turns out to be someone's fresh lock.
+ */
+function takeOver(lock: string, stale: string, aside: string): void {
+  try {
+    renameSync(lock, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process took it over
+    throw e;
+  }
+  try {
+    if (holderOf(aside) !== stale) linkSync(aside, lock);
+  } catch {
+    // A third process took the lock meanwhile: it holds it now.
+  } finally {
+    rmSync(aside, { force: true });
   }
 }
 
