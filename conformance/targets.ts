@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { editPostgresUrl } from '../src/adapters/postgres-url.js';
 import type { AgentStorage } from '../src/contract/storage.js';
 import type { StorageEngine } from '../src/core/engine.js';
 import type { PortInspection } from '../src/core/port.js';
@@ -176,12 +177,11 @@ export function postgresTarget(url: string): ConformanceTarget {
   // The fault tier's writers connect under their store's name, so dropping a store's
   // connections never touches another store's (another test's, run at the same time).
   const writers = (store: AgentStorage) => `${schemas.get(store)}_w`;
-  const urlFor = (schema: string, applicationName?: string) => {
-    const withSchema = new URL(url);
-    withSchema.searchParams.set('schema', schema);
-    if (applicationName) withSchema.searchParams.set('application_name', applicationName);
-    return withSchema.toString();
-  };
+  const urlFor = (schema: string, applicationName?: string) =>
+    editPostgresUrl(url, (u) => {
+      u.searchParams.set('schema', schema);
+      if (applicationName) u.searchParams.set('application_name', applicationName);
+    });
   const open = async (schema: string, clock: () => number) => {
     const store = await createStorage({ url: urlFor(schema), clock });
     schemas.set(store, schema);
@@ -254,14 +254,15 @@ export function postgresTarget(url: string): ConformanceTarget {
  */
 export function postgresScratchTarget(url: string): ConformanceTarget {
   const database = `agent_storage_verify_${process.pid}_${Date.now().toString(36)}`;
-  const scratchUrl = new URL(url);
-  scratchUrl.pathname = `/${database}`;
+  const scratchUrl = editPostgresUrl(url, (u) => {
+    u.pathname = `/${database}`;
+  });
   let inner: ConformanceTarget | undefined;
   const admin = <T>(fn: (client: import('pg').Client) => Promise<T>) => withPgClient(url, fn);
   const ready = async () => {
     if (!inner) {
       await admin((c) => c.query(`CREATE DATABASE "${database}"`));
-      inner = postgresTarget(scratchUrl.toString());
+      inner = postgresTarget(scratchUrl);
     }
     return inner;
   };

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { editPostgresUrl } from '../src/adapters/postgres-url.js';
 import { loadDriver } from '../src/adapters/url-options.js';
 import { createStorage } from '../src/create-storage.js';
 import { adapters, openStore } from '../src/registry.js';
@@ -69,6 +70,12 @@ describe('adapters own their URLs and options', () => {
     const failed = await createStorage(url, { migrate: false }).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('ENOENT') });
     expect((failed as Error).message).not.toContain('S3cretPw');
+    // verify's scratch database and the suite's schemas are named by editing such a URL: the form stays.
+    const edited = editPostgresUrl(url, (u) => {
+      u.pathname = '/scratch';
+      u.searchParams.set('schema', 's');
+    });
+    expect(edited).toBe('postgres://app:S3cretPw@/scratch?host=%2Fnonexistent-socket-folder&schema=s');
   });
 
   it('an option or query parameter the adapter does not take is INVALID_INPUT naming it', async () => {

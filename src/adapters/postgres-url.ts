@@ -40,10 +40,8 @@ export async function openUrl(
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, OWN_PARAMS, (key) => !looksLike(key, OWN));
-  // libpq's Unix-socket form, credentials and no host (`postgres://app:pw@/db?host=/run/postgresql`):
-  // the WHATWG parser refuses a URL with credentials and no host, pg reads it as it is.
-  const socketForm = /^postgres(?:ql)?:\/\/[^/@]*@\//i.test(rest);
-  const parsed = parseUrl(ADAPTER, socketForm ? rest.replace('@/', '@localhost/') : rest);
+  const socketForm = isSocketForm(rest);
+  const parsed = parseUrl(ADAPTER, socketForm ? rest.replace('@/', `@${STAND_IN_HOST}/`) : rest);
   const own = checkOptions<PostgresOptions>(ADAPTER, options, ['schema', 'max', 'connectionTimeoutMs']);
   const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', driver);
   const readOnly = mode.readOnly === true ? { readOnly: true } : {};
@@ -56,4 +54,22 @@ export async function openUrl(
 /** A scratch database on the server `url` names, dropped afterwards: verify never writes into `url`'s own. */
 export async function scratchTarget(url: string) {
   return (await import('../../conformance/targets.js')).postgresScratchTarget(url);
+}
+
+/** Stands in for the missing host of `isSocketForm` URLs while they are parsed. */
+const STAND_IN_HOST = 'socket.invalid';
+
+/**
+ * libpq's Unix-socket form with credentials and no host (`postgres://app:pw@/db?host=/run/postgresql`):
+ * pg reads it, the WHATWG URL parser refuses a URL with credentials and no host.
+ */
+const isSocketForm = (url: string) => /^postgres(?:ql)?:\/\/[^/@]*@\//i.test(url);
+
+/** `url` changed by `edit` (its database, its query), in the form it was given (the socket form kept). */
+export function editPostgresUrl(url: string, edit: (parsed: URL) => void): string {
+  const socketForm = isSocketForm(url);
+  const parsed = parseUrl(ADAPTER, socketForm ? url.replace('@/', `@${STAND_IN_HOST}/`) : url);
+  edit(parsed);
+  const text = parsed.toString();
+  return socketForm ? text.replace(`@${STAND_IN_HOST}/`, '@/') : text;
 }
