@@ -741,7 +741,7 @@ try {
     const to = await createStorage('memory:');
     await fillSource(from, 8);
     // The journal's folder goes away once the first group is done: its next append fails (ENOENT,
-    // as a full disk fails with ENOSPC), which is the `created` of the second group's first session.
+    // as a full disk fails with ENOSPC), which is the second group's `creating`, before anything of it is made.
     const folder = join(dir, 'journal-gone');
     mkdirSync(folder);
     const journal = join(folder, 'journal.jsonl');
@@ -760,7 +760,7 @@ try {
         /^\[transfer\] UNAVAILABLE: copy journal .*journal\.jsonl could not be written \(ENOENT: .*\): the copy stopped; once the journal can be written, run it again to resume/,
       ),
     });
-    // The first group is whole; the second's session created before its journal line failed is gone again.
+    // The first group is whole, and nothing of the second was made.
     expect((await allSessions(to)).length).toBe(2);
     const copied = await checksums(to);
     expect((await checksums(from)).filter((sum) => copied.includes(sum))).toHaveLength(2);
@@ -771,6 +771,23 @@ try {
       message: `[transfer] INVALID_INPUT: copy journal ${dir} is not a regular file`,
     });
     expect((await allSessions(to)).length).toBe(2);
+
+    // A `created` append that fails, after its session was created: that copy (and any other
+    // of its group) is deleted again before the error goes on.
+    const later = await createStorage('memory:');
+    const snapshots = (await Promise.all(
+      (await allSessions(from)).slice(0, 3).map((s) => readSessionSnapshot(from, s.id)),
+    )) as SessionSnapshot[];
+    let made = 0;
+    await expect(
+      writeSessions(later, snapshots, {
+        onCreated: () => {
+          if (++made === 2) throw new Error('the journal could not be written');
+        },
+      }),
+    ).rejects.toThrowError('the journal could not be written');
+    expect(made).toBe(2);
+    expect(await allSessions(later)).toEqual([]);
   });
 
   it("verifies this run's copies without reading the source again, and re-reads it for sessions done before", async () => {
