@@ -3,7 +3,9 @@ import { checkInterleavings } from '../conformance/interleavings.js';
 import { checkModelBased } from '../conformance/properties.js';
 import { memoryTarget } from '../conformance/targets.js';
 import type { ConformanceTarget } from '../conformance/types.js';
+import { MemoryPort } from '../src/adapters/memory.js';
 import type { AgentStorage } from '../src/contract/storage.js';
+import { StorageEngine } from '../src/core/engine.js';
 import { broken } from './helpers/broken.js';
 import { checkThenWrite, interleavingMutants } from './mutants/interleavings.js';
 
@@ -111,4 +113,49 @@ describe('interleaving property: two stores over the same data', () => {
     const target = sharedMemory('racy across stores', checkThenWrite);
     await expect(checkInterleavings(target, { seed: 20240601, numRuns: 1000 })).rejects.toThrow(REJECTED);
   });
+});
+
+describe('a keyed create and a deleteSession crossing', () => {
+  // Found by the interleaving property on libsql and PGlite (1 run in ~100 to ~1,500): the
+  // insert meets the key's row, the session is deleted (and the row with it) before that row
+  // is read back, and the create answered CONFLICT "retry", which no order of the two explains.
+  // Here the port lets the delete land at exactly that point.
+  for (const kind of ['message', 'toolCall'] as const)
+    it(`a ${kind} whose key's row goes with its session before it is read back is NOT_FOUND, as if the delete came first`, async () => {
+      const port = new MemoryPort();
+      let deleteOnLookUp: string | undefined;
+      const lookUp = kind === 'message' ? 'messageByKey' : 'toolCallByKey';
+      const crossing = new Proxy(port, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (key !== lookUp || typeof value !== 'function')
+            return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: unknown[]) => {
+            if (deleteOnLookUp !== undefined) await target.deleteSession(deleteOnLookUp);
+            return value.apply(target, args);
+          };
+        },
+      });
+      const store = new StorageEngine(crossing);
+      const sessionId = await store.createSession({
+        agentName: 'a',
+        provider: 'p',
+        model: 'm',
+        userPrompt: 'u',
+      });
+      const create = () =>
+        kind === 'message'
+          ? store.createMessage({ sessionId, role: 'user', content: 'c', clientKey: 'k', createdAt: 1 })
+          : store.createToolCall({
+              sessionId,
+              toolCallId: 't',
+              toolName: 'q',
+              request: {},
+              clientKey: 'k',
+              createdAt: 1,
+            });
+      await create();
+      deleteOnLookUp = sessionId;
+      await expect(create()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
 });

@@ -127,12 +127,17 @@ export class StorageEngine implements AgentStorage {
     this.#open();
     const m = v.validateNewMessage(this.#ctx, input);
     if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
-    const outcome = isRowId(m.sessionId) ? await this.port.insertMessage(m) : 'no-parent';
-    if (outcome === 'no-parent') throw this.#notFound('createMessage', `session ${str(m.sessionId)}`);
-    if (outcome !== 'duplicate') return outcome;
-    const stored = await storedMessage(this.port, 'createMessage', m);
-    if (stored === undefined) throw raced(this.adapter, 'createMessage');
-    return stored;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = isRowId(m.sessionId) ? await this.port.insertMessage(m) : 'no-parent';
+      if (outcome === 'no-parent') throw this.#notFound('createMessage', `session ${str(m.sessionId)}`);
+      if (outcome !== 'duplicate') return outcome;
+      const stored = await storedMessage(this.port, 'createMessage', m);
+      if (stored !== undefined) return stored;
+      // The row holding the key went between the insert and the look: a row goes only with
+      // its session, so the session was deleted meanwhile. Inserting again says so (NOT_FOUND),
+      // as if the delete had come first, which is the order that explains it.
+      if (attempt > 0) throw raced(this.adapter, 'createMessage');
+    }
   }
 
   async getMessages(sessionId: string): Promise<t.Message[]> {
@@ -158,12 +163,15 @@ export class StorageEngine implements AgentStorage {
     const t = v.validateNewToolCall(this.#ctx, input);
     if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
     const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
-    const outcome = known ? await this.port.insertToolCall(t) : 'no-parent';
-    if (outcome === 'no-parent') throw parentMissing(this.adapter, 'createToolCall', t);
-    if (outcome !== 'duplicate') return outcome;
-    const stored = await storedToolCall(this.port, 'createToolCall', t);
-    if (stored === undefined) throw raced(this.adapter, 'createToolCall');
-    return stored;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = known ? await this.port.insertToolCall(t) : 'no-parent';
+      if (outcome === 'no-parent') throw parentMissing(this.adapter, 'createToolCall', t);
+      if (outcome !== 'duplicate') return outcome;
+      const stored = await storedToolCall(this.port, 'createToolCall', t);
+      if (stored !== undefined) return stored;
+      // As in createMessage: the session went meanwhile, and inserting again says so.
+      if (attempt > 0) throw raced(this.adapter, 'createToolCall');
+    }
   }
 
   async updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
