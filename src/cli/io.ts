@@ -105,17 +105,3 @@ export async function writeLine(out: NodeJS.WritableStream, line: string): Promi
 export function letSignalsIn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
-
-/**
- * JSON text of a command's `--json` output, stored values exactly: `-0` kept (JSON.stringify
- * writes 0) and key order as given. No depth limit of its own: the output wraps stored JSON,
- * which the contract allows 512 levels deep, a few levels further down (a page's items, a
- * transcript's tool calls), so the contract's own encoder refused what the store accepted.
- */
-export function outputJson(value: unknown): string {
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(outputJson).join(',')}]`;
-  const fields = Object.entries(value).filter(([, v]) => v !== undefined);
-  return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${outputJson(v)}`).join(',')}}`;
-}

@@ -1,8 +1,9 @@
 import { AgentStorageError } from '../contract/errors.js';
+import { stringifyExact } from '../contract/json.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/types.js';
 import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
-import { type CliIo, EXIT, flagError, letSignalsIn, outputJson, writeLine } from './io.js';
+import { type CliIo, EXIT, flagError, letSignalsIn, writeLine } from './io.js';
 import { progressBar } from './progress.js';
 import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
 import { loadTranscript, renderTranscript } from './transcript.js';
@@ -56,7 +57,7 @@ export async function sessionsCommand(
   // A cursor is only ever pasted from an earlier page's hint: one the store refuses is bad usage.
   const page = await store.listSessions(query).catch(flagError('cursor'));
   if (options.json) {
-    await writeLine(io.stdout, outputJson(page));
+    await writeLine(io.stdout, stringifyExact(page));
     return EXIT.ok;
   }
   if (page.items.length === 0) await writeLine(io.stderr, 'no sessions match');
@@ -79,7 +80,7 @@ export async function showCommand(
       field: 'id',
     });
   }
-  if (options.json) await writeLine(io.stdout, outputJson(transcript));
+  if (options.json) await writeLine(io.stdout, stringifyExact(transcript));
   else for (const line of renderTranscript(transcript, styleOf(io))) await writeLine(io.stdout, line);
   return EXIT.ok;
 }

@@ -188,3 +188,18 @@ function exactJson(value: unknown): string {
 export function decodeJson(text: string): JsonValue {
   return JSON.parse(text) as JsonValue;
 }
+
+/**
+ * JSON text of values read from a store as an answer wraps them (a CLI's `--json` output, the
+ * studio's API): `-0` kept (JSON.stringify writes 0) and key order as given, with no depth
+ * limit of its own. The answer wraps stored JSON, which the contract allows MAX_JSON_DEPTH
+ * levels deep, a few levels further down (a page's items, a transcript's tool calls), so
+ * `encodeJson`, which counts from the root, would refuse what the store accepted.
+ */
+export function stringifyExact(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stringifyExact).join(',')}]`;
+  const fields = Object.entries(value).filter(([, v]) => v !== undefined);
+  return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${stringifyExact(v)}`).join(',')}}`;
+}

@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { AgentStorageError } from '../contract/errors.js';
+import { stringifyExact } from '../contract/json.js';
 import { redactSecrets, redactUrl } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { sessionDetail, sessionQueryOf, statusCounts, timeline } from './api.js';
@@ -148,16 +149,19 @@ export async function studioApp(
       report: options.report !== undefined,
     }),
   );
-  app.get('/api/sessions', async (c) => c.json(await store.listSessions(sessionQueryOf(c.req.query()))));
+  // Stored values as they are (-0 included, which c.json's JSON.stringify writes 0).
+  const exact = (c: Context, value: unknown) =>
+    c.body(stringifyExact(value), 200, { 'content-type': 'application/json; charset=UTF-8' });
+  app.get('/api/sessions', async (c) => exact(c, await store.listSessions(sessionQueryOf(c.req.query()))));
   app.get('/api/status-counts', async (c) => c.json(await statusCounts(store)));
   app.get('/api/sessions/:id', async (c) => {
     const detail = await sessionDetail(store, c.req.param('id'));
     return detail === null
       ? c.json({ error: { code: 'NOT_FOUND', message: 'no such session' } }, 404)
-      : c.json(detail);
+      : exact(c, detail);
   });
   app.get('/api/sessions/:id/messages', async (c) =>
-    c.json(await timeline(store, c.req.param('id'), c.req.query())),
+    exact(c, await timeline(store, c.req.param('id'), c.req.query())),
   );
   app.get('/api/report', (c) =>
     options.report === undefined

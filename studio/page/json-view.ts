@@ -11,7 +11,9 @@ function token(cls: string, text: string): HTMLSpanElement {
 function write(out: Node, value: unknown, indent: string): void {
   if (value === null || value === undefined) append(out, token('j-null', 'null'));
   else if (typeof value === 'boolean') append(out, token('j-bool', String(value)));
-  else if (typeof value === 'number') append(out, token('j-num', JSON.stringify(value)));
+  // -0 as stored (JSON.stringify writes 0): the API sends it exactly, and JSON.parse keeps it.
+  else if (typeof value === 'number')
+    append(out, token('j-num', Object.is(value, -0) ? '-0' : JSON.stringify(value)));
   else if (typeof value === 'string') append(out, token('j-str', JSON.stringify(value)));
   else if (Array.isArray(value)) {
     if (value.length === 0) {

@@ -58,7 +58,7 @@ async function seed(store: AgentStorage): Promise<Seeded> {
     messageIndex: i,
     toolCallId: `call_${i}`,
     toolName: 'sqlite_query',
-    request: { sql: 'SELECT name FROM users', marker: 'request-json-visible' },
+    request: { sql: 'SELECT name FROM users', marker: 'request-json-visible', offset: -0 },
     response: { rows: [{ name: 'ada' }] },
     status: 'completed' as const,
     executionTimeMs: 120,
@@ -204,6 +204,8 @@ for (const [name, urlOf] of backends) {
       const request = call.getByTestId('toolcall-request');
       await request.locator('summary').first().click();
       await expect.poll(() => request.textContent(), WAIT).toContain('request-json-visible');
+      // Stored JSON as it is stored: -0 is not shown as 0.
+      expect(await request.textContent()).toContain('"offset": -0');
       const shownBefore = await page.getByTestId('message').count();
       expect(shownBefore).toBeLessThan(350);
       await page.getByTestId('load-earlier').scrollIntoViewIfNeeded();

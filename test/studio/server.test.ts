@@ -59,6 +59,31 @@ const json = async (path: string) => {
   return res.json() as Promise<Record<string, unknown>>;
 };
 
+describe('studio API values', () => {
+  it('sends stored JSON exactly: -0 stays -0', async () => {
+    const own = await createStorage(`sqlite:${join(dir, 'zero.db')}`);
+    const ownApp = await studioApp(own, { url: 'memory:', token: TOKEN });
+    const id = await own.createSession({
+      agentName: 'zero',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'u',
+      config: { z: -0 },
+      startedAt: 1_700_000_000,
+    });
+    await own.createToolCall({ sessionId: id, toolCallId: 't', toolName: 'q', request: { n: -0 } });
+    for (const path of ['/api/sessions', `/api/sessions/${id}`]) {
+      const res = await ownApp.request(`http://127.0.0.1:4000${path}`, {
+        headers: { host: '127.0.0.1:4000', ...auth },
+      });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect(await res.text(), path).toContain('{"z":-0}');
+    }
+    await own.close();
+  });
+});
+
 describe('studio server', () => {
   it('will not start without its built page, rather than answer every visit with an error', async () => {
     const empty = mkdtempSync(join(dir, 'no-assets-'));
