@@ -554,34 +554,29 @@ describe('copySessions', () => {
     // earlier copy's, another writer's). The run saw it while looking for copies: a twin.
     const before = await to.createSession(fields(a));
     // What the kill left: the journal holds the intent to create a, b and e, and none of their ids.
-    const intent = async (s: Session, twins: string[]) => {
-      const snapshot = (await readSessionSnapshot(from, s.id)) as SessionSnapshot;
-      const { messages, toolCalls, questions, settings } = snapshot;
-      const rows = messages.length + toolCalls.length + questions.length + settings.length;
-      return {
-        creating: s.id,
-        fields: sessionFieldsSum(s),
-        agent: s.agentName,
-        at: s.startedAt,
-        rows,
-        twins,
-      };
-    };
-    const intents = [await intent(a, [before]), await intent(b, []), await intent(e, [])];
+    const intent = (s: Session, twins: string[]) => ({
+      creating: s.id,
+      fields: sessionFieldsSum(s),
+      agent: s.agentName,
+      at: s.startedAt,
+      twins,
+    });
+    const intents = [intent(a, [before]), intent(b, []), intent(e, [])];
     const journal = join(dir, 'journal-bare.jsonl');
     appendFileSync(journal, intents.map((i) => `${JSON.stringify(i)}\n`).join(''));
     const bareA = await to.createSession(fields(a)); // a's copy, killed before its rows
     const wholeB = await writeSession(to, (await readSessionSnapshot(from, b.id)) as SessionSnapshot);
-    const bareE = await to.createSession(fields(e)); // e has nothing under it: this copy is whole
+    const bareE = await to.createSession(fields(e)); // e has nothing under it: whole, until e changes
     const notBare = await to.createSession(fields(a)); // a's fields, but something under it
     await to.createMessage({ sessionId: notBare, role: 'user', content: 'mine' });
-    // Meanwhile the source session ended: its copy is known by the fields it was created with.
+    // Meanwhile the source sessions ended: their copies are known by the fields they were created with.
     await from.updateSession(a.id, { status: 'completed', endedAt: a.startedAt + 9 });
+    await from.updateSession(e.id, { status: 'completed', endedAt: e.startedAt + 9 });
 
     const resumed = await copySessions(from, to, { journal });
-    expect(resumed).toMatchObject({ copied: 2, skipped: 2, verified: 4, mismatches: [], interrupted: false });
-    expect(await to.getSession(bareA)).toBeNull();
-    for (const kept of [before, wholeB.id, bareE, notBare]) expect(await to.getSession(kept)).not.toBeNull();
+    expect(resumed).toMatchObject({ copied: 3, skipped: 1, verified: 4, mismatches: [], interrupted: false });
+    for (const gone of [bareA, bareE]) expect(await to.getSession(gone)).toBeNull();
+    for (const kept of [before, wholeB.id, notBare]) expect(await to.getSession(kept)).not.toBeNull();
     expect(readFileSync(journal, 'utf8')).toContain(`${JSON.stringify({ deleted: a.id, to: bareA })}\n`);
     // The destination is the source plus the two sessions that were not the run's, nothing more.
     const copies = (await allSessions(to)).filter((s) => s.id !== notBare && s.id !== before);
@@ -609,7 +604,6 @@ describe('copySessions', () => {
         fields: sessionFieldsSum(b),
         agent: b.agentName,
         at: b.startedAt,
-        rows: (await intent(b, [])).rows,
         twins: [twin],
       },
     ]);
@@ -645,6 +639,39 @@ describe('copySessions', () => {
       expect(again, JSON.stringify(stale)).toMatchObject({ copied: 0, skipped: 6 });
       expect(existsSync(`${journal}.lock`)).toBe(false);
     }
+  });
+
+  it('a lock of another host counts as held; a resumed copy whose first sessions are all done reports and stops early', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    for (let i = 0; i < 200; i++)
+      await from.createSession({
+        agentName: 'a',
+        provider: 'p',
+        model: 'm',
+        userPrompt: `run ${i}`,
+        startedAt: T0 + i,
+      });
+    const journal = join(dir, 'journal-elsewhere.jsonl');
+    // Another container on a shared volume: its pid may be ours, or a dead one of ours; neither can be checked.
+    writeFileSync(`${journal}.lock`, `${process.pid}:x:another-host`);
+    await expect(copySessions(from, to, { journal })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining(`in use by another copy (process ${process.pid} on another-host)`),
+    });
+    rmSync(`${journal}.lock`);
+    expect(await copySessions(from, to, { journal, groupSize: 8 })).toMatchObject({ copied: 200 });
+    // Run again: every session is done in the journal. Groups of them go by as they fill (they
+    // piled into one group until the walk ended, so the first report and Ctrl-C came only then).
+    const stop = new AbortController();
+    const again = await copySessions(from, to, {
+      journal,
+      groupSize: 8,
+      signal: stop.signal,
+      onProgress: () => stop.abort(),
+    });
+    expect(again.interrupted).toBe(true);
+    expect(again.skipped).toBeLessThan(200);
   });
 
   it('processes racing for a stale journal lock hold it one at a time', async () => {

@@ -142,11 +142,18 @@ export async function copySessions(
   const workers = countOption('concurrency', options.concurrency, COPY_CONCURRENCY);
   const groupSize = countOption('groupSize', options.groupSize, COPY_GROUP_SIZE);
   const unlock = lockJournal(journal);
+  let result: CopyResult;
   try {
-    return await copyWithJournal(from, to, options, journal, workers, groupSize);
-  } finally {
-    unlock();
+    result = await copyWithJournal(from, to, options, journal, workers, groupSize);
+  } catch (e) {
+    // The copy's own error is the one to hear; letting the journal go is best effort then.
+    try {
+      unlock();
+    } catch {}
+    throw e;
   }
+  unlock();
+  return result;
 }
 
 /** `copySessions` once it holds the journal. */
@@ -277,8 +284,8 @@ interface CopyGroup {
  * whole, `reads` at a time (a server source answers them in parallel), and a group closes
  * once it holds `size` sessions or BATCH_SIZE rows (what a read brought beyond that waits for
  * the next group) and the next session was not started in the same second as its last: such
- * a run stays in one group (up to TIE_RUN_GROUPS groups' worth), so that its sessions keep
- * their listing order in the copy. A session deleted in the source since its page was read
+ * a run stays in one group (up to TIE_RUN_GROUPS groups' worth of sessions and of rows), so
+ * that its sessions keep their listing order in the copy. A session deleted in the source since its page was read
  * is left out.
  */
 async function* groupsOf(
@@ -312,17 +319,18 @@ async function* groupsOf(
       next !== undefined &&
       last !== undefined &&
       next.session.startedAt === last.session.startedAt &&
-      group.snapshots.length < size * TIE_RUN_GROUPS
+      group.snapshots.length < size * TIE_RUN_GROUPS &&
+      rows < BATCH_SIZE * TIE_RUN_GROUPS
     );
   };
   // Fills the group from what is read; says whether it is complete: full, and the session
   // after it known not to continue its last second (unknown yet: not complete, unless the
-  // walk is over).
+  // walk is over, or the group holds no session to continue: only ones done in the journal).
   const fill = (walked: boolean) => {
     while (!full() && ready.length > 0) take();
     if (!full()) return false;
     while (continuesRun()) take();
-    return ready.length > 0 || walked;
+    return ready.length > 0 || walked || group.snapshots.length === 0;
   };
   const next = () => {
     const out = group;

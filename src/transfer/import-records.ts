@@ -156,7 +156,10 @@ export async function importRecords(
     if (group === undefined) return;
     pending.push(group);
     pendingRows += group.messages.length + group.toolCalls.length;
-    const run = nextStartedAt === group.session.startedAt && pending.length < groupSize * TIE_RUN_GROUPS;
+    const run =
+      nextStartedAt === group.session.startedAt &&
+      pending.length < groupSize * TIE_RUN_GROUPS &&
+      pendingRows < BATCH_SIZE * TIE_RUN_GROUPS;
     group = undefined;
     if ((pending.length >= groupSize || pendingRows >= BATCH_SIZE) && !run) await write();
   };

@@ -9,6 +9,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { AgentStorageError } from '../contract/errors.js';
 import { TRANSFER } from './format.js';
 
@@ -44,8 +45,6 @@ export interface CreationIntent {
   /** Its agent and start (Unix seconds): where to list for it. */
   agent: string;
   at: number;
-  /** Rows it has under it in the source: with none, its bare copy is a whole copy. */
-  rows: number;
   /** Sessions of the destination with the same fields before it was created: never taken for it. */
   twins: string[];
 }
@@ -121,11 +120,10 @@ function parseEvent(line: string): JournalEvent | undefined {
   const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
   if (typeof record.creating === 'string')
-    return keys.length === 6 &&
+    return keys.length === 5 &&
       typeof record.fields === 'string' &&
       typeof record.agent === 'string' &&
       Number.isSafeInteger(record.at) &&
-      Number.isSafeInteger(record.rows) &&
       Array.isArray(record.twins) &&
       record.twins.every((t) => typeof t === 'string')
       ? (value as JournalEvent)
@@ -164,26 +162,28 @@ export function appendJournal(path: string, ...events: JournalEvent[]): void {
 const held = new Set<string>();
 
 /**
- * Takes the journal for one copy: `path.lock`, holding `pid:random`. Two copies on one journal
+ * Takes the journal for one copy: `path.lock`, holding `pid:random:host`. Two copies on one journal
  * would each take the other's copies in progress for partial ones and delete them (seen: a
  * second copy run while the first was still going failed the first with NOT_FOUND). The lock
  * appears with its content at once (written aside, then hard-linked into place), so no one
- * reads it empty; a lock whose process is gone (a copy killed with kill -9), or that names
- * this process without being one it holds (a container's pid, reused), is taken over, by
- * renaming it aside first, so that two processes taking over one stale lock cannot both
- * succeed. Rejects with `UNAVAILABLE` naming the journal and the process while another copy
- * holds it. Resolves the function that lets the journal go (only a lock still its own).
+ * reads it empty. A lock of this host whose process is gone (a copy killed with kill -9), or
+ * that names this process without being one it holds (a container restarted gets its pid
+ * again), is taken over, by renaming it aside first: of two processes taking over one stale
+ * lock, one gets it (three at the same instant can still let two in). A lock of another host
+ * (another container on a shared volume, whose pid may be this one's) cannot be checked and
+ * counts as held. Rejects with `UNAVAILABLE` naming the journal, the process and its host while
+ * another copy holds it. Resolves the function that lets the journal go (only a lock still its own).
  */
 export function lockJournal(path: string): () => void {
   const lock = `${path}.lock`;
-  const token = `${process.pid}:${randomUUID()}`;
+  const token = `${process.pid}:${randomUUID()}:${hostname()}`;
   const cannot = (e: unknown) =>
     new AgentStorageError(
       'UNAVAILABLE',
       `copy journal ${path} could not be taken: ${lock} could not be made (${e instanceof Error ? e.message : String(e)})`,
       { adapter: TRANSFER, field: 'journal', cause: e },
     );
-  const aside = `${lock}.${token.replace(':', '.')}`;
+  const aside = `${lock}.${process.pid}.${randomUUID()}`;
   try {
     writeFileSync(aside, `${token}\n`, { flag: 'wx' });
   } catch (e) {
@@ -203,13 +203,19 @@ export function lockJournal(path: string): () => void {
       }
       const holder = holderOf(lock);
       if (holder === undefined) continue; // let go meanwhile
-      const pid = Number.parseInt(holder, 10);
-      const live =
-        pid === process.pid ? held.has(holder) : Number.isSafeInteger(pid) && pid > 0 && isRunning(pid);
+      const [pidText = '', , ...host] = holder.split(':');
+      const pid = Number.parseInt(pidText, 10);
+      const elsewhere = host.length > 0 && host.join(':') !== hostname();
+      // Another machine's (or container's) process cannot be looked at: taken for running.
+      const live = elsewhere
+        ? true
+        : pid === process.pid
+          ? held.has(holder)
+          : Number.isSafeInteger(pid) && pid > 0 && isRunning(pid);
       if (live)
         throw new AgentStorageError(
           'UNAVAILABLE',
-          `copy journal ${path} is in use by another copy (process ${pid}); run one copy at a time (if none runs, delete ${lock})`,
+          `copy journal ${path} is in use by another copy (process ${pid}${elsewhere ? ` on ${host.join(':')}` : ''}); run one copy at a time (if none runs, delete ${lock})`,
           { adapter: TRANSFER, field: 'journal' },
         );
       takeOver(lock, holder, `${aside}.stale`);

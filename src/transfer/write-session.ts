@@ -55,8 +55,8 @@ export interface WriteSessionOptions {
 
 /**
  * A run of sessions started in the same second is written in one `writeSessions` call (a
- * copy's or an import's group) up to this many groups' worth of sessions: the call keeps
- * their listing order; beyond, a run is split, and the order of a run that long is not kept.
+ * copy's or an import's group) up to this many groups' worth of sessions and of rows: the call
+ * keeps their listing order; beyond, a run is split, and the order of a run that long is not kept.
  */
 export const TIE_RUN_GROUPS = 4;
 
@@ -128,7 +128,6 @@ export async function writeSessions(
             fields: sessionFieldsSum(s.session),
             agent: s.session.agentName,
             at: s.session.startedAt,
-            rows: s.messages.length + s.toolCalls.length + s.questions.length + s.settings.length,
             twins: twins[i] as string[],
           },
         ],
@@ -276,9 +275,10 @@ async function lookUpCopies(
   const sums: (string | undefined)[] = [];
   const sumOf = (i: number) => (sums[i] ??= sessionChecksum(snapshots[i] as SessionSnapshot));
   const consider = async (candidate: Session) => {
+    // Claimed ones (the journal's) need no listing: a resumed run never takes those for a bare copy.
+    if (claimed?.has(candidate.id)) return;
     for (const i of byKey.get(keyOf(candidate)) ?? [])
       if (sameFields(candidate, (snapshots[i] as SessionSnapshot).session)) twins[i]?.push(candidate.id);
-    if (claimed?.has(candidate.id)) return;
     for (const i of byKey.get(keyOf(candidate)) ?? []) {
       const snapshot = snapshots[i] as SessionSnapshot;
       if (found[i] !== null || !sameFields(candidate, snapshot.session)) continue;
@@ -322,15 +322,15 @@ async function lookUpCopies(
  * fields it recorded (`sessionFieldsSum`), no message, tool call, question or setting, not in
  * `known`, and not one of the sessions with those fields that were there before (its twins).
  * That is what a copy killed between creating a session and journaling its id leaves behind
- * (its rows come only after). Empty when the source session had nothing under it: then such
- * a session is a whole copy, which `findCopies` finds.
+ * (its rows come only after). Also when the source session has nothing under it, and the
+ * bare copy would be a whole one: the source may have changed since (ended, got rows), and
+ * the run copies it again anyway.
  */
 export async function findBareCopies(
   store: AgentStorage,
   intent: CreationIntent,
   known: ReadonlySet<string>,
 ): Promise<string[]> {
-  if (intent.rows === 0) return [];
   const before = new Set(intent.twins);
   const bare: string[] = [];
   let cursor: string | undefined;
