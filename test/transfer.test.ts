@@ -763,6 +763,46 @@ try {
     }
   });
 
+  it("a run of same-second sessions stays in one group only up to four groups' worth of rows too", async () => {
+    const from = await createStorage('memory:');
+    for (let i = 0; i < 20; i++) {
+      const sessionId = await from.createSession({
+        agentName: 'fleet',
+        provider: 'p',
+        model: 'm',
+        userPrompt: `run ${i}`,
+        startedAt: T0,
+      });
+      await from.appendBatch({
+        messages: Array.from({ length: 300 }, (_, k) => ({
+          sessionId,
+          role: 'user' as const,
+          content: `m${k}`,
+          createdAt: T0,
+        })),
+      });
+    }
+    // The groups, as the sessions each writeSessions call creates before its rows.
+    const groups: number[] = [0];
+    const inner = await createStorage('memory:');
+    const to = new Proxy(inner, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== 'function') return value;
+        if (key === 'createSession') groups.push((groups.pop() as number) + 1);
+        if (key === 'appendBatch' && groups.at(-1) !== 0) groups.push(0);
+        return value.bind(target);
+      },
+    });
+    const result = await copySessions(from, to, {
+      journal: join(dir, 'journal-fleet.jsonl'),
+      concurrency: 1,
+    });
+    expect(result).toMatchObject({ copied: 20, verified: 20 });
+    // 300 rows a session: a group closes at 500 rows (2 sessions); a run may hold it open up to 2,000 (7).
+    expect(Math.max(...groups)).toBe(7);
+  });
+
   it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {
     const from = await createStorage('memory:');
     const to = await createStorage('memory:');
