@@ -783,24 +783,30 @@ try {
       });
     }
     // The groups, as the sessions each writeSessions call creates before its rows.
-    const groups: number[] = [0];
-    const inner = await createStorage('memory:');
-    const to = new Proxy(inner, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target);
-        if (typeof value !== 'function') return value;
-        if (key === 'createSession') groups.push((groups.pop() as number) + 1);
-        if (key === 'appendBatch' && groups.at(-1) !== 0) groups.push(0);
-        return value.bind(target);
-      },
+    const counted = async () => {
+      const groups: number[] = [0];
+      const store = new Proxy(await createStorage('memory:'), {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (typeof value !== 'function') return value;
+          if (key === 'createSession') groups.push((groups.pop() as number) + 1);
+          if (key === 'appendBatch' && groups.at(-1) !== 0) groups.push(0);
+          return value.bind(target);
+        },
+      });
+      return { store, groups };
+    };
+    const copy = await counted();
+    const journal = join(dir, 'journal-fleet.jsonl');
+    expect(await copySessions(from, copy.store, { journal, concurrency: 1 })).toMatchObject({
+      copied: 20,
+      verified: 20,
     });
-    const result = await copySessions(from, to, {
-      journal: join(dir, 'journal-fleet.jsonl'),
-      concurrency: 1,
-    });
-    expect(result).toMatchObject({ copied: 20, verified: 20 });
     // 300 rows a session: a group closes at 500 rows (2 sessions); a run may hold it open up to 2,000 (7).
-    expect(Math.max(...groups)).toBe(7);
+    expect(Math.max(...copy.groups)).toBe(7);
+    const imported = await counted();
+    expect(await importRecords(imported.store, exportRecords(from))).toMatchObject({ written: 20 });
+    expect(Math.max(...imported.groups)).toBe(7);
   });
 
   it('a journal that cannot be written stops the copy with UNAVAILABLE naming it, leaving no partial copy', async () => {
