@@ -138,6 +138,9 @@ export class MemoryPort implements StoragePort {
     return this.#byKey('agent_messages', sessionId, clientKey) as Row | undefined;
   }
 
+  /** Units run one at a time here (the gate): nothing to lock. */
+  async lockSessions(_ids: readonly string[]) {}
+
   async messageSession(id: string) {
     return this.tables.agent_messages.get(id)?.session_id as string | undefined;
   }

@@ -36,6 +36,9 @@ export async function appendBatch(port: StoragePort, b: BatchRecord): Promise<Ba
 
 async function appendIn(unit: StoragePort, b: BatchRecord): Promise<BatchResult> {
   const adapter = unit.adapter;
+  // One batch into a session at a time: its messages and tool calls then take their ids together.
+  const sessions = [...new Set([...b.messages, ...b.toolCalls].map((r) => r.sessionId))].filter(isRowId);
+  await unit.lockSessions(sessions);
   // A messageId must name a message that existed before the batch (one of the batch's own
   // is named by messageIndex): checked before the batch's messages exist.
   for (const call of b.toolCalls) {

@@ -52,6 +52,13 @@ export interface StoragePort {
   messageByKey(sessionId: string, clientKey: string): Promise<Row | undefined>;
   /** The session of a message, or undefined. */
   messageSession(id: string): Promise<string | undefined>;
+  /**
+   * Inside a unit: holds these sessions until it ends, so that units writing into one session
+   * run one after the other and the rows of each get their ids together (two batches side by
+   * side on Postgres drew message and tool call ids in opposite orders, which no order of the
+   * two explains). A no-op where units run one at a time already.
+   */
+  lockSessions(ids: readonly string[]): Promise<void>;
   messages(sessionId: string): Promise<Row[]>;
 
   /** `no-parent`: no such session, or `messageId` is not one of its messages. `duplicate`: its clientKey is taken. */

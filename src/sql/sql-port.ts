@@ -163,6 +163,14 @@ export class SqlPort implements StoragePort {
     return this.#get(this.#st.messageByKey, { sessionId, clientKey });
   }
 
+  async lockSessions(ids: readonly string[]) {
+    if (this.dialect.syntax.lockRows === undefined || ids.length === 0) return;
+    await this.#all(
+      this.#st.lockSessions(ids.length),
+      Object.fromEntries(ids.map((id, i) => [`id${i}`, id])),
+    );
+  }
+
   async messageSession(id: string) {
     return (await this.#get(this.#st.messageSession, { id }))?.session_id as string | undefined;
   }

@@ -21,6 +21,11 @@ export interface SqlSyntax {
   readonly numbered: boolean;
   /** How a text column is selected, when not as itself (a driver that cannot read some text back as stored). */
   readonly textOut?: ((column: string) => string) | undefined;
+  /**
+   * What makes a SELECT lock the rows it reads until the transaction ends (` FOR UPDATE`), for
+   * a dialect whose writers run side by side; none where one writer runs at a time (SQLite).
+   */
+  readonly lockRows?: string | undefined;
 }
 
 export interface Statement {
@@ -126,6 +131,17 @@ export function statements(syntax: SqlSyntax) {
               : '';
           return `UPDATE ${t(table)} SET ${sets} WHERE id = ${p('id', 'id')}${guard}`;
         }),
+      );
+    },
+
+    /** Locks `count` sessions (`id0`…) for the transaction, in id order: one lock order for every caller. */
+    lockSessions(count: number): Statement {
+      return shaped(`lock:${count}`, () =>
+        build(
+          syntax,
+          (p) =>
+            `SELECT x.id FROM ${t(S.sessions)} x WHERE x.id IN (${Array.from({ length: count }, (_, i) => p(`id${i}`, 'id')).join(', ')}) ORDER BY x.id${syntax.lockRows ?? ''}`,
+        ),
       );
     },
 
