@@ -41,7 +41,7 @@ export function postgresDialect(schema = 'public', options: PostgresDialectOptio
       table: (name) => `${s}.${name}`,
       idText: (column) => `${column}::text`,
       numbered: true,
-      lockRows: ' FOR UPDATE',
+      lockRows: ' FOR NO KEY UPDATE',
       textOut: options.textAsBytes ? (column) => `convert_to(${column}, 'UTF8')` : undefined,
     },
     // One array per column: one statement and five bound values for any batch size.

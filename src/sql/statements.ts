@@ -22,7 +22,7 @@ export interface SqlSyntax {
   /** How a text column is selected, when not as itself (a driver that cannot read some text back as stored). */
   readonly textOut?: ((column: string) => string) | undefined;
   /**
-   * What makes a SELECT lock the rows it reads until the transaction ends (` FOR UPDATE`), for
+   * What makes a SELECT lock the rows it reads until the transaction ends (` FOR NO KEY UPDATE`), for
    * a dialect whose writers run side by side; none where one writer runs at a time (SQLite).
    */
   readonly lockRows?: string | undefined;
