@@ -27,12 +27,6 @@ function toRow(table: Table, record: object, extra: Record<string, unknown>): Ro
   return row as Row;
 }
 
-/**
- * The port over maps in this process: rows kept as the SQL adapters store them (JSON as
- * text, ids as decimal text), so what reads back is decoded by the same code. A unit is
- * atomic because `memoryPort()` gates every other call while it runs, and all or nothing
- * because each change it makes is undone, newest first, when it fails.
- */
 /** Whether a session row passes a listing's filters (its cursor aside), as the SQL WHERE does. */
 function matches(r: Row, q: v.SessionQueryRecord): boolean {
   return (
@@ -46,6 +40,12 @@ function matches(r: Row, q: v.SessionQueryRecord): boolean {
   );
 }
 
+/**
+ * The port over maps in this process: rows kept as the SQL adapters store them (JSON as
+ * text, ids as decimal text), so what reads back is decoded by the same code. A unit is
+ * atomic because `memoryPort()` gates every other call while it runs, and all or nothing
+ * because each change it makes is undone, newest first, when it fails.
+ */
 export class MemoryPort implements StoragePort {
   readonly adapter = 'memory';
   readonly persistent = false;

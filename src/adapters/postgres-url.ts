@@ -40,12 +40,11 @@ export async function openUrl(
   mode: Readonly<OpenMode> = {},
 ): Promise<AgentStorage> {
   const { rest, options: fromUrl } = splitUrlOptions(ADAPTER, url, OWN_PARAMS, (key) => !looksLike(key, OWN));
-  const socketForm = isSocketForm(rest);
-  const parsed = parseUrl(ADAPTER, socketForm ? rest.replace('@/', `@${STAND_IN_HOST}/`) : rest);
+  const checked = editPostgresUrl(rest, () => undefined); // INVALID_INPUT when it is no URL
   const own = checkOptions<PostgresOptions>(ADAPTER, options, ['schema', 'max', 'connectionTimeoutMs']);
   const { PostgresAgentStorage } = await loadDriver(ADAPTER, 'pg', driver);
   const readOnly = mode.readOnly === true ? { readOnly: true } : {};
-  return new PostgresAgentStorage(socketForm ? rest : parsed.toString(), {
+  return new PostgresAgentStorage(checked, {
     ...mergeOptions(ADAPTER, fromUrl, own),
     ...readOnly,
   });

@@ -39,8 +39,7 @@ export class StorageEngine implements AgentStorage {
   /** The port this engine runs on (a SQL port exposes its executor and dialect). */
   readonly port: StoragePort;
   readonly #ctx: v.ValidationContext;
-  #closed = false;
-  /** The first close(): every later one waits for it, not only the first caller. */
+  /** The first close(), once called: every later one waits for it, and every other call is CLOSED. */
   #closing: Promise<void> | undefined;
 
   constructor(port: StoragePort, options: EngineOptions = {}) {
@@ -127,17 +126,12 @@ export class StorageEngine implements AgentStorage {
     this.#open();
     const m = v.validateNewMessage(this.#ctx, input);
     if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
-    for (let attempt = 0; ; attempt++) {
-      const outcome = isRowId(m.sessionId) ? await this.port.insertMessage(m) : 'no-parent';
-      if (outcome === 'no-parent') throw this.#notFound('createMessage', `session ${str(m.sessionId)}`);
-      if (outcome !== 'duplicate') return outcome;
-      const stored = await storedMessage(this.port, 'createMessage', m);
-      if (stored !== undefined) return stored;
-      // The row holding the key went between the insert and the look: a row goes only with
-      // its session, so the session was deleted meanwhile. Inserting again says so (NOT_FOUND),
-      // as if the delete had come first, which is the order that explains it.
-      if (attempt > 0) throw raced(this.adapter, 'createMessage');
-    }
+    return this.#created(
+      'createMessage',
+      () => (isRowId(m.sessionId) ? this.port.insertMessage(m) : 'no-parent'),
+      () => this.#notFound('createMessage', `session ${str(m.sessionId)}`),
+      () => storedMessage(this.port, 'createMessage', m),
+    );
   }
 
   async getMessages(sessionId: string): Promise<t.Message[]> {
@@ -163,15 +157,12 @@ export class StorageEngine implements AgentStorage {
     const t = v.validateNewToolCall(this.#ctx, input);
     if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
     const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
-    for (let attempt = 0; ; attempt++) {
-      const outcome = known ? await this.port.insertToolCall(t) : 'no-parent';
-      if (outcome === 'no-parent') throw parentMissing(this.adapter, 'createToolCall', t);
-      if (outcome !== 'duplicate') return outcome;
-      const stored = await storedToolCall(this.port, 'createToolCall', t);
-      if (stored !== undefined) return stored;
-      // As in createMessage: the session went meanwhile, and inserting again says so.
-      if (attempt > 0) throw raced(this.adapter, 'createToolCall');
-    }
+    return this.#created(
+      'createToolCall',
+      () => (known ? this.port.insertToolCall(t) : 'no-parent'),
+      () => parentMissing(this.adapter, 'createToolCall', t),
+      () => storedToolCall(this.port, 'createToolCall', t),
+    );
   }
 
   async updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
@@ -279,10 +270,7 @@ export class StorageEngine implements AgentStorage {
   }
 
   close(): Promise<void> {
-    if (this.#closing === undefined) {
-      this.#closed = true;
-      this.#closing = this.port.close();
-    }
+    this.#closing ??= this.port.close();
     return this.#closing;
   }
 
@@ -292,6 +280,29 @@ export class StorageEngine implements AgentStorage {
    */
   protected ensureOpen(): void {
     this.#open();
+  }
+
+  /**
+   * A single create: `insert`, else NOT_FOUND (`missing`) for no parent, else the row its key
+   * already names (`stored`; CONFLICT for another payload). When that row went between the
+   * insert and the look (a row goes only with its session: the session was deleted meanwhile),
+   * the insert runs again and says so, as if the delete had come first, the order that
+   * explains it.
+   */
+  async #created(
+    op: string,
+    insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
+    missing: () => Error,
+    stored: () => Promise<string | undefined>,
+  ): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await insert();
+      if (outcome === 'no-parent') throw missing();
+      if (outcome !== 'duplicate') return outcome;
+      const id = await stored();
+      if (id !== undefined) return id;
+      if (attempt > 0) throw raced(this.adapter, op);
+    }
   }
 
   async #rowsOf<Row>(op: string, sessionId: string, read: (id: string) => Promise<Row[]>): Promise<Row[]> {
@@ -362,6 +373,6 @@ export class StorageEngine implements AgentStorage {
   }
 
   #open(): void {
-    if (this.#closed) throw closed(this.adapter);
+    if (this.#closing !== undefined) throw closed(this.adapter);
   }
 }

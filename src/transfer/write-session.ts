@@ -1,6 +1,7 @@
 import { amended, isAgentStorageError } from '../contract/errors.js';
 import type { AgentStorage } from '../contract/storage.js';
 import type { BatchToolCall, NewMessage, Session } from '../contract/types.js';
+import { walkSessions } from './export-records.js';
 import type { CreationIntent } from './journal.js';
 import { newMessage, newToolCall } from './row-inputs.js';
 import {
@@ -302,17 +303,11 @@ async function lookUpCopies(
   }
   for (const indices of byKey.values()) {
     const { session } = snapshots[indices[0] as number] as SessionSnapshot;
-    let cursor: string | undefined;
-    do {
-      const page = await store.listSessions({
-        agentName: session.agentName,
-        ...startedIn(session.startedAt, session.startedAt),
-        limit: LOOKUP_PAGE,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      for (const candidate of page.items) await consider(candidate);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined && indices.some((i) => found[i] === null));
+    const second = { agentName: session.agentName, ...startedIn(session.startedAt, session.startedAt) };
+    for await (const candidate of walkSessions(store, second, LOOKUP_PAGE)) {
+      await consider(candidate);
+      if (indices.every((i) => found[i] !== null)) break;
+    }
   }
   return { found, twins };
 }
@@ -333,24 +328,15 @@ export async function findBareCopies(
 ): Promise<string[]> {
   const before = new Set(intent.twins);
   const bare: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listSessions({
-      agentName: intent.agent,
-      ...startedIn(intent.at, intent.at),
-      limit: LOOKUP_PAGE,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    for (const candidate of page.items)
-      if (
-        !known.has(candidate.id) &&
-        !before.has(candidate.id) &&
-        sessionFieldsSum(candidate) === intent.fields &&
-        !(await hasRows(store, candidate.id))
-      )
-        bare.push(candidate.id);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+  const second = { agentName: intent.agent, ...startedIn(intent.at, intent.at) };
+  for await (const candidate of walkSessions(store, second, LOOKUP_PAGE))
+    if (
+      !known.has(candidate.id) &&
+      !before.has(candidate.id) &&
+      sessionFieldsSum(candidate) === intent.fields &&
+      !(await hasRows(store, candidate.id))
+    )
+      bare.push(candidate.id);
   return bare;
 }
 
