@@ -89,6 +89,28 @@ export const mutants: Mutant[] = [
     },
   },
   {
+    id: 'close-resolves-under-calls',
+    name: 'close() resolves at once and releases the driver later, once the calls made before it are done (an engine that waited for nothing: the process exits under them)',
+    caughtBy: ['close.in-flight'],
+    break: (inner) => {
+      const pending = new Set<Promise<unknown>>();
+      const later = <T>(call: () => Promise<T>): Promise<T> => {
+        const run = new Promise((turn) => setImmediate(turn)).then(call);
+        pending.add(run);
+        const done = () => pending.delete(run);
+        run.then(done, done);
+        return run;
+      };
+      return {
+        createMessage: (m) => later(() => inner.createMessage(m)),
+        close() {
+          void Promise.allSettled([...pending]).then(() => inner.close());
+          return Promise.resolve();
+        },
+      };
+    },
+  },
+  {
     id: 'bulk-delete-stale-listing',
     name: 'deleteSessions deletes by id what its listing found, without checking the filters again (a session retried meanwhile, now running, is deleted)',
     caughtBy: ['delete.bulk-current'],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { postgresTarget } from '../conformance/targets.js';
 import { describeConformance } from '../conformance/vitest.js';
 import { PostgresAgentStorage } from '../src/adapters/postgres.js';
+import { encodeCursor } from '../src/contract/validation.js';
 import { dropSchemas, postgresUrl } from './helpers/postgres.js';
 
 // In CI postgresUrl() throws when no server answers; locally the suite is skipped, loudly.
@@ -56,6 +57,64 @@ if (url) {
       } finally {
         await store.close();
         await pool.end();
+        await dropSchemas(url, [schema]);
+      }
+    });
+
+    it('gives a session its rows in commit order: a forward walk never passes a row a write in progress holds', async () => {
+      // A batch in progress holds its session (as appendBatch does: FOR NO KEY UPDATE) and has
+      // drawn an id for its message. A single create must wait for it: if it drew a larger id
+      // and committed first, a reader walking forward would pass both ids before the batch's
+      // row appears, and never see it (found by a review: [m0, m2, m3] paged, m1 stored).
+      const schema = `commit_order_${process.pid}`;
+      const store = new PostgresAgentStorage(url, { schema });
+      const batch = new pg.Client({ connectionString: url });
+      await batch.connect();
+      try {
+        await store.migrate();
+        const sessionId = await store.createSession({
+          agentName: 'a',
+          provider: 'p',
+          model: 'm',
+          userPrompt: 'u',
+        });
+        const m0 = await store.createMessage({ sessionId, role: 'user', content: 'm0', createdAt: 1000 });
+        await batch.query('BEGIN');
+        await batch.query(`SELECT id FROM ${schema}.agent_sessions WHERE id = $1 FOR NO KEY UPDATE`, [
+          sessionId,
+        ]);
+        await batch.query(
+          `INSERT INTO ${schema}.agent_messages (session_id, role, content, created_at) VALUES ($1, 'user', 'm1', 1000)`,
+          [sessionId],
+        );
+        const pid = (await batch.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+        const created = store.createMessage({ sessionId, role: 'user', content: 'm2', createdAt: 1000 });
+        // Either the create resolves (it did not wait: the bug) or it is seen waiting for the batch's lock.
+        const probe = new pg.Client({ connectionString: url });
+        await probe.connect();
+        const blocked = (async () => {
+          for (;;) {
+            const { rowCount } = await probe.query(
+              "SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND wait_event_type = 'Lock'",
+              [pid],
+            );
+            if (rowCount) return 'waits';
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        })();
+        const first = await Promise.race([created.then(() => 'resolved'), blocked]);
+        await probe.end();
+        expect(first).toBe('waits');
+        // A follower polling after the last message it saw (as the studio's live view does).
+        const follow = encodeCursor(`messages:${sessionId}`, { key: 1000, id: m0 });
+        expect((await store.getMessagesPage(sessionId, { after: follow })).items).toEqual([]);
+        await batch.query('COMMIT');
+        await created;
+        const next = await store.getMessagesPage(sessionId, { after: follow });
+        expect(next.items.map((m) => m.content)).toEqual(['m1', 'm2']);
+      } finally {
+        await batch.end();
+        await store.close();
         await dropSchemas(url, [schema]);
       }
     });

@@ -279,7 +279,8 @@ export interface AgentStorage {
    * Releases the store's resources. Idempotent.
    *
    * Calls made before it settle as if it came after them (a write in flight resolves and
-   * is stored), and it resolves once they have (`close.in-flight`). Every other call made
+   * is stored; a call of several steps, such as a keyed retry that reads the first write
+   * back, finishes them all), and it resolves once they have (`close.in-flight`). Every other call made
    * afterwards rejects with `CLOSED`. Stores opened from an existing client (a
    * better-sqlite3 `Database`, a `pg.Pool`) leave that client open.
    */

@@ -10,8 +10,8 @@ import type * as t from '../contract/types.js';
 import * as v from '../contract/validation.js';
 import { appendBatch } from './batch.js';
 import { insertChildren, setValues } from './child-lists.js';
-import { badCursor, closed, notFound, notSupported, parentMissing, raced } from './failures.js';
-import { storedMessage, storedToolCall } from './idempotency.js';
+import { badCursor, closed, notFound, notSupported, parentMissing } from './failures.js';
+import { createOnce, storedMessage, storedToolCall } from './idempotency.js';
 import { isRowId } from './ids.js';
 import { toPage } from './paging.js';
 import type { StoragePort } from './port.js';
@@ -25,14 +25,15 @@ export interface EngineOptions extends StorageOptions {
 
 const str = JSON.stringify;
 
+const keyed = (x: { clientKey: string | null }) => x.clientKey !== null;
+
 /**
  * The contract (`AgentStorage`) implemented once, over any `StoragePort`: every decision the
  * contract makes — what is valid, what NOT_FOUND and CONFLICT are, when a retry is the same
  * write, how pages and cursors work, CLOSED, NOT_SUPPORTED — lives here and nowhere else.
- * Every operation is `async`: a failure, whatever it is, rejects the promise.
+ * Every operation is `async`: a failure, whatever it is, rejects the promise; and every one
+ * runs in `#call`, which close() waits for.
  */
-const keyed = (x: { clientKey: string | null }) => x.clientKey !== null;
-
 export class StorageEngine implements AgentStorage {
   readonly adapter: string;
   readonly capabilities: Capabilities;
@@ -41,6 +42,9 @@ export class StorageEngine implements AgentStorage {
   readonly #ctx: v.ValidationContext;
   /** The first close(), once called: every later one waits for it, and every other call is CLOSED. */
   #closing: Promise<void> | undefined;
+  /** Operations under way (`#call`), and what a waiting close() resumes with once there are none. */
+  #calls = 0;
+  #drained: (() => void) | undefined;
 
   constructor(port: StoragePort, options: EngineOptions = {}) {
     this.port = port;
@@ -55,311 +59,314 @@ export class StorageEngine implements AgentStorage {
 
   // ---------------------------------------------------------------- sessions
 
-  async createSession(input: t.NewSession): Promise<string> {
-    this.#open();
-    return this.port.insertSession(v.validateNewSession(this.#ctx, input));
+  createSession(input: t.NewSession): Promise<string> {
+    return this.#call(async () => this.port.insertSession(v.validateNewSession(this.#ctx, input)));
   }
 
-  async getSession(id: string): Promise<t.Session | null> {
-    this.#open();
-    if (!isRowId(v.validateIdArgument(this.#ctx, 'getSession', 'id', id))) return null;
-    const row = await this.port.session(id);
-    return row === undefined ? null : decodeSession(this.adapter, row);
+  getSession(id: string): Promise<t.Session | null> {
+    return this.#call(async () => {
+      if (!isRowId(v.validateIdArgument(this.#ctx, 'getSession', 'id', id))) return null;
+      const row = await this.port.session(id);
+      return row === undefined ? null : decodeSession(this.adapter, row);
+    });
   }
 
-  async updateSession(id: string, update: t.SessionUpdate, options?: t.SessionUpdateOptions): Promise<void> {
-    this.#open();
-    const record = v.validateSessionUpdate(this.#ctx, id, update);
-    const expected = v.validateExpectedStatus(this.#ctx, options);
-    if (expected !== null) this.#need('updateSession: expectedStatus', 'conditionalUpdate');
-    if (isRowId(id) && (await this.port.updateSession(id, record, expected)) > 0) return;
-    // Only now tell "no such session" from "not in the expected status".
-    const row = isRowId(id) && expected !== null ? await this.port.session(id) : undefined;
-    if (row === undefined) throw this.#notFound('updateSession', `session ${str(id)}`);
-    const status = decodeSession(this.adapter, row).status;
-    throw new AgentStorageError(
-      'CONFLICT',
-      `updateSession: session ${str(id)} is ${status}, not ${(expected ?? []).join(' or ')}`,
-      { adapter: this.adapter },
-    );
+  updateSession(id: string, update: t.SessionUpdate, options?: t.SessionUpdateOptions): Promise<void> {
+    return this.#call(async () => {
+      const record = v.validateSessionUpdate(this.#ctx, id, update);
+      const expected = v.validateExpectedStatus(this.#ctx, options);
+      if (expected !== null) this.#need('updateSession: expectedStatus', 'conditionalUpdate');
+      if (isRowId(id) && (await this.port.updateSession(id, record, expected)) > 0) return;
+      // Only now tell "no such session" from "not in the expected status".
+      const row = isRowId(id) && expected !== null ? await this.port.session(id) : undefined;
+      if (row === undefined) throw this.#notFound('updateSession', `session ${str(id)}`);
+      const status = decodeSession(this.adapter, row).status;
+      throw new AgentStorageError(
+        'CONFLICT',
+        `updateSession: session ${str(id)} is ${status}, not ${(expected ?? []).join(' or ')}`,
+        { adapter: this.adapter },
+      );
+    });
   }
 
-  async listSessions(query?: t.SessionQuery): Promise<t.Page<t.Session>> {
-    this.#open();
-    this.#need('listSessions', 'listSessions');
-    const q = v.validateSessionQuery(this.#ctx, query);
-    if (q.cursor !== null && !isRowId(q.cursor.id)) throw badCursor(this.adapter, 'listSessions', 'cursor');
-    const rows = await this.port.listSessions(q);
-    return toPage(
-      rows.map((r) => decodeSession(this.adapter, r)),
-      q.limit,
-      'forward',
-      'sessions',
-      (s) => ({ key: s.startedAt, id: s.id }),
-    );
+  listSessions(query?: t.SessionQuery): Promise<t.Page<t.Session>> {
+    return this.#call(async () => {
+      this.#need('listSessions', 'listSessions');
+      const q = v.validateSessionQuery(this.#ctx, query);
+      if (q.cursor !== null && !isRowId(q.cursor.id)) throw badCursor(this.adapter, 'listSessions', 'cursor');
+      const rows = await this.port.listSessions(q);
+      return toPage(
+        rows.map((r) => decodeSession(this.adapter, r)),
+        q.limit,
+        'forward',
+        'sessions',
+        (s) => ({ key: s.startedAt, id: s.id }),
+      );
+    });
   }
 
-  async deleteSessions(query: t.SessionDeleteQuery): Promise<number> {
-    this.#open();
-    this.#need('deleteSessions', 'deleteSession');
-    const q = v.validateSessionDeleteQuery(this.#ctx, query);
-    // The listing picks the batch; each session then goes in its own atomic delete, so a
-    // batch never holds one long transaction. That delete checks the filters again: one
-    // changed meanwhile (a failed run retried, now running) no longer matches and stays,
-    // and one deleted meanwhile by another caller is not counted.
-    const rows = await this.port.listSessions(q);
-    let deleted = 0;
-    for (const row of rows.slice(0, q.limit)) if (await this.port.deleteSession(row.id, q)) deleted++;
-    return deleted;
+  deleteSessions(query: t.SessionDeleteQuery): Promise<number> {
+    return this.#call(async () => {
+      this.#need('deleteSessions', 'deleteSession');
+      const q = v.validateSessionDeleteQuery(this.#ctx, query);
+      // The listing picks the batch; each session then goes in its own atomic delete, so a
+      // batch never holds one long transaction. That delete checks the filters again: one
+      // changed meanwhile (a failed run retried, now running) no longer matches and stays,
+      // and one deleted meanwhile by another caller is not counted.
+      const rows = await this.port.listSessions(q);
+      let deleted = 0;
+      for (const row of rows.slice(0, q.limit)) if (await this.port.deleteSession(row.id, q)) deleted++;
+      return deleted;
+    });
   }
 
-  async deleteSession(id: string): Promise<boolean> {
-    this.#open();
-    this.#need('deleteSession', 'deleteSession');
-    if (!isRowId(v.validateIdArgument(this.#ctx, 'deleteSession', 'id', id))) return false;
-    return this.port.deleteSession(id);
+  deleteSession(id: string): Promise<boolean> {
+    return this.#call(async () => {
+      this.#need('deleteSession', 'deleteSession');
+      if (!isRowId(v.validateIdArgument(this.#ctx, 'deleteSession', 'id', id))) return false;
+      return this.port.deleteSession(id);
+    });
   }
 
   // ---------------------------------------------------------------- messages
 
-  async createMessage(input: t.NewMessage): Promise<string> {
-    this.#open();
-    const m = v.validateNewMessage(this.#ctx, input);
-    if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
-    return this.#created(
-      'createMessage',
-      () => (isRowId(m.sessionId) ? this.port.insertMessage(m) : 'no-parent'),
-      () => this.#notFound('createMessage', `session ${str(m.sessionId)}`),
-      () => storedMessage(this.port, 'createMessage', m),
-    );
+  createMessage(input: t.NewMessage): Promise<string> {
+    return this.#call(async () => {
+      const m = v.validateNewMessage(this.#ctx, input);
+      if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
+      return createOnce(
+        this.adapter,
+        'createMessage',
+        () => (isRowId(m.sessionId) ? this.port.insertMessage(m) : 'no-parent'),
+        () => this.#notFound('createMessage', `session ${str(m.sessionId)}`),
+        () => storedMessage(this.port, 'createMessage', m),
+      );
+    });
   }
 
-  async getMessages(sessionId: string): Promise<t.Message[]> {
-    return (await this.#rowsOf('getMessages', sessionId, (id) => this.port.messages(id))).map((r) =>
-      decodeMessage(this.adapter, r),
-    );
+  getMessages(sessionId: string): Promise<t.Message[]> {
+    return this.#rowsOf('getMessages', sessionId, (id) => this.port.messages(id), decodeMessage);
   }
 
-  async getMessagesPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.Message>> {
+  getMessagesPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.Message>> {
     return this.#page('getMessagesPage', 'messages', sessionId, query, (r) =>
       decodeMessage(this.adapter, r as never),
     );
   }
 
-  async countMessages(sessionId: string): Promise<number> {
+  countMessages(sessionId: string): Promise<number> {
     return this.#count('countMessages', 'messages', sessionId);
   }
 
   // ---------------------------------------------------------------- tool calls
 
-  async createToolCall(input: t.NewToolCall): Promise<string> {
-    this.#open();
-    const t = v.validateNewToolCall(this.#ctx, input);
-    if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
-    const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
-    return this.#created(
-      'createToolCall',
-      () => (known ? this.port.insertToolCall(t) : 'no-parent'),
-      () => parentMissing(this.adapter, 'createToolCall', t),
-      () => storedToolCall(this.port, 'createToolCall', t),
+  createToolCall(input: t.NewToolCall): Promise<string> {
+    return this.#call(async () => {
+      const t = v.validateNewToolCall(this.#ctx, input);
+      if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
+      const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
+      return createOnce(
+        this.adapter,
+        'createToolCall',
+        () => (known ? this.port.insertToolCall(t) : 'no-parent'),
+        () => parentMissing(this.adapter, 'createToolCall', t),
+        () => storedToolCall(this.port, 'createToolCall', t),
+      );
+    });
+  }
+
+  updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
+    return this.#call(async () => {
+      const record = v.validateToolCallUpdate(this.#ctx, id, update);
+      if (!isRowId(id) || (await this.port.updateToolCall(id, record)) === 0)
+        throw this.#notFound('updateToolCall', `tool call ${str(id)}`);
+    });
+  }
+
+  getToolCalls(sessionId: string): Promise<t.ToolCall[]> {
+    return this.#rowsOf('getToolCalls', sessionId, (id) => this.port.toolCalls(id, false), decodeToolCall);
+  }
+
+  getPendingToolCalls(sessionId: string): Promise<t.ToolCall[]> {
+    return this.#rowsOf(
+      'getPendingToolCalls',
+      sessionId,
+      (id) => this.port.toolCalls(id, true),
+      decodeToolCall,
     );
   }
 
-  async updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
-    this.#open();
-    const record = v.validateToolCallUpdate(this.#ctx, id, update);
-    if (!isRowId(id) || (await this.port.updateToolCall(id, record)) === 0)
-      throw this.#notFound('updateToolCall', `tool call ${str(id)}`);
-  }
-
-  async getToolCalls(sessionId: string): Promise<t.ToolCall[]> {
-    return (await this.#rowsOf('getToolCalls', sessionId, (id) => this.port.toolCalls(id, false))).map((r) =>
-      decodeToolCall(this.adapter, r),
-    );
-  }
-
-  async getPendingToolCalls(sessionId: string): Promise<t.ToolCall[]> {
-    return (await this.#rowsOf('getPendingToolCalls', sessionId, (id) => this.port.toolCalls(id, true))).map(
-      (r) => decodeToolCall(this.adapter, r),
-    );
-  }
-
-  async getToolCallsPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.ToolCall>> {
+  getToolCallsPage(sessionId: string, query?: t.PageQuery): Promise<t.Page<t.ToolCall>> {
     return this.#page('getToolCallsPage', 'toolCalls', sessionId, query, (r) =>
       decodeToolCall(this.adapter, r as never),
     );
   }
 
-  async countToolCalls(sessionId: string): Promise<number> {
+  countToolCalls(sessionId: string): Promise<number> {
     return this.#count('countToolCalls', 'toolCalls', sessionId);
   }
 
   // ---------------------------------------------------------------- batches
 
-  async appendBatch(batch: t.Batch): Promise<t.BatchResult> {
-    this.#open();
-    this.#need('appendBatch', 'batch');
-    const b = v.validateBatch(this.#ctx, batch);
-    // Every key is checked before any session: an undeclared capability outranks a missing row.
-    if (b.messages.some(keyed) || b.toolCalls.some(keyed))
-      this.#need('appendBatch: clientKey', 'idempotency');
-    for (const items of [b.messages, b.toolCalls]) {
-      for (const item of items)
-        if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
-    }
-    if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
-    return appendBatch(this.port, b);
+  appendBatch(batch: t.Batch): Promise<t.BatchResult> {
+    return this.#call(async () => {
+      this.#need('appendBatch', 'batch');
+      const b = v.validateBatch(this.#ctx, batch);
+      // Every key is checked before any session: an undeclared capability outranks a missing row.
+      if (b.messages.some(keyed) || b.toolCalls.some(keyed))
+        this.#need('appendBatch: clientKey', 'idempotency');
+      for (const items of [b.messages, b.toolCalls]) {
+        for (const item of items)
+          if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
+      }
+      if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
+      return appendBatch(this.port, b);
+    });
   }
 
   // ---------------------------------------------------------------- questions and settings
 
-  async createQuestions(sessionId: string, questions: t.NewQuestion[]): Promise<string[]> {
-    this.#open();
-    this.#need('createQuestions', 'questions');
-    const list = v.validateQuestions(this.#ctx, sessionId, questions);
-    return insertChildren(this.port, 'createQuestions', 'questions', sessionId, list);
+  createQuestions(sessionId: string, questions: t.NewQuestion[]): Promise<string[]> {
+    return this.#call(async () => {
+      this.#need('createQuestions', 'questions');
+      const list = v.validateQuestions(this.#ctx, sessionId, questions);
+      return insertChildren(this.port, 'createQuestions', 'questions', sessionId, list);
+    });
   }
 
-  async getQuestions(sessionId: string): Promise<t.Question[]> {
+  getQuestions(sessionId: string): Promise<t.Question[]> {
     return this.#children('getQuestions', 'questions', sessionId, false, decodeQuestion);
   }
 
-  async getPendingQuestions(sessionId: string): Promise<t.Question[]> {
+  getPendingQuestions(sessionId: string): Promise<t.Question[]> {
     return this.#children('getPendingQuestions', 'questions', sessionId, true, decodeQuestion);
   }
 
-  async answerQuestions(sessionId: string, answers: t.Answer[]): Promise<void> {
-    this.#open();
-    this.#need('answerQuestions', 'questions');
-    const list = v.validateAnswers(this.#ctx, sessionId, answers);
-    await setValues(
-      this.port,
-      'answerQuestions',
-      'questions',
-      sessionId,
-      list.map((a) => ({ key: a.questionId, value: a.answer, at: a.answeredAt })),
-    );
+  answerQuestions(sessionId: string, answers: t.Answer[]): Promise<void> {
+    return this.#call(async () => {
+      this.#need('answerQuestions', 'questions');
+      const list = v.validateAnswers(this.#ctx, sessionId, answers);
+      await setValues(
+        this.port,
+        'answerQuestions',
+        'questions',
+        sessionId,
+        list.map((a) => ({ key: a.questionId, value: a.answer, at: a.answeredAt })),
+      );
+    });
   }
 
-  async createSettings(sessionId: string, settings: t.NewSetting[]): Promise<string[]> {
-    this.#open();
-    this.#need('createSettings', 'settings');
-    const list = v.validateSettings(this.#ctx, sessionId, settings);
-    return insertChildren(this.port, 'createSettings', 'settings', sessionId, list);
+  createSettings(sessionId: string, settings: t.NewSetting[]): Promise<string[]> {
+    return this.#call(async () => {
+      this.#need('createSettings', 'settings');
+      const list = v.validateSettings(this.#ctx, sessionId, settings);
+      return insertChildren(this.port, 'createSettings', 'settings', sessionId, list);
+    });
   }
 
-  async getSettings(sessionId: string): Promise<t.Setting[]> {
+  getSettings(sessionId: string): Promise<t.Setting[]> {
     return this.#children('getSettings', 'settings', sessionId, false, decodeSetting);
   }
 
-  async getPendingSettings(sessionId: string): Promise<t.Setting[]> {
+  getPendingSettings(sessionId: string): Promise<t.Setting[]> {
     return this.#children('getPendingSettings', 'settings', sessionId, true, decodeSetting);
   }
 
-  async setSettingValues(sessionId: string, values: t.SettingValue[]): Promise<void> {
-    this.#open();
-    this.#need('setSettingValues', 'settings');
-    const list = v.validateSettingValues(this.#ctx, sessionId, values);
-    await setValues(
-      this.port,
-      'setSettingValues',
-      'settings',
-      sessionId,
-      list.map((s) => ({ key: s.settingKey, value: s.value, at: s.updatedAt })),
-    );
+  setSettingValues(sessionId: string, values: t.SettingValue[]): Promise<void> {
+    return this.#call(async () => {
+      this.#need('setSettingValues', 'settings');
+      const list = v.validateSettingValues(this.#ctx, sessionId, values);
+      await setValues(
+        this.port,
+        'setSettingValues',
+        'settings',
+        sessionId,
+        list.map((s) => ({ key: s.settingKey, value: s.value, at: s.updatedAt })),
+      );
+    });
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.port.close();
+    // Calls made before it finish first: one of several steps (a keyed retry's look-up, a
+    // conflict's read-back, a bulk delete's next session) must not meet a released driver.
+    this.#closing ??= (
+      this.#calls === 0 ? Promise.resolve() : new Promise<void>((r) => (this.#drained = r))
+    ).then(() => this.port.close());
     return this.#closing;
   }
 
   /**
-   * Rejects with `CLOSED` once `close()` was called: for operations a store adds beside the
-   * contract (migrations), which must not reach a released driver either.
+   * Runs an operation a store adds beside the contract (migrations) as the contract's own
+   * run: `CLOSED` once `close()` was called, and waited for by a `close()` called meanwhile.
    */
-  protected ensureOpen(): void {
-    this.#open();
+  protected track<T>(operation: () => Promise<T>): Promise<T> {
+    return this.#call(operation);
   }
 
-  /**
-   * A single create: `insert`, else NOT_FOUND (`missing`) for no parent, else the row its key
-   * already names (`stored`; CONFLICT for another payload). When that row went between the
-   * insert and the look (a row goes only with its session: the session was deleted meanwhile),
-   * the insert runs again and says so, as if the delete had come first, the order that
-   * explains it.
-   */
-  async #created(
-    op: string,
-    insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
-    missing: () => Error,
-    stored: () => Promise<string | undefined>,
-  ): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await insert();
-      if (outcome === 'no-parent') throw missing();
-      if (outcome !== 'duplicate') return outcome;
-      const id = await stored();
-      if (id !== undefined) return id;
-      if (attempt > 0) throw raced(this.adapter, op);
-    }
-  }
-
-  async #rowsOf<Row>(op: string, sessionId: string, read: (id: string) => Promise<Row[]>): Promise<Row[]> {
-    this.#open();
-    if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return [];
-    return read(sessionId);
-  }
-
-  async #children<Row, T>(
+  #children<Row, T>(
     op: string,
     kind: 'questions' | 'settings',
     sessionId: string,
     pendingOnly: boolean,
     decode: (adapter: string, row: Row) => T,
   ): Promise<T[]> {
-    this.#open();
-    this.#need(op, kind === 'questions' ? 'questions' : 'settings');
-    const rows = await this.#rowsOf(op, sessionId, (id) =>
-      this.port.children(kind as 'questions', id, pendingOnly),
+    return this.#rowsOf(
+      op,
+      sessionId,
+      (id) => this.port.children(kind, id, pendingOnly) as Promise<Row[]>,
+      decode,
+      kind,
     );
-    return rows.map((r) => decode(this.adapter, r as Row));
   }
 
-  async #count(op: string, list: 'messages' | 'toolCalls', sessionId: string): Promise<number> {
-    this.#open();
-    this.#need(op, 'paging');
-    if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return 0;
-    return this.port.count(list, sessionId);
+  /** A session's rows of one kind, decoded; `need`: the capability the operation is under, if any. */
+  #rowsOf<Row, T>(
+    op: string,
+    sessionId: string,
+    read: (id: string) => Promise<Row[]>,
+    decode: (adapter: string, row: Row) => T,
+    need?: 'questions' | 'settings',
+  ): Promise<T[]> {
+    return this.#call(async () => {
+      if (need !== undefined) this.#need(op, need);
+      if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return [];
+      return (await read(sessionId)).map((r) => decode(this.adapter, r));
+    });
   }
 
-  async #page<T extends { id: string; createdAt: number }>(
+  #count(op: string, list: 'messages' | 'toolCalls', sessionId: string): Promise<number> {
+    return this.#call(async () => {
+      this.#need(op, 'paging');
+      if (!isRowId(v.validateIdArgument(this.#ctx, op, 'sessionId', sessionId))) return 0;
+      return this.port.count(list, sessionId);
+    });
+  }
+
+  #page<T extends { id: string; createdAt: number }>(
     op: string,
     list: 'messages' | 'toolCalls',
     sessionId: string,
     query: t.PageQuery | undefined,
     decode: (row: unknown) => T,
   ): Promise<t.Page<T>> {
-    this.#open();
-    this.#need(op, 'paging');
-    const q = v.validatePageQuery(this.#ctx, op, list, sessionId, query);
-    const cursor = q.after ?? q.before;
-    if (cursor !== null && !isRowId(cursor.id))
-      throw badCursor(this.adapter, op, q.after ? 'after' : 'before');
-    const direction = q.after ? 'after' : q.before ? 'before' : q.fromEnd ? 'last' : 'first';
-    const rows = isRowId(sessionId)
-      ? await this.port.page(list, sessionId, { direction, cursor, limit: q.limit + 1 })
-      : [];
-    return toPage(
-      rows.map(decode),
-      q.limit,
-      direction === 'before' || direction === 'last' ? 'backward' : 'forward',
-      `${list}:${sessionId}`,
-      (i) => ({
-        key: i.createdAt,
-        id: i.id,
-      }),
-    );
+    return this.#call(async () => {
+      this.#need(op, 'paging');
+      const q = v.validatePageQuery(this.#ctx, op, list, sessionId, query);
+      const cursor = q.after ?? q.before;
+      if (cursor !== null && !isRowId(cursor.id))
+        throw badCursor(this.adapter, op, q.after ? 'after' : 'before');
+      const direction = q.after ? 'after' : q.before ? 'before' : q.fromEnd ? 'last' : 'first';
+      const rows = isRowId(sessionId)
+        ? await this.port.page(list, sessionId, { direction, cursor, limit: q.limit + 1 })
+        : [];
+      return toPage(
+        rows.map(decode),
+        q.limit,
+        direction === 'before' || direction === 'last' ? 'backward' : 'forward',
+        `${list}:${sessionId}`,
+        (i) => ({ key: i.createdAt, id: i.id }),
+      );
+    });
   }
 
   // ---------------------------------------------------------------- checks, once
@@ -372,7 +379,14 @@ export class StorageEngine implements AgentStorage {
     return notFound(this.adapter, op, what);
   }
 
-  #open(): void {
+  /** Every operation runs here: `CLOSED` after close(), counted until it settles, so that close() waits for it. */
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closing !== undefined) throw closed(this.adapter);
+    this.#calls++;
+    try {
+      return await operation();
+    } finally {
+      if (--this.#calls === 0) this.#drained?.();
+    }
   }
 }

@@ -2,6 +2,7 @@ import { AgentStorageError } from '../contract/errors.js';
 import { encodeJson } from '../contract/json.js';
 import type { Message, ToolCall } from '../contract/types.js';
 import type { MessageRecord, ToolCallRecord } from '../contract/validation.js';
+import { raced } from './failures.js';
 import type { StoragePort } from './port.js';
 import { decodeMessage, decodeToolCall } from './rows.js';
 
@@ -64,4 +65,28 @@ export async function storedToolCall(
       `a tool call with clientKey ${JSON.stringify(t.clientKey)} in this session`,
     );
   return stored.id;
+}
+
+/**
+ * A single create: `insert`, else NOT_FOUND (`missing`) for no parent, else the row its key
+ * already names (`stored`; CONFLICT for another payload). When that row went between the
+ * insert and the look (a row goes only with its session: the session was deleted meanwhile),
+ * the insert runs again and says so, as if the delete had come first, the order that
+ * explains it.
+ */
+export async function createOnce(
+  adapter: string,
+  op: string,
+  insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
+  missing: () => Error,
+  stored: () => Promise<string | undefined>,
+): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await insert();
+    if (outcome === 'no-parent') throw missing();
+    if (outcome !== 'duplicate') return outcome;
+    const id = await stored();
+    if (id !== undefined) return id;
+    if (attempt > 0) throw raced(adapter, op);
+  }
 }

@@ -84,9 +84,8 @@ export class SqlAgentStorage extends StorageEngine {
   }
 
   /** Applies pending migrations (see `docs/migrations.md`); resolves to the names applied. */
-  async migrate(): Promise<string[]> {
-    this.ensureOpen();
-    return migrateUp(this.#migrator);
+  migrate(): Promise<string[]> {
+    return this.track(() => migrateUp(this.#migrator));
   }
 
   /**
@@ -94,26 +93,22 @@ export class SqlAgentStorage extends StorageEngine {
    * newest applied, reverting later ones and applying missing earlier ones; `0`: every
    * migration reverted; none: every migration applied. Resolves to the steps taken.
    */
-  async migrateTo(to?: MigrationTarget): Promise<MigrationStep[]> {
-    this.ensureOpen();
-    return migrateTo(this.#migrator, to);
+  migrateTo(to?: MigrationTarget): Promise<MigrationStep[]> {
+    return this.track(() => migrateTo(this.#migrator, to));
   }
 
   /** The steps `migrateTo(to)` would take now, each with its SQL, without taking them. Writes nothing. */
-  async planMigration(to?: MigrationTarget): Promise<MigrationStep[]> {
-    this.ensureOpen();
-    return migrationPlan(this.#migrator, to);
+  planMigration(to?: MigrationTarget): Promise<MigrationStep[]> {
+    return this.track(() => migrationPlan(this.#migrator, to));
   }
 
   /** Reverts migrations down to and including `to` (default: all). For tests and rollbacks. */
-  async migrateDown(to: MigrationTarget = 0): Promise<string[]> {
-    this.ensureOpen();
-    return migrateDown(this.#migrator, to);
+  migrateDown(to: MigrationTarget = 0): Promise<string[]> {
+    return this.track(() => migrateDown(this.#migrator, to));
   }
 
   /** Applied and pending migrations; rejects with `MIGRATION` for an edited or unknown one. Writes nothing. */
-  async migrationStatus(): Promise<MigrationStatus> {
-    this.ensureOpen();
-    return migrationStatus(this.#migrator);
+  migrationStatus(): Promise<MigrationStatus> {
+    return this.track(() => migrationStatus(this.#migrator));
   }
 }

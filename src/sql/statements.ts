@@ -161,11 +161,16 @@ export function statements(syntax: SqlSyntax) {
       );
     },
 
-    /** Inserts a message when its session exists (no row back when not). */
+    /**
+     * Inserts a message when its session exists (no row back when not). Where rows are locked
+     * (`lockRows`), it locks its session first, as a batch does: a session's rows then take
+     * their ids in the order they commit, so a reader continuing with `nextCursor` never
+     * passes an id that a write still in progress holds (and would find behind it later).
+     */
     insertMessage: build(syntax, (p) => {
       const cols = insertColumns(S.messages, ['session_id']);
       return `INSERT INTO ${t(S.messages)} (session_id, ${cols.map((c) => c.column).join(', ')})
-        SELECT s.id, ${cols.map((c) => p(c.field, c.type)).join(', ')} FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')}
+        SELECT s.id, ${cols.map((c) => p(c.field, c.type)).join(', ')} FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')}${syntax.lockRows ?? ''}
         RETURNING ${syntax.idText('id')} AS id`;
     }),
     messageByKey: build(
@@ -179,13 +184,13 @@ export function statements(syntax: SqlSyntax) {
         `SELECT ${syntax.idText('session_id')} AS session_id FROM ${t(S.messages)} WHERE id = ${p('id', 'id')}`,
     ),
 
-    /** Inserts a tool call when its session (and its message, in that session) exist. */
+    /** Inserts a tool call when its session (and its message, in that session) exist; locks as `insertMessage` does. */
     insertToolCall: build(syntax, (p) => {
       const cols = insertColumns(S.toolCalls, ['session_id', 'message_id']);
       return `INSERT INTO ${t(S.toolCalls)} (session_id, message_id, ${cols.map((c) => c.column).join(', ')})
         SELECT s.id, ${p('messageId', 'id')}, ${cols.map((c) => p(c.field, c.type)).join(', ')}
         FROM ${t(S.sessions)} s WHERE s.id = ${p('sessionId', 'id')} AND (${p('messageId', 'id')} IS NULL OR EXISTS (
-          SELECT 1 FROM ${t(S.messages)} m WHERE m.id = ${p('messageId', 'id')} AND m.session_id = s.id))
+          SELECT 1 FROM ${t(S.messages)} m WHERE m.id = ${p('messageId', 'id')} AND m.session_id = s.id))${syntax.lockRows ?? ''}
         RETURNING ${syntax.idText('id')} AS id`;
     }),
     toolCallByKey: build(
