@@ -462,6 +462,14 @@ describe('copySessions', () => {
           Awaited<ReturnType<typeof readSessionSnapshot>>
         >;
         const { id: _, ...fields } = next.session;
+        const creating = {
+          creating: next.session.id,
+          fields: sessionFieldsSum(next.session),
+          agent: next.session.agentName,
+          at: next.session.startedAt,
+          twins: [],
+        };
+        appendFileSync(journal, `${JSON.stringify(creating)}\n`);
         const partialId = await to.createSession(fields);
         await to.createMessage({ sessionId: partialId, role: 'user', content: 'half', createdAt: T0 });
         appendFileSync(journal, `${JSON.stringify({ created: next.session.id, to: partialId })}\n`);
@@ -607,6 +615,38 @@ describe('copySessions', () => {
         twins: [twin],
       },
     ]);
+  });
+
+  it('a resumed copy deletes a partial copy only when the destination still holds it: a destination made anew keeps its sessions', async () => {
+    const from = await createStorage('memory:');
+    const to = await createStorage('memory:');
+    await fillSource(from, 2);
+    const [a, b] = (await allSessions(from)) as [Session, Session];
+    const creating = (s: Session) => ({
+      creating: s.id,
+      fields: sessionFieldsSum(s),
+      agent: s.agentName,
+      at: s.startedAt,
+      twins: [],
+    });
+    // A killed run's journal: a's copy created as session 1, b's as session 2, neither done;
+    // then the destination was made anew, and another writer's sessions took ids 1 and 2.
+    const journal = join(dir, 'journal-made-anew.jsonl');
+    const events = [creating(a), { created: a.id, to: '1' }, creating(b), { created: b.id, to: '2' }];
+    appendFileSync(journal, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const other = { agentName: 'someone-else', provider: 'p', model: 'm', userPrompt: 'not a copy' };
+    const others = [await to.createSession(other), await to.createSession(other)];
+    expect(others).toEqual(['1', '2']);
+    // An earlier version's journal: b's copy created with no record of its fields.
+    const older = join(dir, 'journal-made-anew-older.jsonl');
+    appendFileSync(older, `${JSON.stringify({ created: b.id, to: '2' })}\n`);
+
+    for (const j of [journal, older]) {
+      const resumed = await copySessions(from, to, { journal: j });
+      expect(resumed.interrupted).toBe(false);
+      for (const id of others) expect((await to.getSession(id))?.agentName).toBe('someone-else');
+    }
+    expect((await allSessions(to)).filter((s) => s.agentName !== 'someone-else')).toHaveLength(2);
   });
 
   it('one copy at a time on a journal: a second is refused while the first runs; a lock its killed process left is taken over', async () => {

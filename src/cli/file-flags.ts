@@ -1,5 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isAgentStorageError } from '../contract/errors.js';
+import { checkJournal } from '../transfer/journal.js';
 import { UsageError } from './io.js';
 
 /**
@@ -33,7 +35,11 @@ export function checkOutFlag(out: string | undefined): void {
     throw new UsageError(`--out: ${out} is a SQLite database; an export never overwrites one`);
 }
 
-/** `copy --journal FILE`: in a folder that exists, and a regular file when it exists. */
+/**
+ * `copy --journal FILE`: in a folder that exists; when it exists, a regular file that is a
+ * copy journal (read whole, changed in nothing: a database or an export named by mistake
+ * must not be cut or appended to).
+ */
 export function checkJournalFlag(journal: string | undefined): void {
   if (journal === undefined) return;
   if (!isFolder(dirname(resolve(journal))))
@@ -41,4 +47,12 @@ export function checkJournalFlag(journal: string | undefined): void {
   // A folder or a device (/dev/zero would be read forever) is no journal to read or append to.
   if (existsSync(journal) && !statSync(journal).isFile())
     throw new UsageError(`--journal: ${journal} is not a regular file`);
+  if (isSqliteDatabase(journal))
+    throw new UsageError(`--journal: ${journal} is a SQLite database, not a copy journal`);
+  try {
+    checkJournal(journal);
+  } catch (e) {
+    if (isAgentStorageError(e, 'INVALID_INPUT')) throw new UsageError(`--journal: ${e.message}`);
+    throw e;
+  }
 }

@@ -8,7 +8,13 @@ import {
   lockJournal,
   readJournal,
 } from './journal.js';
-import { readSessionSnapshot, type SessionSnapshot, sessionChecksum, snapshotCounts } from './snapshot.js';
+import {
+  readSessionSnapshot,
+  type SessionSnapshot,
+  sessionChecksum,
+  sessionFieldsSum,
+  snapshotCounts,
+} from './snapshot.js';
 import { BATCH_SIZE } from './write-rows.js';
 import { findBareCopies, TIE_RUN_GROUPS, type WriteSessionResult, writeSessions } from './write-session.js';
 
@@ -38,9 +44,8 @@ export interface CopyOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: CopyProgress) => void) | undefined;
   /**
-   * Groups of sessions copied, and sessions read or verified, at once; default 4. A server destination (Postgres)
-   * commits several sessions in the time of one; an embedded one queues them and loses
-   * nothing. 1 copies strictly one after another.
+   * Groups of sessions copied, and sessions read or verified, at once; default 4 (1: strictly
+   * one after another). A server (Postgres) commits several sessions in the time of one.
    */
   concurrency?: number | undefined;
   /**
@@ -117,11 +122,11 @@ export interface CopyResult {
  * holds are not written again, journal or not, and small sessions share their batches); the
  * journal records `creating` before a group's sessions are created, `created` right after a
  * copy's session exists and `done` once it is complete. On start, sessions done in the journal
- * are skipped, a copy created but never done (a run killed mid-session) is deleted in `to` and
- * made again, and so is a copy whose creation was journaled but not its id (a run killed
- * between the two): a session of `to` with every field of the source session, nothing under
- * it, and unknown to the journal. After a run that was
- * not interrupted, every session of the run is re-read in `to`: one copied by this run is
+ * are skipped, a copy created but never done (a run killed mid-session) is deleted in `to`
+ * (if `to` still holds it: the fields it was created with) and made again, and so is a copy
+ * whose creation was journaled but not its id (a run killed between the two): a session of
+ * `to` with every field of the source session, nothing under it, and unknown to the journal.
+ * After a run that was not interrupted, every session of the run is re-read in `to`: one copied by this run is
  * compared by checksum with the source as it was read for the copy; one the journal had as
  * done, or whose checksum differs, is compared with the source read again (row counts, then
  * checksums), which also tells a source changed since. Differences are listed in
@@ -170,9 +175,12 @@ async function copyWithJournal(
   // Destination sessions that are some source session's complete copy: never taken for another.
   const claimed = new Set(state.done.values());
   if (state.partial.size > 0) requireCapability(to, 'deleteSession', 'resuming a copy cut short');
-  for (const [sourceId, targetId] of state.partial) {
-    // A journal of an earlier version may name one session both partial and done: keep it.
-    if (!claimed.has(targetId)) await to.deleteSession(targetId);
+  for (const [sourceId, { to: targetId, fields }] of state.partial) {
+    // Deleted only when it is the copy the journal created (its fields as recorded; an older
+    // journal may name it done too, or record no fields): a destination emptied or made anew
+    // since may hold another session under that id.
+    const copy = claimed.has(targetId) || fields === undefined ? null : await to.getSession(targetId);
+    if (copy !== null && sessionFieldsSum(copy) === fields) await to.deleteSession(targetId);
     appendJournal(journal, { deleted: sourceId, to: targetId });
   }
   await deleteBareCopies(to, journal, state.unsettled, claimed);

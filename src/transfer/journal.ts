@@ -53,8 +53,12 @@ export interface CreationIntent {
 export interface JournalState {
   /** source id → destination id of its complete copy. */
   done: Map<string, string>;
-  /** source id → destination id of a copy begun and not completed: to delete and redo. */
-  partial: Map<string, string>;
+  /**
+   * source id → the copy begun and not completed: its destination id, and the fields it was
+   * created with (`undefined` when the journal holds no `creating` event for it). To delete
+   * and redo, once the destination's session is seen to be that copy.
+   */
+  partial: Map<string, { to: string; fields: string | undefined }>;
   /** Copies being created whose ids were never journaled: the destination may hold them bare. */
   unsettled: Map<string, CreationIntent>;
 }
@@ -63,51 +67,64 @@ export interface JournalState {
  * Reads the journal at `path` (a missing file is an empty journal). A torn last line, the
  * trace of a kill mid-append, is cut off the file so the next append starts a fresh line;
  * any other bad line is `INVALID_INPUT` naming it, as is a path that is not a regular file
- * (a folder; a device such as /dev/zero, which would be read forever).
+ * (a folder; a device such as /dev/zero, which would be read forever). The file is checked
+ * whole before anything is cut: a file that is no journal (a database or an export named by
+ * mistake) is refused unchanged.
  */
 export function readJournal(path: string): JournalState {
+  const { state, tornAt } = checkJournal(path);
+  if (tornAt !== undefined) truncateSync(path, tornAt);
+  return state;
+}
+
+/**
+ * `readJournal` without the cut: what the journal says, and where its torn last line
+ * begins (in bytes), if it has one. Changes nothing: for checking a `--journal` before
+ * any store is opened.
+ */
+export function checkJournal(path: string): { state: JournalState; tornAt: number | undefined } {
   const state: JournalState = { done: new Map(), partial: new Map(), unsettled: new Map() };
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat === undefined) return state;
-  if (!stat.isFile())
-    throw new AgentStorageError('INVALID_INPUT', `copy journal ${path} is not a regular file`, {
+  if (stat === undefined) return { state, tornAt: undefined };
+  const notJournal = (what: string) =>
+    new AgentStorageError('INVALID_INPUT', `copy journal ${path} ${what}`, {
       adapter: TRANSFER,
       field: 'journal',
     });
+  if (!stat.isFile()) throw notJournal('is not a regular file');
   const text = readFileSync(path, 'utf8');
   const complete = text.lastIndexOf('\n') + 1;
-  if (complete < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, complete)));
+  const tail = text.slice(complete);
   const lines = text.slice(0, complete).split('\n');
   lines.pop(); // the empty string after the last newline
   lines.forEach((line, i) => {
     const event = parseEvent(line);
-    if (event === undefined)
-      throw new AgentStorageError(
-        'INVALID_INPUT',
-        `copy journal ${path} line ${i + 1} is not a journal event`,
-        {
-          adapter: TRANSFER,
-          field: 'journal',
-        },
-      );
+    if (event === undefined) throw notJournal(`line ${i + 1} is not a journal event`);
     if ('creating' in event) {
       const { creating: sourceId, ...intent } = event;
       state.unsettled.set(sourceId, { sourceId, ...intent });
     } else if ('created' in event) {
+      const fields = state.unsettled.get(event.created)?.fields;
       state.unsettled.delete(event.created);
-      state.partial.set(event.created, event.to);
+      state.partial.set(event.created, { to: event.to, fields });
     } else if ('done' in event) {
       state.unsettled.delete(event.done);
       state.partial.delete(event.done);
       state.done.set(event.done, event.to);
     } else {
       // A partial copy deleted, or a bare one found and deleted: either way nothing of it is left.
-      if (state.partial.get(event.deleted) === event.to) state.partial.delete(event.deleted);
+      if (state.partial.get(event.deleted)?.to === event.to) state.partial.delete(event.deleted);
       state.unsettled.delete(event.deleted);
     }
   });
-  return state;
+  // What a kill mid-append leaves: the start of an event's line, never anything else.
+  if (tail !== '' && !EVENT_STARTS.some((start) => tail.startsWith(start) || start.startsWith(tail)))
+    throw notJournal(`line ${lines.length + 1} is not a journal event`);
+  return { state, tornAt: tail === '' ? undefined : Buffer.byteLength(text.slice(0, complete)) };
 }
+
+/** How every journal line begins (JSON.stringify of an event puts its kind first). */
+const EVENT_STARTS = ['{"creating":', '{"created":', '{"done":', '{"deleted":'];
 
 function parseEvent(line: string): JournalEvent | undefined {
   let value: unknown;
