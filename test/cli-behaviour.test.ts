@@ -222,6 +222,8 @@ describe('the CLI behaves', () => {
     writeFileSync(notJson, 'hello\n');
     const anExport = join(dir, 'usage-export.jsonl');
     expect((await inProcess(['export', '--url', source, '--out', anExport])).code).toBe(0);
+    const noNewline = join(dir, 'no-newline.txt');
+    writeFileSync(noNewline, 'notes without a final newline');
     for (const args of [
       ['copy', '--from', source, '--to', to, '--since', 'garbage'],
       ['copy', '--from', source, '--to', to, '--status', 'bogus'],
@@ -258,10 +260,20 @@ describe('the CLI behaves', () => {
       ['import', anExport, '--url', 'memory:'],
       ['import', anExport, '--url', 'sqlite::memory:'],
       ['copy', '--from', source, '--to', 'sqlite::memory:'],
+      // A source that keeps nothing is empty whenever a command opens it.
+      ['copy', '--from', 'memory:', '--to', to],
+      // Files that are no journal: refused whole, and left as they were (a journal's torn
+      // last line is cut off; these were cut at their last newline, a database corrupted).
+      ['copy', '--from', source, '--to', to, '--journal', source.slice('sqlite:'.length)],
+      ['copy', '--from', source, '--to', to, '--journal', anExport],
+      ['copy', '--from', source, '--to', to, '--journal', noNewline],
     ]) {
+      const before = [source.slice('sqlite:'.length), anExport, noNewline].map((f) => readFileSync(f));
       const r = await inProcess(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(readdirSync(cwd), args.join(' ')).toEqual([]);
+      const after = [source.slice('sqlite:'.length), anExport, noNewline].map((f) => readFileSync(f));
+      expect(after, args.join(' ')).toEqual(before);
     }
     // Not an export: refused by its first line (an input error, exit 1), before the store is made.
     const r = await inProcess(['import', notJson, '--url', to]);
@@ -578,6 +590,37 @@ describe('the CLI behaves', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).not.toMatch(/EPIPE|Error|at /);
     expect(code).toBe(0);
+  });
+
+  it('a closed pipe never hides how a command went: a copy whose log was cut finishes, and its failure is exit 1', async () => {
+    const cwd = mkdtempSync(join(dir, 'pipe-'));
+    const from = `sqlite:${join(cwd, 'from.db')}`;
+    const to = `sqlite:${join(cwd, 'to.db')}`;
+    const source = await createStorage(from);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++)
+      ids.push(
+        await source.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: `run ${i}` }),
+      );
+    await source.close();
+    // Both of its streams hung up before its first line, as `2>&1 | head -0` does.
+    const copy = async () => {
+      const child = spawn(process.execPath, [...CLI_ARGS, 'copy', '--from', from, '--to', to, '--json'], {
+        cwd,
+      });
+      child.stdout.destroy();
+      child.stderr.destroy();
+      return new Promise<number | null>((resolve) => child.on('close', resolve));
+    };
+    expect(await copy()).toBe(0);
+    const copied = await createStorage(to);
+    expect((await copied.listSessions({ limit: 100 })).items).toHaveLength(30);
+    await copied.close();
+    // The source changed since: verification fails, and says so through the exit code.
+    const changed = await createStorage(from);
+    await changed.updateSession(ids[0] as string, { status: 'failed', endedAt: 2_000_000_000 });
+    await changed.close();
+    expect(await copy()).toBe(1);
   });
 
   it('Ctrl-C during verify stops, removes every scratch store it made, and exits 130', async () => {

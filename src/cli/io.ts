@@ -79,9 +79,23 @@ export function describeError(e: unknown): string {
   return redactSecrets(`${code && !text.includes(code) ? code : ''}${text}`);
 }
 
-/** Writes a line; `write` returns false under back-pressure, so long outputs wait for `drain`. */
+/** Output streams whose reader went away (`| head -1`): what is written to them goes nowhere. */
+const closedPipes = new WeakSet<object>();
+
+/** Marks `out` as a pipe whose reader went away: `writeLine` then writes nothing to it. */
+export function pipeClosed(out: NodeJS.WritableStream): void {
+  closedPipes.add(out);
+}
+
+const isEpipe = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+
+/**
+ * Writes a line; `write` returns false under back-pressure, so long outputs wait for `drain`.
+ * To a pipe whose reader went away it writes nothing and resolves: the command goes on to
+ * its next safe point (the CLI stops it there) and its exit code still says how it went.
+ */
 export async function writeLine(out: NodeJS.WritableStream, line: string): Promise<void> {
-  if (out.write(`${line}\n`)) return;
+  if (closedPipes.has(out) || out.write(`${line}\n`)) return;
   // A stream that fails while full never drains: its error ends the wait.
   await new Promise<void>((resolve, reject) => {
     const drained = () => {
@@ -90,7 +104,8 @@ export async function writeLine(out: NodeJS.WritableStream, line: string): Promi
     };
     const failed = (e: unknown) => {
       out.off('drain', drained);
-      reject(e);
+      if (isEpipe(e)) resolve();
+      else reject(e);
     };
     out.once('drain', drained);
     out.once('error', failed);

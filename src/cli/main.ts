@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EXIT } from './io.js';
 import { processIo } from './process-io.js';
 import { runCli } from './program.js';
 
@@ -6,5 +7,7 @@ import { runCli } from './program.js';
 const io = processIo();
 runCli(process.argv.slice(2), io).then(async (code) => {
   await io.close();
-  process.exitCode = code;
+  // Stopped because its reader went away (`| head -1`): not a failure. Any other outcome,
+  // a failure included, is the command's own.
+  process.exitCode = io.readerLeft && code === EXIT.interrupted ? EXIT.ok : code;
 });

@@ -1,17 +1,21 @@
 import type { CliIo } from './io.js';
-import { describeError } from './io.js';
+import { describeError, pipeClosed } from './io.js';
 
 /**
  * The `CliIo` of the running process. Ctrl-C (or SIGTERM) raises the signal: commands stop at
  * their next safe point, and every registered clean-up runs before the process exits (scratch
  * databases dropped, partial files removed). A second Ctrl-C exits at once without them.
- * A closed pipe (`agent-storage sessions | head -1`) ends the output quietly; any other
- * output error (a full disk) fails the command with exit 1, after the clean-ups.
+ * A closed pipe (`agent-storage sessions | head -1`) ends the output quietly; on stdout it
+ * stops the command as Ctrl-C does (`readerLeft`), on stderr nothing stops; either way the
+ * exit code stays the command's: a copy that failed its verification exits 1 through
+ * `2>&1 | head -1` too. Any other output error (a full
+ * disk) fails the command with exit 1, after the clean-ups.
  */
-export function processIo(): CliIo & { close(): Promise<void> } {
+export function processIo(): CliIo & { close(): Promise<void>; readonly readerLeft: boolean } {
   const controller = new AbortController();
   const cleanups: (() => Promise<void> | void)[] = [];
   let interrupts = 0;
+  let readerLeft = false;
   const interrupt = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
@@ -22,13 +26,18 @@ export function processIo(): CliIo & { close(): Promise<void> } {
   process.on('SIGTERM', interrupt);
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      controller.abort();
-      // The reader went away: nothing more to say, and nothing to report.
+      // The reader went away: nothing more to say, and nothing to report. Stdout's reader
+      // is what the command works for (a listing, an export): it stops. Stderr carries only
+      // progress and messages: a copy or an import whose log was cut goes on to its end.
       if (e.code === 'EPIPE') {
-        process.exitCode = process.exitCode ?? 0;
-        void runCleanups().finally(() => process.exit());
+        pipeClosed(stream);
+        if (stream === process.stdout) {
+          readerLeft = true;
+          controller.abort();
+        }
         return;
       }
+      controller.abort();
       // Output that cannot be written (stdout on a full disk): the command failed. Said on
       // stderr (unless stderr is what failed), clean-ups run, exit 1; never an uncaught stack.
       if (stream === process.stdout && !process.stderr.destroyed)
@@ -59,5 +68,8 @@ export function processIo(): CliIo & { close(): Promise<void> } {
     onCleanup: (fn) => void cleanups.push(fn),
     env: process.env,
     close: runCleanups,
+    get readerLeft() {
+      return readerLeft;
+    },
   };
 }

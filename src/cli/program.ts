@@ -339,11 +339,14 @@ function registerTransfer(
       .option('--json', 'the outcome as JSON'),
   ).action(
     run(async (o: FilterFlags & { from: string; to: string; journal?: string; json?: boolean }) => {
-      const { copyCommand } = await import('./transfer-commands.js');
+      const { copyCommand, defaultJournal } = await import('./transfer-commands.js');
       // Flags first: a usage error must not leave a destination created and migrated.
       const query = filtersOf(o);
-      checkJournalFlag(o.journal);
+      checkJournalFlag(o.journal ?? defaultJournal(o.from, o.to));
       const from = await openForReading(o.from, io, 'from');
+      // A store that keeps nothing is new and empty when the command opens it: nothing to copy.
+      if (!from.capabilities.persistent)
+        throw new UsageError(`--from ${redactUrl(o.from)} keeps nothing between commands: it is empty here`);
       const to = await openForWriting(o.to, io, 'to');
       // Its copies would be gone when the command ends, and its journal would say otherwise.
       if (!to.capabilities.persistent)
@@ -388,6 +391,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`agent-storage: ${redactSecrets(e.message)}\n(run agent-storage help for usage)\n`);
       return EXIT.usage;
     }
+    // A write to a pipe whose reader went away: the command stopped for that, and says nothing.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.interrupted;
     io.stderr.write(`agent-storage: ${describeError(e)}\n`);
     return io.signal.aborted ? EXIT.interrupted : EXIT.failed;
   }
