@@ -176,9 +176,8 @@ async function copyWithJournal(
   const claimed = new Set(state.done.values());
   if (state.partial.size > 0) requireCapability(to, 'deleteSession', 'resuming a copy cut short');
   for (const [sourceId, { to: targetId, fields }] of state.partial) {
-    // Deleted only when it is the copy the journal created (its fields as recorded; an older
-    // journal may name it done too, or record no fields): a destination emptied or made anew
-    // since may hold another session under that id.
+    // Deleted only if it is the copy the journal created (its fields as recorded; an older
+    // journal may name it done, or record no fields): a destination made anew may reuse ids.
     const copy = claimed.has(targetId) || fields === undefined ? null : await to.getSession(targetId);
     if (copy !== null && sessionFieldsSum(copy) === fields) await to.deleteSession(targetId);
     appendJournal(journal, { deleted: sourceId, to: targetId });
