@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/program.js';
 import { recordSampleRuns } from '../src/cli/sample-runs.js';
+import { columnsOf } from '../src/cli/style.js';
 import type { JsonValue } from '../src/contract/types.js';
 import { createStorage } from '../src/create-storage.js';
 import { fakeIo } from './helpers/cli-io.js';
@@ -66,6 +67,132 @@ describe('sessions and show output', () => {
       expect(r.stdout).toMatchSnapshot();
     });
   }
+
+  it('NO_COLOR turns colours off on a terminal, and lines still fit its width in columns, wide characters counted twice', async () => {
+    const wide = join(dir, 'wide.db');
+    const store = await createStorage(`sqlite:${wide}`);
+    const id = await store.createSession({
+      agentName: '数据分析代理',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'u',
+      startedAt: 1_767_300_000,
+    });
+    await store.createMessage({
+      sessionId: id,
+      role: 'user',
+      content: '表'.repeat(80),
+      createdAt: 1_767_300_001,
+    });
+    await store.close();
+    const run = async (args: string[], env: Record<string, string>) => {
+      const f = fakeIo({ tty: true, columns: 60, env });
+      expect(await runCli([...args, '--url', `sqlite:${wide}`], f.io)).toBe(0);
+      await f.cleanup();
+      return f.stdout();
+    };
+    for (const args of [['sessions'], ['show', id]]) {
+      const plain = await run(args, { NO_COLOR: '1' });
+      expect(plain).not.toContain('\u001b[');
+      // Every line fits 60 columns, wide characters counted as two (one cut at 60 code points overflowed).
+      for (const line of plain.split('\n')) expect(columnsOf(line), line).toBeLessThanOrEqual(60);
+      expect(await run(args, { NO_COLOR: '' })).toContain('\u001b[');
+    }
+    // The listing's columns line up in terminal columns: the status column starts at one place.
+    const listing = (await run(['sessions'], { NO_COLOR: '1' })).split('\n');
+    const at = (line: string, word: string) => columnsOf(line.slice(0, line.indexOf(word)));
+    expect(at(listing[1] as string, 'running')).toBe(at(listing[0] as string, 'status'));
+  });
+
+  it('text of several lines keeps its indent: error details, questions, answers and setting values', async () => {
+    const many = join(dir, 'many-lines.db');
+    const store = await createStorage(`sqlite:${many}`);
+    const id = await store.createSession({
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'u',
+      startedAt: 1_767_300_000,
+    });
+    const call = await store.createToolCall({
+      sessionId: id,
+      toolCallId: 'c1',
+      toolName: 'sql',
+      request: {},
+      createdAt: 1_767_300_001,
+    });
+    await store.updateToolCall(call, { status: 'failed', errorDetails: 'Traceback:\nSTACK at run (x.ts:1)' });
+    await store.createQuestions(id, [{ questionId: 'q1', question: 'Which one?\nOPTIONS a, b' }]);
+    await store.answerQuestions(id, [
+      { questionId: 'q1', answer: 'a\nBECAUSE it is first', answeredAt: 1_767_300_002 },
+    ]);
+    await store.createSettings(id, [{ settingKey: 'k', settingName: 'K' }]);
+    await store.setSettingValues(id, [{ settingKey: 'k', value: 'one\nSECOND line' }]);
+    await store.close();
+    for (const tty of [true, false]) {
+      const r = await cli(['show', id], tty, `sqlite:${many}`);
+      expect(r.code).toBe(0);
+      const plain = r.stdout.replace(/\u001b\[[0-9;]*m/g, '');
+      for (const word of ['STACK', 'OPTIONS', 'BECAUSE', 'SECOND']) {
+        const at = plain.split('\n').find((l) => l.includes(word)) ?? '';
+        // Under the first line's text, never at column 0.
+        expect(at, word).toMatch(/^ {4,}\S/);
+      }
+    }
+  });
+
+  it('show --last N shows every tool call of the messages shown, however many, and none of the messages hidden', async () => {
+    const calls = join(dir, 'calls.db');
+    const store = await createStorage(`sqlite:${calls}`);
+    const long = await store.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' });
+    const rows = Array.from({ length: 600 }, (_, i) => i);
+    await store.appendBatch({
+      messages: rows.map((i) => ({
+        sessionId: long,
+        role: 'assistant' as const,
+        content: `m${i}`,
+        createdAt: 1_767_300_000 + i,
+      })),
+      toolCalls: rows.flatMap((i) =>
+        [0, 1].map((k) => ({
+          sessionId: long,
+          messageIndex: i,
+          toolCallId: `c${i}.${k}`,
+          toolName: 't',
+          request: {},
+          createdAt: 1_767_300_000 + i,
+        })),
+      ),
+    });
+    // Three messages in one second, a call each: the last one's call only, when it alone is shown.
+    const tie = await store.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' });
+    await store.appendBatch({
+      messages: [0, 1, 2].map((i) => ({
+        sessionId: tie,
+        role: 'assistant' as const,
+        content: `t${i}`,
+        createdAt: 1_767_300_000,
+      })),
+      toolCalls: [0, 1, 2].map((i) => ({
+        sessionId: tie,
+        messageIndex: i,
+        toolCallId: `call${i}`,
+        toolName: 't',
+        request: {},
+        createdAt: 1_767_300_000,
+      })),
+    });
+    await store.close();
+    const count = (text: string) => text.split('\n').filter((l) => l.includes('↳')).length;
+    const all = await cli(['show', long, '--last', '600'], false, `sqlite:${calls}`);
+    expect(count(all.stdout)).toBe(1200);
+    const some = await cli(['show', long, '--last', '5'], false, `sqlite:${calls}`);
+    expect(count(some.stdout)).toBe(10);
+    const one = await cli(['show', tie, '--last', '1'], false, `sqlite:${calls}`);
+    expect(count(one.stdout)).toBe(1);
+    expect(one.stdout).toContain('call2');
+    expect(one.stdout).not.toMatch(/call[01]/);
+  });
 
   it('stored control characters are shown as escapes, never sent to the terminal', async () => {
     for (const tty of [true, false]) {

@@ -308,7 +308,7 @@ function registerTransfer(
     .description(
       'read a JSONL export (a file, or - for stdin) into a store; importing twice writes nothing new',
     )
-    .argument('[file]', 'the export (default: stdin)', '-')
+    .argument('[file]', 'the export; - (the default) reads stdin', '-')
     .addOption(urlOption())
     .option('--json', 'the outcome as JSON')
     .action(

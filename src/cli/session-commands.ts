@@ -5,12 +5,14 @@ import type { Session, SessionDeleteQuery, SessionQuery } from '../contract/type
 import { type TransferQuery, walkSessions } from '../transfer/export-records.js';
 import { type CliIo, EXIT, flagError, letSignalsIn, writeLine } from './io.js';
 import { progressBar } from './progress.js';
-import { formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
+import { columnsOf, formatDuration, formatTime, printable, type Style, styleFor } from './style.js';
 import { loadTranscript, renderTranscript } from './transcript.js';
 
 /** `sessions`, `show` and `prune`: what an operator runs against a store, all through the contract. */
 
-const styleOf = (io: CliIo): Style => styleFor({ color: io.isTTY, columns: io.columns });
+// NO_COLOR (no-color.org): set and not empty, no colours; lines are still fitted to a terminal.
+const styleOf = (io: CliIo): Style =>
+  styleFor({ color: io.isTTY && !io.env.NO_COLOR, tty: io.isTTY, columns: io.columns });
 
 /** The sessions of one page as a table: id, status, agent, provider/model, start, duration, outcome. */
 export function renderSessions(sessions: readonly Session[], style: Style): string[] {
@@ -24,11 +26,11 @@ export function renderSessions(sessions: readonly Session[], style: Style): stri
     printable((s.error ?? s.result ?? '').split('\n')[0] ?? ''),
   ]);
   const head = ['id', 'status', 'agent', 'model', 'started', 'took', 'outcome'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => [...(r[i] as string)].length)));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => columnsOf(r[i] as string))));
   const pad = (cells: string[], paint: (cell: string, i: number) => string = (c) => c) =>
     cells
       .map((c, i) =>
-        paint(i === cells.length - 1 ? c : c + ' '.repeat((widths[i] as number) - [...c].length), i),
+        paint(i === cells.length - 1 ? c : c + ' '.repeat((widths[i] as number) - columnsOf(c)), i),
       )
       .join('  ')
       .trimEnd();

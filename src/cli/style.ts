@@ -1,8 +1,10 @@
+import stringWidth from 'string-width';
 import type { SessionStatus, ToolCallStatus } from '../contract/types.js';
 
 /**
- * How text looks: ANSI colour and cut to the terminal's width on a TTY, plain and whole when
- * piped (so `grep` and files get every character). One object per output, made by `styleFor`.
+ * How text looks: cut to the terminal's width on a TTY, and in ANSI colour unless `NO_COLOR`
+ * is set; plain and whole when piped (so `grep` and files get every character). One object
+ * per output, made by `styleFor`.
  */
 export interface Style {
   readonly color: boolean;
@@ -16,7 +18,7 @@ export interface Style {
   cyan(s: string): string;
   magenta(s: string): string;
   status(s: SessionStatus | ToolCallStatus): string;
-  /** One line cut to `width` (counting characters, not bytes), with `…` where it was cut. */
+  /** One line cut to `width` terminal columns (a CJK character or an emoji takes two), with `…` where it was cut. */
   fit(line: string, indent?: number): string;
 }
 
@@ -31,7 +33,8 @@ const STATUS_COLOR = {
   executing: 'cyan',
 } as const;
 
-export function styleFor(options: { color: boolean; columns: number }): Style {
+/** `color`: ANSI colours; `tty`: cut lines to `columns`. */
+export function styleFor(options: { color: boolean; tty: boolean; columns: number }): Style {
   const paint = options.color
     ? {
         dim: code(2, 22),
@@ -51,7 +54,7 @@ export function styleFor(options: { color: boolean; columns: number }): Style {
         cyan: (s: string) => s,
         magenta: (s: string) => s,
       };
-  const width = options.color ? Math.max(40, options.columns) : Number.POSITIVE_INFINITY;
+  const width = options.tty ? Math.max(40, options.columns) : Number.POSITIVE_INFINITY;
   return {
     color: options.color,
     width,
@@ -68,9 +71,14 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same, kept as parts of a split
 const ANSI_PART = /(\u001b\[[0-9;]*m)/;
 
-/** `line` cut to `room` visible characters (colour sequences take none), with `…` where it was cut. */
+/** The terminal columns `text` takes: colour sequences none, a CJK character or an emoji two, a tab its four spaces. */
+export function columnsOf(text: string): number {
+  return stringWidth(text.replace(ANSI, '').replaceAll('\t', '    '));
+}
+
+/** `line` cut to `room` columns (see `columnsOf`), with `…` where it was cut. */
 function cut(line: string, room: number, color: boolean): string {
-  if ([...line.replace(ANSI, '')].length <= room) return line;
+  if (columnsOf(line) <= room) return line;
   let visible = 0;
   let out = '';
   for (const part of line.split(ANSI_PART)) {
@@ -79,9 +87,10 @@ function cut(line: string, room: number, color: boolean): string {
       continue;
     }
     for (const ch of part) {
-      if (visible === room - 1) return `${out}…${color ? '\u001b[0m' : ''}`;
-      out += ch;
-      visible += 1;
+      const w = columnsOf(ch);
+      if (visible + w > room - 1) return `${out}…${color ? '\u001b[0m' : ''}`;
+      out += ch === '\t' ? '    ' : ch;
+      visible += w;
     }
   }
   return out;

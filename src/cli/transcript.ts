@@ -1,6 +1,6 @@
 import type { AgentStorage } from '../contract/storage.js';
 import type { JsonValue, Message, Question, Session, Setting, ToolCall } from '../contract/types.js';
-import { formatDuration, formatTime, printable, type Style } from './style.js';
+import { columnsOf, formatDuration, formatTime, printable, type Style } from './style.js';
 
 /**
  * A session as a person reads it: its messages in order, each with the tool calls it made,
@@ -37,9 +37,7 @@ export async function loadTranscript(
   if (options.last !== undefined && caps.paging) {
     // The latest N without reading the session: one index-backed page from the end.
     messages = (await store.getMessagesPage(sessionId, { from: 'end', limit: options.last })).items;
-    const since = messages[0]?.createdAt ?? Number.NEGATIVE_INFINITY;
-    const calls = await store.getToolCallsPage(sessionId, { from: 'end', limit: 1000 });
-    toolCalls = calls.items.filter((c) => c.createdAt >= since);
+    toolCalls = await callsSince(store, sessionId, messages[0]?.createdAt ?? Number.NEGATIVE_INFINITY);
     totals = {
       messages: await store.countMessages(sessionId),
       toolCalls: await store.countToolCalls(sessionId),
@@ -48,8 +46,18 @@ export async function loadTranscript(
     messages = await store.getMessages(sessionId);
     toolCalls = await store.getToolCalls(sessionId);
     totals = { messages: messages.length, toolCalls: toolCalls.length };
-    if (options.last !== undefined) messages = messages.slice(-options.last);
+    if (options.last !== undefined) {
+      messages = messages.slice(-options.last);
+      toolCalls = toolCalls.filter(
+        (c) => c.createdAt >= (messages[0]?.createdAt ?? Number.NEGATIVE_INFINITY),
+      );
+    }
   }
+  // The calls of messages not shown are not shown either (`--last`: an earlier message of the
+  // same second would otherwise lend its calls to the first one shown).
+  const shown = new Set(messages.map((m) => m.id));
+  if (options.last !== undefined)
+    toolCalls = toolCalls.filter((c) => c.messageId === null || shown.has(c.messageId));
   return {
     session,
     entries: timeline(messages, toolCalls),
@@ -58,6 +66,24 @@ export async function loadTranscript(
     questions: caps.questions ? await store.getQuestions(sessionId) : [],
     settings: caps.settings ? await store.getSettings(sessionId) : [],
   };
+}
+
+/**
+ * A session's tool calls created at or after `since`, read from the end a page at a time:
+ * as many pages as the calls of that window fill, never the whole session.
+ */
+async function callsSince(store: AgentStorage, sessionId: string, since: number): Promise<ToolCall[]> {
+  const pages: ToolCall[][] = [];
+  let before: string | null = null;
+  do {
+    const page = await store.getToolCallsPage(
+      sessionId,
+      before === null ? { from: 'end', limit: 1000 } : { before, limit: 1000 },
+    );
+    pages.unshift(page.items);
+    before = (page.items[0]?.createdAt ?? Number.NEGATIVE_INFINITY) >= since ? page.nextCursor : null;
+  } while (before !== null);
+  return pages.flat().filter((c) => c.createdAt >= since);
 }
 
 /** Messages in order with their calls; a call whose message is not shown (or has none) stands alone at its time. */
@@ -91,8 +117,15 @@ export function renderTranscript(t: Transcript, style: Style): string[] {
   const out: string[] = [];
   const line = (text: string, indent = 0) => out.push(style.fit(`${' '.repeat(indent)}${text}`));
   // Stored text may hold newlines: each goes on its own indented line, never raw control characters.
+  const parts = (text: string) => printable(text.replace(/\r\n/g, '\n')).split('\n');
   const block = (text: string, indent: number) => {
-    for (const part of printable(text.replace(/\r\n/g, '\n')).split('\n')) line(part, indent);
+    for (const part of parts(text)) line(part, indent);
+  };
+  // `head` then `text`'s first line; its other lines under the first, where `head` ends.
+  const labelled = (head: string, text: string, indent: number, paint = (x: string) => x) => {
+    const [first, ...rest] = parts(text);
+    line(paint(`${head}${first}`), indent);
+    for (const part of rest) line(paint(part), indent + columnsOf(head));
   };
   const duration = s.endedAt === null ? 'still open' : formatDuration(s.endedAt - s.startedAt);
   line(
@@ -123,26 +156,38 @@ export function renderTranscript(t: Transcript, style: Style): string[] {
       line(head);
       line(`request  ${printable(json(c.request))}`, 6);
       if (c.response !== null) line(`response ${printable(json(c.response))}`, 6);
-      if (c.errorDetails !== null) line(style.red(`error    ${printable(c.errorDetails)}`), 6);
+      if (c.errorDetails !== null) labelled('error    ', c.errorDetails, 6, style.red);
     }
   }
   if (t.questions.length > 0) {
     out.push('');
     line(style.bold('Questions'));
     for (const q of t.questions) {
-      const answer =
-        q.answer === null
-          ? style.yellow('(unanswered)')
-          : `→ ${printable(q.answer)}  ${style.dim(formatTime(q.answeredAt))}`;
-      line(`${printable(q.questionId)}  ${printable(q.question)}  ${answer}`, 2);
+      const [question, ...more] = parts(q.question);
+      const [answer, ...further] = q.answer === null ? [style.yellow('(unanswered)')] : parts(q.answer);
+      const answered = q.answer === null ? '' : `  ${style.dim(formatTime(q.answeredAt))}`;
+      const head = `${printable(q.questionId)}  `;
+      if (more.length === 0 && further.length === 0)
+        line(`${head}${question}  ${q.answer === null ? '' : '→ '}${answer}${answered}`, 2);
+      else {
+        // Lines of their own, under the question's first, when either spans several.
+        for (const [i, part] of [question, ...more].entries())
+          line(`${i === 0 ? head : ''}${part}`, i === 0 ? 2 : 2 + columnsOf(head));
+        for (const [i, part] of [answer, ...further].entries())
+          line(
+            `${i === 0 && q.answer !== null ? '→ ' : '  '}${part}${i === further.length ? answered : ''}`,
+            2 + columnsOf(head),
+          );
+      }
     }
   }
   if (t.settings.length > 0) {
     out.push('');
     line(style.bold('Settings'));
     for (const x of t.settings) {
-      const value = x.settingValue === null ? style.yellow('(not set)') : `= ${printable(x.settingValue)}`;
-      line(`${printable(x.settingKey)}  ${printable(x.settingName)}  ${value}`, 2);
+      const head = `${printable(x.settingKey)}  ${printable(x.settingName)}  `;
+      if (x.settingValue === null) line(`${head}${style.yellow('(not set)')}`, 2);
+      else labelled(`${head}= `, x.settingValue, 2);
     }
   }
   if (s.result !== null || s.error !== null) out.push('');
