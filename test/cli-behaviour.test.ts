@@ -189,12 +189,18 @@ describe('the CLI behaves', () => {
   });
 
   it('verify refuses what would run nothing or blame the adapter: --grep matching nothing, --runs 0 or negative, a report path it cannot write', async () => {
+    const reportDb = join(dir, 'report.db');
+    await (await createStorage(`sqlite:${reportDb}`)).close();
     for (const args of [
       ['--grep', 'nomatch'],
       ['--runs', '0'],
       ['--runs=-3'],
       ['--json', '/nonexistent/r.json'],
       ['--junit', '/nonexistent/r.xml'],
+      // A folder, a database, or one file for two reports: refused before the suite, not after it.
+      ['--grep', 'session.get', '--json', dir],
+      ['--grep', 'session.get', '--html', reportDb],
+      ['--grep', 'session.get', '--json', join(dir, 'same.json'), '--junit', join(dir, 'same.json')],
     ]) {
       const r = await inProcess(['verify', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
@@ -345,13 +351,16 @@ describe('the CLI behaves', () => {
     }
   });
 
-  it.runIf(pgUrl)('prune at a mistyped ?schema= finds no store there and makes none', async () => {
+  it.runIf(pgUrl)('prune, sessions and export at a mistyped ?schema= find no store there and make none', async () => {
     const schema = `agent_storage_typo_${process.pid}`;
     const url = new URL(pgUrl as string);
     url.searchParams.set('schema', schema);
-    const r = await inProcess(['prune', '--url', url.toString(), '--status', 'failed']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/NOT_FOUND: there is no store at .*nothing is migrated there/);
+    for (const args of [['prune', '--status', 'failed'], ['sessions'], ['export']]) {
+      // Not "run agent-storage migrate first", which would make the stray schema.
+      const r = await inProcess([...args, '--url', url.toString()]);
+      expect(r.code, args[0]).toBe(1);
+      expect(r.stderr, args[0]).toMatch(/NOT_FOUND: there is no store at .*nothing is migrated there/);
+    }
     const client = new pg.Client({ connectionString: pgUrl as string });
     await client.connect();
     try {

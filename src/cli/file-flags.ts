@@ -26,13 +26,21 @@ function isSqliteDatabase(path: string): boolean {
 
 /** `export --out FILE`: a file name, in a folder that exists, and no SQLite database. */
 export function checkOutFlag(out: string | undefined): void {
+  checkOutputFile('out', out);
+}
+
+/**
+ * A file a command writes (`export --out`, `verify --json`/`--junit`/`--html`): a file name,
+ * in a folder that exists, and no SQLite database.
+ */
+export function checkOutputFile(flag: string, out: string | undefined): void {
   if (out === undefined) return;
-  if (out === '') throw new UsageError('--out must name a file');
+  if (out === '') throw new UsageError(`--${flag} must name a file`);
   if (!isFolder(dirname(resolve(out))) || isFolder(out))
-    throw new UsageError(`--out: ${out} is a folder, or in a folder that does not exist`);
+    throw new UsageError(`--${flag}: ${out} is a folder, or in a folder that does not exist`);
   // `--out x.db` for `--url sqlite:x.db` replaced the store being read with its own export.
   if (isSqliteDatabase(out))
-    throw new UsageError(`--out: ${out} is a SQLite database; an export never overwrites one`);
+    throw new UsageError(`--${flag}: ${out} is a SQLite database; it is never overwritten`);
 }
 
 /**

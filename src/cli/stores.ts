@@ -6,6 +6,7 @@ import {
   type AdapterEntry,
   findAdapter,
   isMigratable,
+  type MigratableStorage,
   type OpenedStorage,
   type OpenMode,
   openStore,
@@ -22,6 +23,8 @@ import { type CliIo, UsageError } from './io.js';
 export async function openForReading(url: string, io: CliIo, flag = 'url'): Promise<AgentStorage> {
   const store = await open(url, { readOnly: true }, io, flag);
   if (isMigratable(store)) {
+    // A mistyped `?schema=` is no store to migrate: `migrate` would make the stray schema.
+    await mustHoldAStore(store, url);
     const { pending } = await store.migrationStatus();
     if (pending.length > 0) {
       throw new AgentStorageError(
@@ -48,20 +51,22 @@ export async function openForWriting(url: string, io: CliIo, flag = 'url'): Prom
 export async function openExistingForWriting(url: string, io: CliIo): Promise<AgentStorage> {
   const probe = await open(url, { readOnly: true }, io, 'url');
   try {
-    if (isMigratable(probe)) {
-      const { applied } = await probe.migrationStatus();
-      const adopted = applied.length > 0 || (await probe.planMigration()).some((s) => s.adopted === true);
-      if (!adopted)
-        throw new AgentStorageError(
-          'NOT_FOUND',
-          `there is no store at ${redactUrl(url)}: nothing is migrated there (agent-storage migrate makes one)`,
-          { adapter: probe.adapter },
-        );
-    }
+    if (isMigratable(probe)) await mustHoldAStore(probe, url);
   } finally {
     await probe.close();
   }
   return openForWriting(url, io);
+}
+
+/** `NOT_FOUND` for a database or schema where nothing is migrated and nothing is there to adopt. */
+async function mustHoldAStore(store: MigratableStorage, url: string): Promise<void> {
+  const { applied } = await store.migrationStatus();
+  if (applied.length > 0 || (await store.planMigration()).some((s) => s.adopted === true)) return;
+  throw new AgentStorageError(
+    'NOT_FOUND',
+    `there is no store at ${redactUrl(url)}: nothing is migrated there (agent-storage migrate makes one)`,
+    { adapter: store.adapter },
+  );
 }
 
 /** `openStore` for a CLI command: URL errors are usage errors naming `--flag`; the store is closed on exit. */

@@ -5,6 +5,7 @@ import { DEFAULT_CRASH_TRIALS, runConformance, selectRequirements } from '../../
 import { builtInTargets } from '../../conformance/targets.js';
 import type { ConformanceReport, ConformanceTarget } from '../../conformance/types.js';
 import { isDriverMissing } from '../adapters/url-options.js';
+import { checkOutputFile } from './file-flags.js';
 import { type CliIo, describeError, EXIT, UsageError, writeLine } from './io.js';
 import { toJUnit } from './junit.js';
 import { toHtml } from './report-html.js';
@@ -69,6 +70,7 @@ async function targetFromModule(path: string): Promise<ConformanceTarget> {
 /** A report file's folder must exist and be writable before the suite runs, not after. */
 function checkWritable(flag: string, file: string | undefined): void {
   if (file === undefined) return;
+  checkOutputFile(flag, file);
   try {
     accessSync(dirname(resolve(file)), constants.W_OK);
   } catch {
@@ -80,6 +82,12 @@ export async function verify(options: VerifyOptions, io: CliIo): Promise<number>
   checkWritable('json', options.json);
   checkWritable('junit', options.junit);
   checkWritable('html', options.html);
+  // One file for two reports would keep the last one written, and say nothing.
+  const files = [options.json, options.junit, options.html]
+    .filter((f) => f !== undefined)
+    .map((f) => resolve(f));
+  if (new Set(files).size < files.length)
+    throw new UsageError('--json, --junit and --html must name different files');
   const faults = options.faults !== false;
   if (options.grep !== undefined && selectRequirements(undefined, options.grep, faults).length === 0)
     throw new UsageError(`--grep ${JSON.stringify(options.grep)} matches no requirement`);
