@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -351,27 +352,30 @@ describe('the CLI behaves', () => {
     }
   });
 
-  it.runIf(pgUrl)('prune, sessions and export at a mistyped ?schema= find no store there and make none', async () => {
-    const schema = `agent_storage_typo_${process.pid}`;
-    const url = new URL(pgUrl as string);
-    url.searchParams.set('schema', schema);
-    for (const args of [['prune', '--status', 'failed'], ['sessions'], ['export']]) {
-      // Not "run agent-storage migrate first", which would make the stray schema.
-      const r = await inProcess([...args, '--url', url.toString()]);
-      expect(r.code, args[0]).toBe(1);
-      expect(r.stderr, args[0]).toMatch(/NOT_FOUND: there is no store at .*nothing is migrated there/);
-    }
-    const client = new pg.Client({ connectionString: pgUrl as string });
-    await client.connect();
-    try {
-      const found = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
-        schema,
-      ]);
-      expect(found.rows).toEqual([]);
-    } finally {
-      await client.end();
-    }
-  });
+  it.runIf(pgUrl)(
+    'prune, sessions and export at a mistyped ?schema= find no store there and make none',
+    async () => {
+      const schema = `agent_storage_typo_${process.pid}`;
+      const url = new URL(pgUrl as string);
+      url.searchParams.set('schema', schema);
+      for (const args of [['prune', '--status', 'failed'], ['sessions'], ['export']]) {
+        // Not "run agent-storage migrate first", which would make the stray schema.
+        const r = await inProcess([...args, '--url', url.toString()]);
+        expect(r.code, args[0]).toBe(1);
+        expect(r.stderr, args[0]).toMatch(/NOT_FOUND: there is no store at .*nothing is migrated there/);
+      }
+      const client = new pg.Client({ connectionString: pgUrl as string });
+      await client.connect();
+      try {
+        const found = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+          schema,
+        ]);
+        expect(found.rows).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    },
+  );
 
   it.runIf(pgUrl)("a Postgres database that does not exist is the server's 3D000, named", async () => {
     const url = new URL(pgUrl as string);
@@ -557,6 +561,28 @@ describe('the CLI behaves', () => {
     expect(limited.stderr).not.toMatch(/\n\s+at /);
     // Closed: no -wal or -shm left; no out file, whole or partial.
     expect(readdirSync(cwd).sort()).toEqual(['runs.db']);
+  });
+
+  it('Ctrl-C while import waits for input (a terminal, a stalled producer) stops it at once, whole sessions kept', async () => {
+    const cwd = mkdtempSync(join(dir, 'silent-'));
+    const exported = await inProcess(['export', '--url', store]);
+    const lines = exported.stdout.trimEnd().split('\n');
+    // The header and the first session with its rows, then silence: the input stays open.
+    const second = lines.findIndex((l, i) => i > 1 && l.startsWith('{"type":"session"'));
+    const stdin = new PassThrough();
+    stdin.write(`${lines.slice(0, second).join('\n')}\n`);
+    const f = fakeIo();
+    const into = `sqlite:${join(cwd, 'into.db')}`;
+    const done = runCli(['import', '--url', into], { ...f.io, stdin } as typeof f.io);
+    // The store is made once the header is read: the import is waiting for input from then on.
+    while (!existsSync(join(cwd, 'into.db'))) await new Promise((r) => setTimeout(r, 20));
+    f.abort();
+    // Without the fix this waits for input that never comes (the suite's own timeout fails it).
+    expect(await done).toBe(130);
+    await f.cleanup();
+    const imported = await createStorage(into);
+    expect((await imported.listSessions()).items.length).toBeLessThanOrEqual(1);
+    await imported.close();
   });
 
   it('import of an export cut short (stdout of a killed export) says so and imports only whole sessions', async () => {

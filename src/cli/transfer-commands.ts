@@ -203,10 +203,18 @@ export async function importCommand(
 ): Promise<number> {
   const input = file === '-' ? (io.stdin ?? process.stdin) : createReadStream(file);
   const lines = createInterface({ input: input as Readable, crlfDelay: Number.POSITIVE_INFINITY });
-  const records = parseExportLines(lines);
-  const first = await records.next();
-  if (first.done) {
+  // Ctrl-C while the input is silent (a terminal, a stalled producer) stops the wait at once.
+  const records = untilAborted(parseExportLines(lines), io.signal);
+  const stop = () => {
     lines.close();
+    (input as Readable).destroy();
+  };
+  const first = await records.next().catch((e: unknown) => {
+    if (io.signal.aborted && e === io.signal.reason) return { done: true as const, value: undefined };
+    throw e;
+  });
+  if (first.done) {
+    stop();
     if (io.signal.aborted) return EXIT.interrupted;
     throw emptyExport();
   }
@@ -218,17 +226,31 @@ export async function importCommand(
       seen++;
       if (io.stderrIsTTY && seen % 100 === 0) io.stderr.write(`\rimported ${seen} sessions`);
     },
-  }).catch(async (e: unknown) => {
-    // What is in the store already stays there: say how much, before the error is printed.
-    if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');
-    await writeLine(io.stderr, `${seen} sessions imported before the error (each one whole)`);
-    throw e;
-  });
-  lines.close();
+  })
+    .catch(async (e: unknown) => {
+      // What is in the store already stays there: say how much, before the error is printed.
+      if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');
+      await writeLine(io.stderr, `${seen} sessions imported before the error (each one whole)`);
+      throw e;
+    })
+    .finally(stop);
   if (io.stderrIsTTY && seen >= 100) io.stderr.write('\n');
   const summary = `${result.sessions} sessions: ${result.written} written, ${result.skipped} already there${result.interrupted ? ' (interrupted; import again to finish)' : ''}`;
   await writeLine(options.json ? io.stdout : io.stderr, options.json ? JSON.stringify(result) : summary);
   return result.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** `source`'s items until `signal` fires, which ends a wait for the next one with its reason. */
+async function* untilAborted<T>(source: AsyncIterator<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined); // heard here; thrown from the wait it ends
+  for (let next = await Promise.race([source.next(), aborted]); !next.done; ) {
+    yield next.value;
+    next = await Promise.race([source.next(), aborted]);
+  }
 }
 
 /** The record already read, then the rest. */
