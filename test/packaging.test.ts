@@ -187,8 +187,11 @@ describe('the published package', () => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('/assets/app.js');
-      const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] as string;
-      const sessions = await fetch(new URL('/api/sessions', url), { headers: { cookie } });
+      // The page sends the token it was opened with as a Bearer header (no cookie: browsers share cookies across ports).
+      const token = new URL(url).searchParams.get('token');
+      const sessions = await fetch(new URL('/api/sessions', url), {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(((await sessions.json()) as { items: unknown[] }).items).toHaveLength(3);
       expect((await fetch(new URL('/assets/app.js', url))).status).toBe(401);
     } finally {

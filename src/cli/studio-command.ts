@@ -48,10 +48,14 @@ export async function studioCommand(
     host: options.host,
     report,
     onError: (e) => io.stderr.write(`agent-storage studio: ${describeError(e)}\n`),
+    onWarning: (message) => io.stderr.write(`${message}\n`),
   });
   io.onCleanup(() => studio.close());
   await writeLine(io.stdout, `agent-storage studio: ${studio.url}`);
-  await writeLine(io.stderr, 'read-only; the token in the URL is required on every request. Ctrl-C to stop.');
+  await writeLine(
+    io.stderr,
+    'read-only; open the URL above: the token in it is required, and the page keeps it in memory only (a reload or a new tab needs the URL again). Ctrl-C to stop.',
+  );
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   return EXIT.ok;
 }

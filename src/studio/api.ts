@@ -99,8 +99,8 @@ export async function sessionDetail(store: AgentStorage, id: string) {
  * A page of a session's timeline: the latest `limit` messages (`from=end`), the ones before
  * a cursor (`before`, a contract cursor from `earlierCursor`), or the ones after a message
  * (`after`, a `laterCursor`: live updates), each with its tool calls. Never reads the whole
- * session: messages come a keyset page at a time, tool calls from the session's end back to
- * the page's first message.
+ * session: messages come a keyset page at a time, tool calls from the page's end (the next
+ * page's first message; the session's end for the latest page) back to its first message. `NOT_FOUND` for an unknown session, as its detail is.
  */
 export async function timeline(
   store: AgentStorage,
@@ -125,6 +125,9 @@ export async function timeline(
     messages = page.items;
     earlierCursor = page.nextCursor;
   }
+  // The contract gives an unknown session an empty page; only then is it worth asking.
+  if (messages.length === 0 && (await store.getSession(sessionId)) === null)
+    throw new AgentStorageError('NOT_FOUND', 'no such session', { adapter: 'studio' });
   const first = messages[0];
   const last = messages[messages.length - 1];
   const inPage = new Set(messages.map((m) => m.id));
@@ -149,20 +152,53 @@ export async function timeline(
   };
 }
 
-/** A `laterCursor`: the time and id of the last message the page has. */
+/**
+ * A `laterCursor` as `timeline` writes it: the time of the last message the page has (an
+ * integer as JSON writes one: no sign on 0, no leading zeros, no `0x`, no spaces), a dot,
+ * and that message's id.
+ */
 function laterPosition(token: string): { createdAt: number; id: string } {
-  const dot = token.indexOf('.');
-  const createdAt = Number(token.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(createdAt) || dot === token.length - 1)
-    throw bad('after', 'is not a cursor of this studio');
-  return { createdAt, id: token.slice(dot + 1) };
+  const m = /^(0|-?[1-9][0-9]*)\.(.+)$/s.exec(token);
+  const createdAt = Number(m?.[1]);
+  if (m === null || !Number.isSafeInteger(createdAt)) throw bad('after', 'is not a cursor of this studio');
+  return { createdAt, id: m[2] as string };
+}
+
+/** The kit's own cursor at a message (what every store on the engine reads). */
+const messageCursor = (sessionId: string, at: { createdAt: number; id: string }) =>
+  encodeCursor(`messages:${sessionId}`, { key: at.createdAt, id: at.id });
+
+/**
+ * The (at most `limit`) messages after `position`, oldest first: one keyset page after the
+ * kit's cursor at that position, so it costs the same whether the message is the last one,
+ * deep in a long session, or gone. A store that refuses the cursor either has cursors of its
+ * own or was given an id it never issues: asked with a cursor at its own latest message,
+ * the first refuses again (it is searched instead), the second does not (a bad `after`).
+ */
+async function messagesAfter(
+  store: AgentStorage,
+  sessionId: string,
+  position: { createdAt: number; id: string },
+  limit: number,
+): Promise<Message[]> {
+  const pageAfter = (at: { createdAt: number; id: string }, n: number) =>
+    store
+      .getMessagesPage(sessionId, { after: messageCursor(sessionId, at), limit: n })
+      .catch((e: unknown) => (isInvalid(e) ? null : Promise.reject(e)));
+  const page = await pageAfter(position, limit);
+  if (page !== null) return page.items;
+  const latest = (await store.getMessagesPage(sessionId, { from: 'end', limit: 1 })).items[0];
+  if (latest === undefined) return [];
+  if ((await pageAfter(latest, 1)) !== null) throw bad('after', 'names no message of this store');
+  return searchBack(store, sessionId, position, limit);
 }
 
 /**
- * The (at most `limit`) messages after the one at `position`, oldest first: read back from
- * the session's end until that message, which a live session reaches within a page or two.
+ * `messagesAfter` for a store whose cursors are its own: read back from the session's end
+ * until the message at `position` (or, when it is gone, until its time), which a live
+ * session reaches within a page or two.
  */
-async function messagesAfter(
+async function searchBack(
   store: AgentStorage,
   sessionId: string,
   position: { createdAt: number; id: string },
@@ -189,18 +225,19 @@ const isInvalid = (e: unknown) => e instanceof AgentStorageError && e.code === '
 
 /** When the message after `last` was created (`Infinity` when none, or when the store's cursors are its own). */
 async function nextMessageTime(store: AgentStorage, sessionId: string, last: Message): Promise<number> {
-  const after = encodeCursor(`messages:${sessionId}`, { key: last.createdAt, id: last.id });
   const next = await store
-    .getMessagesPage(sessionId, { after, limit: 1 })
+    .getMessagesPage(sessionId, { after: messageCursor(sessionId, last), limit: 1 })
     .catch((e: unknown) => (isInvalid(e) ? null : Promise.reject(e)));
   return next?.items[0]?.createdAt ?? Number.POSITIVE_INFINITY;
 }
 
 /**
  * Tool calls created from `since` to `until`, read backwards a page at a time. The first page
- * starts just after `until` with a cursor in the kit's own format (what every store on the
+ * starts just before `until` with a cursor in the kit's own format (what every store on the
  * engine reads), so a page deep in a long session costs what the last one does; a store
  * with cursors of its own refuses it, and the read starts from the session's end instead.
+ * The cursor's id is 1, the least row id: before every call at `until` (the engine refuses
+ * 0, which is no row id, and would send every read to the session's end).
  */
 async function toolCallsBetween(
   store: AgentStorage,
@@ -213,7 +250,7 @@ async function toolCallsBetween(
   let page = Number.isFinite(until)
     ? await store
         .getToolCallsPage(sessionId, {
-          before: encodeCursor(`toolCalls:${sessionId}`, { key: until, id: '0' }),
+          before: encodeCursor(`toolCalls:${sessionId}`, { key: until, id: '1' }),
           limit: PAGE_LIMIT.max,
         })
         .catch((e: unknown) => (isInvalid(e) ? fromEnd() : Promise.reject(e)))

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -9,12 +9,21 @@ import { stringifyExact } from '../contract/json.js';
 import { redactSecrets, redactUrl } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { sessionDetail, sessionQueryOf, statusCounts, timeline } from './api.js';
+import {
+  bearerOf,
+  isLoopbackAddress,
+  isLoopbackHost,
+  type Listening,
+  networkWarning,
+  sameToken,
+} from './guard.js';
 
 /**
  * The studio's HTTP server: Hono on Node, bound to 127.0.0.1, read-only (GET only, the store
  * opened read-only by the caller), every request authenticated by a random token — in the
- * URL it prints, then in an HttpOnly, SameSite=Strict cookie — under a strict
- * Content-Security-Policy. Stored strings reach the page as JSON and are rendered as text.
+ * URL it prints for the page and its assets, then as a Bearer header from the page's own
+ * fetches — under a strict Content-Security-Policy. Stored strings reach the page as JSON and
+ * are rendered as text.
  */
 
 export interface StudioOptions {
@@ -35,6 +44,8 @@ export interface StudioOptions {
    * stderr, redacted.
    */
   onError?: ((error: unknown) => void) | undefined;
+  /** Told, before `startStudio` resolves, that the bind address is not loopback. Default: stderr. */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface Studio {
@@ -47,8 +58,17 @@ export interface Studio {
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const COOKIE = 'agent_storage_studio';
-const LOOPBACK = ['127.0.0.1', '[::1]', '::1'];
+/**
+ * What the browser itself loads (address bar, `<script src>`, `<link href>`), which can carry
+ * no header: these take the token from the URL. Everything else is the page's own fetches,
+ * which send it as a Bearer header.
+ *
+ * No cookie: cookies have no port, so one set by 127.0.0.1:A goes to every server on
+ * 127.0.0.1 the browser visits (the token handed to unrelated local servers), and a second
+ * studio's would overwrite the first's. The page keeps the token in memory instead and drops
+ * it from the address bar; a reload or a new tab needs the printed URL again.
+ */
+const FROM_URL = new Set(['/', '/assets/app.js', '/assets/app.css']);
 
 /** The package's `dist/studio`, whether running from `src/` or from `dist/src/`. */
 export function defaultAssets(): string {
@@ -59,13 +79,6 @@ export function defaultAssets(): string {
     if (parent === dir) return join(dirname(fileURLToPath(import.meta.url)), 'studio');
     dir = parent;
   }
-}
-
-function sameToken(given: string | undefined, token: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function statusOf(e: unknown): 400 | 404 | 501 | 503 | 500 {
@@ -82,10 +95,11 @@ function statusOf(e: unknown): 400 | 404 | 501 | 503 | 500 {
 /** The app (routes and checks) without a socket: what `startStudio` serves and tests can call. */
 export async function studioApp(
   store: AgentStorage,
-  options: StudioOptions & { token: string },
+  /** `listening` is read on every request: `startStudio` fills it in once the socket listens. */
+  options: StudioOptions & { token: string; listening: Readonly<Listening> },
 ): Promise<Hono> {
   const { Hono } = await import('hono');
-  const { getCookie, setCookie } = await import('hono/cookie');
+  const { listening, token } = options;
   const assets = options.assets ?? defaultAssets();
   const file = (name: string) => readFileSync(join(assets, name));
   const app = new Hono();
@@ -98,18 +112,12 @@ export async function studioApp(
     c.header('Cache-Control', 'no-store');
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD')
       return c.json({ error: { code: 'READ_ONLY', message: 'the studio is read-only' } }, 405);
-    // A page elsewhere must not reach the studio through a rebinding DNS name.
-    // (Bound elsewhere on purpose, the token alone guards it.)
-    const host = (c.req.header('host') ?? '').replace(/:\d+$/, '');
-    if (LOOPBACK.includes(options.host ?? '127.0.0.1') && !LOOPBACK.includes(host) && host !== 'localhost')
+    // A page elsewhere must not reach the studio through a rebinding DNS name. (Bound to the
+    // network on purpose, it has no one Host to expect: the token alone guards it.)
+    if (listening.loopback && !isLoopbackHost(c.req.header('host'), listening.port))
       return c.json({ error: { code: 'FORBIDDEN', message: 'unexpected Host header' } }, 403);
-    const fromQuery = c.req.query('token');
-    if (sameToken(fromQuery, options.token)) {
-      setCookie(c, COOKIE, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-      return next();
-    }
-    const bearer = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-    if (sameToken(getCookie(c, COOKIE), options.token) || sameToken(bearer, options.token)) return next();
+    const fromUrl = FROM_URL.has(c.req.path) ? c.req.query('token') : undefined;
+    if (sameToken(bearerOf(c.req.header('authorization')), token) || sameToken(fromUrl, token)) return next();
     return c.json(
       { error: { code: 'UNAUTHORIZED', message: 'open the URL agent-storage studio printed' } },
       401,
@@ -132,7 +140,9 @@ export async function studioApp(
     );
   });
 
-  app.get('/', (c) => c.body(file('index.html'), 200, { 'Content-Type': 'text/html; charset=utf-8' }));
+  // The page's assets need the token too, and the browser loads them from the URLs in it.
+  const page = () => file('index.html').toString('utf8').replaceAll('{{token}}', encodeURIComponent(token));
+  app.get('/', (c) => c.body(page(), 200, { 'Content-Type': 'text/html; charset=utf-8' }));
   app.get('/assets/app.js', (c) =>
     c.body(file('app.js'), 200, { 'Content-Type': 'text/javascript; charset=utf-8' }),
   );
@@ -184,13 +194,23 @@ export async function startStudio(store: AgentStorage, options: StudioOptions): 
       'the studio page is not built: run npm run build (a package installed from npm has it)',
       { adapter: 'studio' },
     );
-  const app = await studioApp(store, { ...options, token, host });
+  // Until it listens, nothing can pass the Host check (port 0 is no one's).
+  const listening: Listening = { port: 0, loopback: true };
+  const app = await studioApp(store, { ...options, token, host, listening });
   const { serve } = await import('@hono/node-server');
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, () => {
+      // By the address it bound, not the name it was given: `localhost` is loopback too.
+      const bound = s.address() as AddressInfo;
+      listening.port = bound.port;
+      listening.loopback = isLoopbackAddress(bound.address);
+      resolve(s);
+    });
     s.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = listening;
+  if (!listening.loopback)
+    (options.onWarning ?? ((m: string) => process.stderr.write(`${m}\n`)))(networkWarning(host, port));
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/?token=${token}`,

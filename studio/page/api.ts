@@ -96,12 +96,30 @@ export function isUnauthorised(e: unknown): boolean {
   return e instanceof ApiError && e.status === 401;
 }
 
+/** The studio's token: in this page's memory only, sent by its fetches as a Bearer header. */
+let token = '';
+
+/**
+ * Takes the token from the URL the studio printed (`/?token=…`) and removes it from the
+ * address bar and history, where it would outlive the page (a bookmark, a shared screen, a
+ * synced history). Not a cookie: a cookie for 127.0.0.1 would go to every server on it,
+ * whatever the port. The cost: a reload or a new tab needs the printed URL again.
+ */
+export function takeToken(): void {
+  const url = new URL(location.href);
+  token = url.searchParams.get('token') ?? '';
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+}
+
 async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
+      // The token is the only credential: no cookie of another server on this host comes along.
+      credentials: 'omit',
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
       ...(signal ? { signal } : {}),
     });
   } catch (e) {

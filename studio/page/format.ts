@@ -25,9 +25,13 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(total / 86400)}d ${Math.floor((total % 86400) / 3600)}h`;
 }
 
-/** A session's length: ended − started, or "running for …" up to now. */
-export function sessionDuration(startedAt: number, endedAt: number | null): string {
+/**
+ * A session's length: ended − started; for a running (or waiting) one, "… so far" up to now;
+ * for a finished one with no end time recorded, nothing (it did not run until now).
+ */
+export function sessionDuration(startedAt: number, endedAt: number | null, live: boolean): string {
   if (endedAt !== null) return formatDuration((endedAt - startedAt) * 1000);
+  if (!live) return '';
   const now = Math.floor(Date.now() / 1000);
   return now >= startedAt ? `${formatDuration((now - startedAt) * 1000)} so far` : '';
 }

@@ -1,7 +1,7 @@
 // Pretty-printed JSON as text nodes (with token classes for colour); never parsed as HTML.
 import { append, h } from './dom.js';
 
-/** Above this many characters the JSON is shown as one plain text node (no token spans). */
+/** Above this many characters the JSON is shown as plain text (no token spans). */
 const HIGHLIGHT_LIMIT = 100_000;
 
 function token(cls: string, text: string): HTMLSpanElement {
@@ -50,7 +50,7 @@ export function jsonView(value: unknown, testid?: string): HTMLPreElement {
   const pre = h('pre', { class: 'json', 'data-testid': testid });
   const text = JSON.stringify(value, null, 2) ?? 'null';
   if (text.length > HIGHLIGHT_LIMIT) {
-    pre.textContent = text;
+    append(pre, text);
   } else {
     const frag = document.createDocumentFragment();
     write(frag, value, '');

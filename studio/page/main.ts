@@ -1,6 +1,6 @@
 // Entry point: the top bar and the hash router (`#/`, `#/sessions/<id>`, `#/report`).
-import { api, type Info, isUnauthorised, NOT_AUTHORISED } from './api.js';
-import { h, replace } from './dom.js';
+import { api, type Info, isUnauthorised, NOT_AUTHORISED, takeToken } from './api.js';
+import { h, replace, visibleText } from './dom.js';
 import { reportView } from './report-view.js';
 import { sessionView } from './session-view.js';
 import { sessionsView } from './sessions-view.js';
@@ -83,6 +83,7 @@ function topBar(
 }
 
 async function start(): Promise<void> {
+  takeToken();
   const app = document.getElementById('app') ?? document.body;
   let info: Info | null = null;
   let infoError: unknown = null;
@@ -120,7 +121,9 @@ async function start(): Promise<void> {
     if (path !== lastPath) window.scrollTo(0, 0);
     lastPath = path;
     document.title =
-      r.view === sessionView ? `session ${r.params[0] ?? ''} · agent-storage studio` : 'agent-storage studio';
+      r.view === sessionView
+        ? `session ${visibleText(r.params[0] ?? '')} · agent-storage studio`
+        : 'agent-storage studio';
     r.view({
       root: main,
       signal: current.signal,

@@ -31,7 +31,10 @@ function header(d: SessionDetail, live: boolean): HTMLElement {
       field('Provider / model', `${s.provider} / ${s.model}`),
       field('Started (UTC)', formatTime(s.startedAt)),
       field('Ended (UTC)', s.endedAt === null ? '—' : formatTime(s.endedAt)),
-      field('Total time', sessionDuration(s.startedAt, s.endedAt)),
+      field(
+        'Total time',
+        h('span', { 'data-testid': 'session-total' }, sessionDuration(s.startedAt, s.endedAt, live) || '—'),
+      ),
       field('Messages', formatCount(d.totals.messages)),
       field('Tool calls', formatCount(d.totals.toolCalls)),
       field('Questions', formatCount(d.questions.length)),

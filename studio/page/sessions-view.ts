@@ -1,5 +1,5 @@
 // `#/`: status counts, filters, and one keyset page of sessions (newest first).
-import { api, type Session, type SessionStatus, STATUSES, type StatusCounts } from './api.js';
+import { api, LIVE_STATUSES, type Session, type SessionStatus, STATUSES, type StatusCounts } from './api.js';
 import { h, replace } from './dom.js';
 import {
   dateToUnix,
@@ -171,7 +171,11 @@ function row(s: Session): HTMLTableRowElement {
     h('td', null, s.agentName),
     h('td', null, s.provider, h('span', { class: 'muted' }, ' / '), s.model),
     h('td', { class: 'nowrap mono' }, formatTime(s.startedAt)),
-    h('td', { class: 'nowrap' }, sessionDuration(s.startedAt, s.endedAt)),
+    h(
+      'td',
+      { class: 'nowrap' },
+      sessionDuration(s.startedAt, s.endedAt, (LIVE_STATUSES as readonly string[]).includes(s.status)),
+    ),
     h('td', { class: 'outcome-cell' }, outcome),
   );
   tr.addEventListener('click', (e) => {

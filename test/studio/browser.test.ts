@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStudio } from '../../scripts/build-studio.js';
 import { recordSampleRuns } from '../../src/cli/sample-runs.js';
@@ -10,18 +10,17 @@ import type { Message } from '../../src/contract/types.js';
 import { createStorage } from '../../src/create-storage.js';
 import { type Studio, startStudio } from '../../src/studio/server.js';
 import { dropSchemas, postgresUrl } from '../helpers/postgres.js';
+import { launchChromium, recordViolations, violations, WAIT, wrongTokens } from './helpers.js';
 
 // The studio in a real browser (Debian's chromium, headless), over a seeded SQLite store and
 // a Postgres one: filter, open a session, expand a tool call, scroll back through a long
 // session, see a live update, and the XSS catalogue rendered as text. No time limits of our
 // own beyond the runner's: waits are for elements, with room for a busy machine.
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-studio-browser-'));
 const assets = join(dir, 'assets');
 const pgUrl = await postgresUrl();
 const schema = `agent_storage_studio_${process.pid}`;
-const WAIT = { timeout: 60_000 };
 let browser: Browser;
 
 /** Strings that would run script or break out of markup if the page used them as HTML. */
@@ -32,10 +31,20 @@ const XSS = [
   '"><iframe src="javascript:window.__xss=4">',
 ];
 
+/** Every bidi control; stored text holding one must not reorder what the page shows. */
+const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+/** All the text a reader can see: the page's text, its tooltips and its title. */
+const SHOWN =
+  "document.body.textContent + [...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title')).join('') + document.title";
+
 interface Seeded {
   long: string;
   live: string;
   hostile: string;
+  bidi: string;
+  unended: string;
+  ongoing: string;
 }
 
 async function seed(store: AgentStorage): Promise<Seeded> {
@@ -101,16 +110,48 @@ async function seed(store: AgentStorage): Promise<Seeded> {
     createdAt: 1_800_002_010,
   });
   await store.updateSession(hostile, { status: 'failed', endedAt: 1_800_002_020, error: XSS[0] as string });
-  return { long, live, hostile };
+  const bidi = await store.createSession({
+    agentName: '\u202Eevil',
+    provider: 'p\u2066x\u2069',
+    model: 'm\u061C',
+    userPrompt: 'say \u200Fhi\u200E',
+    startedAt: 1_800_003_000,
+  });
+  await store.createMessage({
+    sessionId: bidi,
+    role: 'assistant',
+    content: 'total: \u202E0001\u202C USD, \u202Aleft\u202B\u2067',
+    createdAt: 1_800_003_001,
+  });
+  await store.createToolCall({
+    sessionId: bidi,
+    toolCallId: 'b\u202D',
+    toolName: 'tool\u2068name\u2069',
+    request: { note: '\u202Ereversed' },
+    createdAt: 1_800_003_002,
+  });
+  // Past the size the page highlights: shown as plain text, by another path.
+  await store.createToolCall({
+    sessionId: bidi,
+    toolCallId: 'big',
+    toolName: 'big',
+    request: { big: `${'x'.repeat(100_000)}\u202Ebig-end` },
+    createdAt: 1_800_003_003,
+  });
+  await store.updateSession(bidi, { status: 'completed', endedAt: 1_800_003_010, result: 'ok\u202E' });
+  // Started an hour ago (a time still to come has no "so far"): one failed with no end time
+  // recorded, which is not still running, and one running.
+  const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
+  const run = { provider: 'p', model: 'm', userPrompt: 'go', startedAt: anHourAgo };
+  const unended = await store.createSession({ ...run, agentName: 'unended-run' });
+  await store.updateSession(unended, { status: 'failed', error: 'crashed before recording its end' });
+  const ongoing = await store.createSession({ ...run, agentName: 'ongoing-run' });
+  return { long, live, hostile, bidi, unended, ongoing };
 }
 
 beforeAll(async () => {
   await buildStudio(assets);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -144,6 +185,7 @@ for (const [name, urlOf] of backends) {
       ids = await seed(store);
       studio = await startStudio(store, { url: url as string, assets });
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await recordViolations(page);
     });
     afterAll(async () => {
       await page?.close();
@@ -151,14 +193,18 @@ for (const [name, urlOf] of backends) {
       await store?.close();
     });
 
-    it('a missing or wrong token gets 401', async () => {
+    it('a missing or wrong token gets 401, however close to the real one', async () => {
       const base = studio.url.replace(/\?token=.*$/, '');
       const context = await browser.newContext();
       try {
         const other = await context.newPage();
         expect((await other.goto(base))?.status()).toBe(401);
-        expect((await other.goto(`${base}?token=wrong`))?.status()).toBe(401);
         expect((await other.goto(`${base}assets/app.js`))?.status()).toBe(401);
+        for (const wrong of wrongTokens(studio.token)) {
+          const q = `?token=${encodeURIComponent(wrong)}`;
+          expect((await other.goto(`${base}${q}`))?.status(), wrong).toBe(401);
+          expect((await other.goto(`${base}assets/app.js${q}`))?.status(), wrong).toBe(401);
+        }
       } finally {
         await context.close();
       }
@@ -191,8 +237,47 @@ for (const [name, urlOf] of backends) {
       const contents = await page.getByTestId('message-content').allTextContents();
       for (const text of XSS) expect(contents.join('\n')).toContain(text);
       expect(await page.getByTestId('session-header').textContent()).toContain(XSS[0]);
-      expect(await page.evaluate('window.__xss')).toBeUndefined();
       expect(await page.locator('main img, main svg[onload], main iframe, main script').count()).toBe(0);
+      // Inserted as HTML, the catalogue would try to run and the CSP would refuse it, loudly.
+      expect(await violations(page)).toEqual([]);
+    });
+
+    it('shows bidi controls in stored text as marked code points, never applied', async () => {
+      await page.goto(`${studio.url}#/sessions/${ids.bidi}`);
+      await page.getByTestId('toolcall').first().waitFor(WAIT);
+      expect(await page.getByTestId('session-header').textContent()).toContain('⟨U+202E⟩evil');
+      expect(await page.getByTestId('message-content').first().textContent()).toBe(
+        'total: ⟨U+202E⟩0001⟨U+202C⟩ USD, ⟨U+202A⟩left⟨U+202B⟩⟨U+2067⟩',
+      );
+      expect(await page.locator('main .bidi-mark').first().textContent()).toBe('⟨U+202E⟩');
+      const shown = (await page.evaluate(SHOWN)) as string;
+      expect(shown).toContain('tool⟨U+2068⟩name⟨U+2069⟩');
+      expect(shown).toContain('"⟨U+202E⟩reversed"');
+      expect(shown).toContain('x⟨U+202E⟩big-end"');
+      expect(shown).not.toMatch(BIDI);
+      // The listing too.
+      await page.goto(studio.url);
+      const row = page.locator(`[data-testid="session-row"][data-id="${ids.bidi}"]`);
+      await row.waitFor(WAIT);
+      expect(await row.textContent()).toContain('⟨U+202E⟩evil');
+      expect(await page.evaluate(SHOWN)).not.toMatch(BIDI);
+      // An id from the address is shown in the window title.
+      await page.goto(`${studio.url}#/sessions/${encodeURIComponent('\u202E1')}`);
+      await page.getByTestId('error').waitFor(WAIT);
+      expect(await page.title()).toBe('session ⟨U+202E⟩1 · agent-storage studio');
+    });
+
+    it('a finished session with no end time shows no total time; a running one shows it so far', async () => {
+      await page.goto(`${studio.url}#/sessions/${ids.unended}`);
+      await page.getByTestId('session-header').waitFor(WAIT);
+      expect(await page.getByTestId('session-total').textContent()).toBe('—');
+      await page.goto(studio.url);
+      const row = page.locator(`[data-testid="session-row"][data-id="${ids.unended}"]`);
+      await row.waitFor(WAIT);
+      expect(await row.textContent()).not.toContain('so far');
+      await page.goto(`${studio.url}#/sessions/${ids.ongoing}`);
+      await page.getByTestId('session-header').waitFor(WAIT);
+      expect(await page.getByTestId('session-total').textContent()).toMatch(/^1h 0\dm so far$/);
     });
 
     it('opens a long session at the end, expands a tool call, and loads earlier messages on scroll without reading them all', async () => {
@@ -254,23 +339,29 @@ for (const [name, urlOf] of backends) {
               title: 'text round-trips',
               status: 'failed',
               durationMs: 1,
-              message: XSS[1],
+              // Shown in the failure and in the matrix cell's tooltip.
+              message: `${XSS[1]} \u202Eend`,
             },
           ],
         },
       ];
       const withReport = await startStudio(store, { url: url as string, assets, report });
       const other = await browser.newPage();
+      await recordViolations(other);
       try {
         await other.goto(`${withReport.url}#/report`);
         await other.getByTestId('report-matrix').waitFor(WAIT);
         expect(await other.getByTestId('report-row').count()).toBe(2);
         const failure = other.getByTestId('report-failure');
-        expect(await failure.textContent()).toContain(XSS[1]);
+        expect(await failure.textContent()).toContain(`${XSS[1]} ⟨U+202E⟩end`);
+        expect(
+          await other.getByTestId('report-row').last().locator('td').first().getAttribute('title'),
+        ).toContain('⟨U+202E⟩end');
+        expect(await other.evaluate(SHOWN)).not.toMatch(BIDI);
         expect(await other.getByTestId('replay-command').first().textContent()).toContain(
           'agent-storage verify --grep text.round-trip --seed 7',
         );
-        expect(await other.evaluate('window.__xss')).toBeUndefined();
+        expect(await violations(other)).toEqual([]);
       } finally {
         await other.close();
         await withReport.close();
