@@ -7,6 +7,7 @@ import { loadDriver } from '../src/adapters/url-options.js';
 import { createStorage } from '../src/create-storage.js';
 import { adapters, openStore } from '../src/registry.js';
 import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
+import { dropSchemas, postgresUrl } from './helpers/postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-registry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +40,41 @@ describe('adapters own their URLs and options', () => {
       const store = (await openStore(urls[entry.name] as string)) as SqlAgentStorage;
       expect(mod.migrationDialect, entry.name).toBe(store.dialect.name);
       await store.close();
+    }
+  });
+
+  it('every built-in adapter declares every capability (the suite passes what an adapter does not declare as not applicable)', async () => {
+    // Written out, not ALL_CAPABILITIES: a capability one adapter stopped declaring would
+    // turn its requirements into "n/a" and still pass, so each must be pinned here.
+    const every = {
+      listSessions: true,
+      paging: true,
+      deleteSession: true,
+      batch: true,
+      idempotency: true,
+      conditionalUpdate: true,
+      questions: true,
+      settings: true,
+    };
+    const pg = await postgresUrl();
+    const schema = `agent_storage_caps_${process.pid}`;
+    const urls: [string, boolean][] = [
+      ['memory:', false],
+      [`sqlite:${join(dir, 'caps.db')}`, true],
+      [`libsql:${join(dir, 'caps-libsql.db')}`, true],
+      [`pglite:${join(dir, 'caps-pglite')}`, true],
+      ...(pg
+        ? [[editPostgresUrl(pg, (u) => u.searchParams.set('schema', schema)), true] as [string, boolean]]
+        : []),
+    ];
+    try {
+      for (const [url, persistent] of urls) {
+        const store = await createStorage(url);
+        expect(store.capabilities, url).toEqual({ persistent, ...every });
+        await store.close();
+      }
+    } finally {
+      if (pg) await dropSchemas(pg, [schema]);
     }
   });
 
