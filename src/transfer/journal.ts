@@ -185,8 +185,9 @@ const held = new Set<string>();
  * appears with its content at once (written aside, then hard-linked into place), so no one
  * reads it empty. A lock of this host whose process is gone (a copy killed with kill -9), or
  * that names this process without being one it holds (a container restarted gets its pid
- * again), is taken over, by renaming it aside first: of two processes taking over one stale
- * lock, one gets it (three at the same instant can still let two in). A lock of another host
+ * again), is taken over under a second lock (`path.lock.takeover`, made with O_EXCL): its
+ * holder removes the stale lock only if it still holds the stale token, so of any number of
+ * processes taking over one stale lock, one gets it. A lock of another host
  * (another container on a shared volume, whose pid may be this one's) cannot be checked and
  * counts as held. Rejects with `UNAVAILABLE` naming the journal, the process and its host while
  * another copy holds it. Resolves the function that lets the journal go (only a lock still its own).
@@ -207,7 +208,7 @@ export function lockJournal(path: string): () => void {
     throw cannot(e);
   }
   try {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
         linkSync(aside, lock);
         held.add(token);
@@ -220,22 +221,14 @@ export function lockJournal(path: string): () => void {
       }
       const holder = holderOf(lock);
       if (holder === undefined) continue; // let go meanwhile
-      const [pidText = '', , ...host] = holder.split(':');
-      const pid = Number.parseInt(pidText, 10);
-      const elsewhere = host.length > 0 && host.join(':') !== hostname();
-      // Another machine's (or container's) process cannot be looked at: taken for running.
-      const live = elsewhere
-        ? true
-        : pid === process.pid
-          ? held.has(holder)
-          : Number.isSafeInteger(pid) && pid > 0 && isRunning(pid);
+      const { live, pid, host } = holderState(holder);
       if (live)
         throw new AgentStorageError(
           'UNAVAILABLE',
-          `copy journal ${path} is in use by another copy (process ${pid}${elsewhere ? ` on ${host.join(':')}` : ''}); run one copy at a time (if none runs, delete ${lock})`,
+          `copy journal ${path} is in use by another copy (process ${pid}${host === undefined ? '' : ` on ${host}`}); run one copy at a time (if none runs, delete ${lock})`,
           { adapter: TRANSFER, field: 'journal' },
         );
-      takeOver(lock, holder, `${aside}.stale`);
+      takeOver(lock, holder, token, `${aside}.stale`);
     }
     throw cannot(new Error('other copies kept taking it'));
   } finally {
@@ -254,23 +247,66 @@ function holderOf(lock: string): string | undefined {
 }
 
 /**
- * Removes a stale lock whose content was `stale`: renamed aside first (of two processes doing
- * this, one gets it), and put back when what was renamed turns out to be someone's fresh lock.
+ * Whether a lock's holder (`pid:random:host`) is live: a process of this host that runs (this
+ * process only with a token it holds: a container restarted gets its pid again); another
+ * host's process cannot be looked at, and is taken for running.
  */
-function takeOver(lock: string, stale: string, aside: string): void {
+function holderState(holder: string): { live: boolean; pid: number; host: string | undefined } {
+  const [pidText = '', , ...rest] = holder.split(':');
+  const pid = Number.parseInt(pidText, 10);
+  const host = rest.length > 0 && rest.join(':') !== hostname() ? rest.join(':') : undefined;
+  const live =
+    host !== undefined ||
+    (pid === process.pid ? held.has(holder) : Number.isSafeInteger(pid) && pid > 0 && isRunning(pid));
+  return { live, pid, host };
+}
+
+/**
+ * Removes the lock if it still holds `stale`, under the takeover lock: while one process
+ * holds that, no lock can be removed but by it, and a lock is only ever made where there is
+ * none, so what it read is what it removes. Another taking over meanwhile: a short pause,
+ * and the caller looks again. A takeover lock left by a process killed while holding it is
+ * renamed aside and put back if it turns out to be someone's fresh one (that rare case alone
+ * keeps the old race of three).
+ */
+function takeOver(lock: string, stale: string, token: string, aside: string): void {
+  const takeover = `${lock}.takeover`;
   try {
-    renameSync(lock, aside);
+    writeFileSync(takeover, `${token}\n`, { flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process took it over
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const other = holderOf(takeover);
+    if (other !== undefined && !holderState(other).live) removeStale(takeover, other, aside);
+    else pause(5);
+    return;
+  }
+  try {
+    if (holderOf(lock) === stale) rmSync(lock, { force: true });
+  } finally {
+    if (holderOf(takeover) === token) rmSync(takeover, { force: true });
+  }
+}
+
+/** Renames `file` aside (of two doing this, one gets it), and puts it back unless it held `stale`. */
+function removeStale(file: string, stale: string, aside: string): void {
+  try {
+    renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // removed by another meanwhile
     throw e;
   }
   try {
-    if (holderOf(aside) !== stale) linkSync(aside, lock);
+    if (holderOf(aside) !== stale) linkSync(aside, file);
   } catch {
-    // A third process took the lock meanwhile: it holds it now.
+    // Another made a fresh one meanwhile: it holds it now.
   } finally {
     rmSync(aside, { force: true });
   }
+}
+
+/** Blocks this thread for `ms` (the lock is taken synchronously, before a copy starts). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function isRunning(pid: number): boolean {
