@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,4 +70,30 @@ describe('better-sqlite3 and libsql share one SQLite dialect', () => {
       await b.close();
     });
   }
+});
+
+describe('sqlite: and libsql: name one file for one path', () => {
+  it('takes the path as written: a % or a # is part of the name for both, a file: URL is percent-decoded', async () => {
+    for (const name of ['a%20b.db', 'g#h.db', 'x%C3%BC.db', 'plain ü.db']) {
+      const folder = mkdtempSync(join(dir, 'names-'));
+      const path = join(folder, name);
+      const written = await createStorage(`sqlite:${path}`);
+      const id = await written.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: name });
+      await written.close();
+      const read = await createStorage(`libsql:${path}`);
+      expect((await read.getSession(id))?.userPrompt, name).toBe(name);
+      await read.close();
+      // One file, named as written: libsql made no second one under a decoded name.
+      expect(
+        readdirSync(folder).filter((f) => f.endsWith('.db')),
+        name,
+      ).toEqual([name]);
+    }
+    const folder = mkdtempSync(join(dir, 'file-url-'));
+    const decoded = await createStorage(`file:${join(folder, 'x%20y.db')}`);
+    await decoded.close();
+    expect(readdirSync(folder).filter((f) => f.endsWith('.db'))).toEqual(['x y.db']);
+    for (const bad of [`file:${join(folder, 'e#f.db')}`, `file:${join(folder, 'e%zz.db')}`])
+      await expect(createStorage(bad), bad).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'url' });
+  });
 });

@@ -20,17 +20,42 @@ const driver = loadOnce(() => import('./libsql.js'));
 
 const ADAPTER = 'libsql';
 
-/** `libsql:./a.db` is a local file; `libsql://host`, `http(s)://`, `ws(s)://` are servers; `file:` passes through. */
-export const clientUrl = (url: string) =>
-  url.startsWith('libsql:') && !url.startsWith('libsql://') ? `file:${url.slice('libsql:'.length)}` : url;
+/**
+ * `libsql:./a.db` is a local file; `libsql://host`, `http(s)://`, `ws(s)://` are servers; `file:`
+ * passes through. A `libsql:` path is taken as written, as a `sqlite:` one is, so that both
+ * name one file (`a%20b.db`, `g#h.db`): the client percent-decodes a path and cuts it at `#`,
+ * so those two are escaped for it. A `file:` URL is the client's own: percent-decoded.
+ */
+export function clientUrl(url: string): string {
+  if (!url.startsWith('libsql:') || url.startsWith('libsql://')) return url;
+  const rest = url.slice('libsql:'.length);
+  const query = rest.indexOf('?');
+  const path = query < 0 ? rest : rest.slice(0, query);
+  return `file:${path.replace(/[%#]/g, encodeURIComponent)}${query < 0 ? '' : rest.slice(query)}`;
+}
 
-/** The file a `file:` URL names (`file:./a.db`, `file:///abs/a.db`); undefined for servers and memory. */
+/**
+ * The file a `file:` URL names (`file:./a.db`, `file:///abs/a.db`), percent-decoded as the
+ * client decodes it; undefined for servers and memory. A `#` is `INVALID_INPUT` (the client
+ * takes it for a fragment and refuses the URL), as is a bad percent escape.
+ */
 export function localFile(url: string): string | undefined {
   if (!url.startsWith('file:') || /^file:(:memory:|.*[?&]mode=memory)/.test(url)) return undefined;
-  return url
+  const path = url
     .slice('file:'.length)
     .replace(/^\/\/(localhost)?/, '')
     .split('?')[0] as string;
+  const bad = (why: string) =>
+    new AgentStorageError('INVALID_INPUT', `url ${why}`, { adapter: ADAPTER, field: 'url' });
+  if (path.includes('#'))
+    throw bad('has a # in its path: in a file: URL that is %23 (libsql:./a#b.db takes it as written)');
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw bad(
+      'has a % that starts no percent escape: in a file: URL that is %25 (libsql: takes it as written)',
+    );
+  }
 }
 
 /** Its stores are migrated with migrations/sqlite/. */
