@@ -658,6 +658,44 @@ describe('the CLI behaves', () => {
     expect(await copy()).toBe(1);
   });
 
+  it('a source session changed after its copy is reported with what to do, and doing it copies it anew beside nothing', async () => {
+    const cwd = mkdtempSync(join(dir, 'changed-'));
+    const from = `sqlite:${join(cwd, 'from.db')}`;
+    const to = `sqlite:${join(cwd, 'to.db')}`;
+    const journal = join(cwd, 'j.jsonl');
+    const source = await createStorage(from);
+    const running = await source.createSession({
+      agentName: 'a',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'still going',
+    });
+    await source.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'done' });
+    await source.close();
+    const copy = () => inProcess(['copy', '--from', from, '--to', to, '--journal', journal]);
+    expect((await copy()).code).toBe(0);
+    const changed = await createStorage(from);
+    await changed.updateSession(running, { status: 'completed', endedAt: 2_000_000_000, result: 'finished' });
+    await changed.close();
+    const again = await copy();
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^MISMATCH /m);
+    expect(again.stderr).toMatch(/a copy is not updated when its source changes later/);
+    // As it says: the copy deleted, then the journal; the other session is found and skipped.
+    const [mismatch] = /^MISMATCH \S+ → (\S+):/m.exec(again.stderr)?.slice(1) ?? [];
+    const dest = await createStorage(to);
+    expect(await dest.deleteSession(mismatch as string)).toBe(true);
+    await dest.close();
+    rmSync(journal);
+    const fresh = await copy();
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stderr).toMatch(/1 copied, 1 already there; 2 verified/);
+    const result = await createStorage(to);
+    const copies = (await result.listSessions()).items;
+    expect(copies.map((s) => s.result).sort()).toEqual(['finished', null]);
+    await result.close();
+  });
+
   it('Ctrl-C during verify stops, removes every scratch store it made, and exits 130', async () => {
     // A private temp folder: the scratch SQLite files must all be gone afterwards.
     const tmp = mkdtempSync(join(dir, 'tmp-'));

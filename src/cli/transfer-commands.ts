@@ -309,6 +309,12 @@ export async function copyCommand(
       await writeLine(io.stderr, `MISMATCH ${m.sourceId} → ${m.targetId ?? '(missing)'}: ${m.reason}`);
     // The journal is believed over the destination (that is what resuming is); a destination
     // emptied or made anew since then shows up here, and only the user can say which it was.
+    // Most often a session that was still running when it was copied: a copy is never updated.
+    if (result.mismatches.some((m) => m.targetId !== null))
+      await writeLine(
+        io.stderr,
+        'a copy is not updated when its source changes later (a session still running when it was copied): to copy a source as it is now, delete its copy in the destination (deleteSession), then the journal, and run the copy again; the sessions already there are found and skipped',
+      );
     if (result.mismatches.some((m) => m.targetId === null))
       await writeLine(
         io.stderr,
