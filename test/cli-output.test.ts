@@ -132,6 +132,7 @@ describe('sessions and show output', () => {
     for (const tty of [true, false]) {
       const r = await cli(['show', id], tty, `sqlite:${many}`);
       expect(r.code).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: colour sequences, taken off to look at the text
       const plain = r.stdout.replace(/\u001b\[[0-9;]*m/g, '');
       for (const word of ['STACK', 'OPTIONS', 'BECAUSE', 'SECOND']) {
         const at = plain.split('\n').find((l) => l.includes(word)) ?? '';
