@@ -293,6 +293,12 @@ describe('the CLI behaves', () => {
       stderr: expect.stringContaining('the export is empty, without even a header'),
     });
     expect(readdirSync(cwd)).toEqual([]);
+    // A header and nothing after it: an import could only say it was cut short, so it says so first.
+    const headerOnly = join(dir, 'header-only.jsonl');
+    writeFileSync(headerOnly, `${readFileSync(anExport, 'utf8').split('\n')[0]}\n`);
+    const h = await inProcess(['import', headerOnly, '--url', to]);
+    expect(h).toMatchObject({ code: 1, stderr: expect.stringContaining('line 2: is missing') });
+    expect(readdirSync(cwd)).toEqual([]);
     // Nor from stdin or a device, which cannot be looked at before they are read: the first
     // record is read, and must be a header, before the store is opened.
     for (const [args, input, says] of [

@@ -21,7 +21,13 @@ import { redactUrl, withoutSecrets } from '../contract/redact.js';
 import type { AgentStorage } from '../contract/storage.js';
 import { copySessions } from '../transfer/copy.js';
 import { exportRecords, type TransferQuery } from '../transfer/export-records.js';
-import { emptyExport, formatExportLine, parseExportLine, parseExportLines } from '../transfer/format.js';
+import {
+  emptyExport,
+  formatExportLine,
+  lineError,
+  parseExportLine,
+  parseExportLines,
+} from '../transfer/format.js';
 import { importRecords } from '../transfer/import-records.js';
 import { type CliIo, EXIT, letSignalsIn, UsageError, writeLine } from './io.js';
 import { progressBar } from './progress.js';
@@ -183,7 +189,16 @@ export function checkImportFile(file: string): void {
     const line = (text.split('\n')[0] as string).replace(/^\uFEFF/, '');
     // Empty, or blank lines only: what the import itself would say of it.
     if (text.trim() === '' && text.length < head.length) throw emptyExport();
-    if (line.length < text.length || text.length < head.length) parseExportLine(line.replace(/\r$/, ''), 1);
+    if (line.length < text.length || text.length < head.length) {
+      const first = parseExportLine(line.replace(/\r$/, ''), 1);
+      // All of it read, and nothing after the header: an import could only fail (cut short).
+      const rest = text.slice(line.length + 1).trim();
+      if (text.length < head.length && rest === '' && first.type === 'header' && first.version >= 2)
+        throw lineError(
+          2,
+          'is missing: the export ends without its end record, so it was cut short (an export killed, a full disk)',
+        );
+    }
   } finally {
     closeSync(fd);
   }
