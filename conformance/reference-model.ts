@@ -427,9 +427,15 @@ function readOnce<T>(value: T, seen = new Map<object, unknown>()): T {
       configurable: true,
     });
   }
-  // Symbol keys are kept (not read through): the checks refuse them where JSON is expected.
-  for (const symbol of Object.getOwnPropertySymbols(value)) {
-    Object.defineProperty(copy, symbol, Object.getOwnPropertyDescriptor(value, symbol) as PropertyDescriptor);
+  // Symbol-keyed and non-enumerable properties are kept as they are (not read through): the
+  // checks refuse them, on records as where JSON is expected.
+  for (const key of Reflect.ownKeys(value)) {
+    if (
+      typeof key === 'string' &&
+      (Object.prototype.propertyIsEnumerable.call(value, key) || (isArray && key === 'length'))
+    )
+      continue;
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(value, key) as PropertyDescriptor);
   }
   return copy as T;
 }

@@ -47,6 +47,9 @@ describe('reference model', () => {
       'corrupt.enum',
       'corrupt.json',
       'corrupt.null-config',
+      'corrupt.text',
+      'corrupt.json-range',
+      'corrupt.representable',
       'persist.reopen',
     ]);
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generatedDecoder, interpretedDecoder, type Row } from '../src/core/rows.js';
+import { abbreviatePath, encodeJson, storedJsonProblem } from '../src/contract/json.js';
+import { generatedDecoder, interpretedDecoder, NotUtf8, type Row } from '../src/core/rows.js';
 import { SCHEMA, type Table } from '../src/core/schema.js';
 
 // Rows are decoded by generated code where the runtime allows it and by a loop where it does
@@ -104,5 +105,169 @@ describe('row decoders', () => {
       updatedAt: null,
     });
     expect(() => rows.decodeSetting('test', { id: '7' } as Row)).toThrow(/CORRUPT|project_settings row 7/);
+  });
+});
+
+const digits = (minLength: number, maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength, maxLength });
+
+/** JSON number literals of every size: up to 400 integer digits (often near the 210 to 309 that matter), exponents of up to 5 digits. */
+const numberLiteral = fc
+  .tuple(
+    fc.constantFrom('', '-'),
+    fc.oneof(
+      fc.constant('0'),
+      fc
+        .tuple(fc.constantFrom(...'123456789'), fc.oneof(digits(0, 20), digits(180, 400)))
+        .map(([a, b]) => a + b),
+    ),
+    fc.option(digits(1, 20)),
+    fc.option(
+      fc.tuple(
+        fc.constantFrom('e', 'E'),
+        fc.constantFrom('', '+', '-'),
+        fc.oneof(digits(1, 2), digits(3, 5)),
+      ),
+    ),
+  )
+  .map(
+    ([sign, int, frac, exp]) =>
+      `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`,
+  );
+
+/** JSON text with such numbers, strings that look like them, and nesting around the limit. */
+const jsonText = fc
+  .tuple(
+    fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        numberLiteral,
+        fc
+          .oneof(fc.string(), fc.constantFrom('file123', 'e999', '1e400', '['.repeat(600)))
+          .map((v) => JSON.stringify(v)),
+        fc.constantFrom('true', 'null'),
+        tie('array'),
+        tie('object'),
+      ),
+      array: fc.array(tie('value'), { maxLength: 4 }).map((xs) => `[${xs.join(',')}]`),
+      object: fc
+        .array(fc.tuple(fc.string(), tie('value')), { maxLength: 4 })
+        .map((kv) => `{${kv.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+    })).value,
+    fc.integer({ min: 0, max: 520 }),
+    fc.boolean(),
+  )
+  .map(([inner, depth, arrays]) =>
+    arrays
+      ? `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`
+      : `${'{"k":'.repeat(depth)}${inner}${'}'.repeat(depth)}`,
+  );
+
+const refusedByEncoder = (v: unknown) => {
+  try {
+    encodeJson(v);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+const sessionRow = (cells: Record<string, unknown>): Row =>
+  ({
+    id: '1',
+    agent_name: 'a',
+    provider: 'p',
+    model: 'm',
+    system_prompt: null,
+    user_prompt: 'u',
+    config: null,
+    status: 'running',
+    started_at: 1,
+    ended_at: null,
+    result: null,
+    error: null,
+    ...cells,
+  }) as Row;
+
+describe('what a decoder refuses that the contract cannot represent', () => {
+  const decoders = [generatedDecoder(SCHEMA.sessions), interpretedDecoder(SCHEMA.sessions)];
+
+  it('screens stored JSON exactly: corrupt when, and only when, the encoder would refuse what it parses to', () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(jsonText, (text) => {
+        const value = JSON.parse(text);
+        const expected = refusedByEncoder(value);
+        if (expected) refused++;
+        expect(storedJsonProblem(text, value) !== undefined).toBe(expected);
+        for (const decode of decoders) {
+          const outcome = (() => {
+            try {
+              decode('test', sessionRow({ config: text }));
+              return 'read';
+            } catch (e) {
+              return (e as { code?: string }).code;
+            }
+          })();
+          expect(outcome).toBe(expected ? 'CORRUPT_DATA' : 'read');
+        }
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it('reports stored JSON past the limits with table, row, column and an abbreviated path', () => {
+    const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    for (const decode of decoders) {
+      for (const [text, problem] of [
+        ['{"a":1e400}', "$.a is a number beyond a double's range (read as Infinity)"],
+        ['[0,-1E+309]', "$[1] is a number beyond a double's range (read as -Infinity)"],
+        [`{"n":1${'0'.repeat(309)}}`, '$.n is a number beyond'],
+        // 210 digits and a two-digit exponent: 2e308, the shortest run that overflows this way.
+        [`[2${'0'.repeat(209)}e99]`, '$[0] is a number beyond'],
+        [deep(513), '$[0][0][0][0][0]…(502 more)…[0][0][0][0][0] nests deeper than 512 levels'],
+      ]) {
+        expect(() => decode('test', sessionRow({ config: text }))).toThrow(
+          `agent_sessions row 1 column config holds JSON the contract cannot represent: ${problem}`,
+        );
+      }
+      expect(decode('test', sessionRow({ config: deep(512) }))).toMatchObject({ id: '1' });
+      expect(
+        (
+          decode('test', sessionRow({ config: '[1.7976931348623157e308,5e-324,"e999"]' })) as {
+            config: unknown;
+          }
+        ).config,
+      ).toEqual([Number.MAX_VALUE, 5e-324, 'e999']);
+    }
+  });
+
+  it('reports bytes that are not UTF-8 and a blob where text belongs, naming the column; text holding U+0000 or a lone surrogate reads back whole', () => {
+    for (const decode of decoders) {
+      for (const [value, problem] of [
+        [new NotUtf8(3), 'holds text that is not valid UTF-8 (3 bytes)'],
+        [new ArrayBuffer(2), 'holds a 2-byte blob, not text'],
+      ] as const) {
+        expect(() => decode('test', sessionRow({ user_prompt: value }))).toThrow(
+          `agent_sessions row 1 column user_prompt ${problem}`,
+        );
+        expect(() => decode('test', sessionRow({ agent_name: value }))).toThrow('column agent_name');
+        expect(() => decode('test', sessionRow({ status: value }))).toThrow('column status');
+      }
+      // What the contract refuses as input but a string holds reads back as stored, never cut.
+      for (const text of ['a\u0000b', 'a\ud800b'])
+        expect(decode('test', sessionRow({ user_prompt: text }))).toMatchObject({ userPrompt: text });
+      expect(decode('test', sessionRow({ agent_name: '', model: 'm'.repeat(600) }))).toMatchObject({
+        agentName: '',
+        model: 'm'.repeat(600),
+      });
+    }
+  });
+
+  it('abbreviates a long JSON path, keeping its ends', () => {
+    expect(abbreviatePath('$.a[2]')).toBe('$.a[2]');
+    expect(abbreviatePath(`$${'[0]'.repeat(512)}`)).toBe('$[0][0][0][0][0]…(502 more)…[0][0][0][0][0]');
+    expect(abbreviatePath(`$${'.a[1]'.repeat(10)}`)).toBe('$.a[1].a[1].a…(10 more)…[1].a[1].a[1]');
   });
 });

@@ -107,6 +107,31 @@ describe('SqliteAgentStorage', () => {
     await store.close();
   });
 
+  it('reads text holding U+0000 whole, and reports a blob where text belongs as CORRUPT_DATA naming the column', async () => {
+    const store = await createStorage('sqlite::memory:');
+    const exec = (store as SqliteAgentStorage).executor;
+    const id = await store.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' });
+    await exec.run("UPDATE agent_sessions SET user_prompt = 'a' || char(0) || 'b' WHERE id = ?", [id]);
+    expect((await store.getSession(id))?.userPrompt).toBe('a\u0000b');
+    await exec.run("UPDATE agent_sessions SET user_prompt = x'6162' WHERE id = ?", [id]);
+    await expect(store.getSession(id)).rejects.toMatchObject({ code: 'CORRUPT_DATA', field: 'user_prompt' });
+    await expect(store.getSession(id)).rejects.toThrow(
+      `agent_sessions row ${id} column user_prompt holds a 2-byte blob, not text`,
+    );
+    await store.close();
+  });
+
+  it('reads text that is not UTF-8 as better-sqlite3 decodes it, U+FFFD for the bad bytes (documented)', async () => {
+    // better-sqlite3 replaces them before the kit sees the string, and telling a replaced byte
+    // from a stored U+FFFD would take selecting every text as bytes (docs/adapters/sqlite.md).
+    const store = await createStorage('sqlite::memory:');
+    const exec = (store as SqliteAgentStorage).executor;
+    const id = await store.createSession({ agentName: 'a', provider: 'p', model: 'm', userPrompt: 'u' });
+    await exec.run("UPDATE agent_sessions SET user_prompt = CAST(x'61C062' AS TEXT) WHERE id = ?", [id]);
+    expect((await store.getSession(id))?.userPrompt).toBe('a\uFFFDb');
+    await store.close();
+  });
+
   it('a second connection waiting on the write lock gets UNAVAILABLE after its busy timeout, not a hang', async () => {
     const path = join(dir, 'busy.db');
     const a = await createStorage(`sqlite:${path}`);

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../src/contract/types.js';
+import type { JsonValue, NewMessage, NewSession } from '../../src/contract/types.js';
 import { MAX_NAME_LENGTH } from '../../src/contract/validation.js';
 import { check, rejects, same } from '../expect.js';
 import { aSession, newMessage, newSession, newToolCall, writesNothing } from '../fixtures.js';
@@ -549,7 +549,7 @@ export const inputRequirements: Requirement[] = [
   {
     id: 'input.plain-data',
     title:
-      'Inputs are plain data, read once: a Date, Map or Promise as a record, batch, query or options, a list with an extra property, or a getter that throws rejects with INVALID_INPUT naming the field; a getter that changes its answer stores what was validated',
+      'Inputs are plain data, read once: a Date, Map or Promise as a record, batch, query or options, a list with an extra property, a symbol-keyed or non-enumerable property, or a getter that throws rejects with INVALID_INPUT naming the field; a getter that changes its answer stores what was validated',
     async run(ctx) {
       const s = ctx.store;
       const sessionId = await aSession(ctx);
@@ -587,6 +587,23 @@ export const inputRequirements: Requirement[] = [
         const questions = Object.assign([{ questionId: 'q1', question: 'Which?' }], { hidden: true });
         await refused('createQuestions list with an extra property', 'questions.hidden', () =>
           s.createQuestions(sessionId, questions),
+        );
+      }
+      // Properties Object.keys leaves out (a symbol key, a non-enumerable one) would be dropped without a word.
+      const note = Symbol('note');
+      await refused('createSession with a symbol key', 'Symbol(note)', () =>
+        s.createSession({ ...newSession(), [note]: 'extra' } as NewSession),
+      );
+      const hidden = newSession();
+      Object.defineProperty(hidden, 'note', { value: 'extra', enumerable: false });
+      await refused('createSession with a non-enumerable property', 'note', () => s.createSession(hidden));
+      await refused('createMessage with a symbol key', 'Symbol(note)', () =>
+        s.createMessage({ ...newMessage(sessionId), [note]: 'extra' } as NewMessage),
+      );
+      if (s.capabilities.batch) {
+        const messages = Object.assign([newMessage(sessionId, { content: 'listed' })], { [note]: 'extra' });
+        await refused('appendBatch messages with a symbol key', 'messages.Symbol(note)', () =>
+          s.appendBatch({ messages }),
         );
       }
       // A getter that throws is the caller's bad input, not a crash: INVALID_INPUT, with its error as cause.

@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { type Client, createClient, type InValue, type ResultSet, type Transaction } from '@libsql/client';
 import { gateFor } from '../core/gate.js';
 import {
+  bytesDialect,
   DEFAULT_BUSY_TIMEOUT_MS,
   fileSetup,
+  readBytes,
   type SqliteFileOptions,
-  sqliteDialect,
 } from '../dialects/sqlite.js';
 import { type Calls, driverExecutor, type SqlValue } from '../sql/executor.js';
 import { SqlAgentStorage } from '../sql/sql-storage.js';
@@ -19,13 +20,14 @@ export interface LibsqlOptions extends SqliteFileOptions {
 const ADAPTER = 'libsql';
 const [MIN_SAFE, MAX_SAFE] = [BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)];
 
-/** Integers arrive as bigint (exact); safe ones become numbers, the rest stay bigint for the decoder to report. */
+/** Integers arrive as bigint (unsafe ones stay so, for the decoder to report); text and blobs as bytes (`bytesDialect`). */
 function toRows<Row>({ columns, rows }: ResultSet): Row[] {
   return rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) {
       const v = row[i];
-      out[columns[i] as string] = typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+      const safe = typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE;
+      out[columns[i] as string] = safe ? Number(v) : v instanceof ArrayBuffer ? readBytes(v) : v;
     }
     return out as Row;
   });
@@ -58,7 +60,7 @@ export class LibsqlAgentStorage extends SqlAgentStorage {
   constructor(url: string, options: LibsqlOptions = {}) {
     const target = clientUrl(url);
     const file = localFile(target);
-    const map = (e: unknown) => sqliteDialect.mapError(ADAPTER, e);
+    const map = (e: unknown) => bytesDialect.mapError(ADAPTER, e);
     const { authToken, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options;
     let client: Client;
     try {
@@ -106,7 +108,7 @@ export class LibsqlAgentStorage extends SqlAgentStorage {
     super({
       ...options,
       adapter: ADAPTER,
-      dialect: sqliteDialect,
+      dialect: bytesDialect,
       persistent: !target.startsWith('file:') || file !== undefined,
       executor: driverExecutor(driver, { mapError: map, gate, exclusiveCalls: true, around }),
     });

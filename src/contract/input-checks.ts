@@ -1,5 +1,5 @@
 import { AgentStorageError } from './errors.js';
-import { encodeJson, JsonEncodeError } from './json.js';
+import { abbreviatePath, encodeJson, JsonEncodeError, withArticle } from './json.js';
 import type { UpdateRecord } from './validation.js';
 
 /**
@@ -74,7 +74,7 @@ export function checkValue(
           ctx,
           op,
           path + field,
-          `is not JSON: ${path}${field}${e.path.slice(1)} ${e.problem}`,
+          `is not JSON: ${path}${field}${abbreviatePath(e.path).slice(1)} ${e.problem}`,
           e.cause,
         );
       throw e;
@@ -124,8 +124,12 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
-    const name = proto?.constructor?.name;
-    return proto === null || proto === Object.prototype || typeof name !== 'string' ? 'object' : `a ${name}`;
+    if (proto === null || proto === Object.prototype) return 'object';
+    const name = proto.constructor?.name;
+    // Object.create({…}): its prototype is a plain object, whose constructor is Object's.
+    if (typeof name !== 'string' || name === '' || name === 'Object')
+      return 'an object whose prototype is not Object.prototype';
+    return withArticle(name);
   }
   return typeof value;
 }
@@ -171,16 +175,35 @@ export function requireObject(
   if (proto !== Object.prototype && proto !== null) {
     invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
   }
+  const keys = Object.keys(input);
+  // Symbol keys and non-enumerable properties, which Object.keys leaves out, would be dropped
+  // without a word: refused instead (the comparison of counts is all a plain record costs).
+  if (Reflect.ownKeys(input).length !== keys.length) hiddenKey(ctx, op, path, input);
   // A literal keeps V8's fast properties; a caller's own `__proto__` key is defined, not
   // assigned, so it stays a key (and is refused as unknown) instead of setting the prototype.
   const snapshot: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
+  for (const key of keys) {
     const value = readOnce(ctx, op, path, input, key);
     if (key === '__proto__')
       Object.defineProperty(snapshot, key, { value, enumerable: true, writable: true, configurable: true });
     else snapshot[key] = value;
   }
   return snapshot;
+}
+
+/** Refuses the first own property of `input` that `Object.keys` does not list: a symbol key or a non-enumerable one. */
+function hiddenKey(ctx: ValidationContext, op: string, path: string, input: object): never {
+  const listed = new Set<PropertyKey>(Object.keys(input));
+  const key = Reflect.ownKeys(input).find((k) => !listed.has(k)) as PropertyKey;
+  const name = `${path}${String(key)}`;
+  return invalid(
+    ctx,
+    op,
+    name,
+    typeof key === 'symbol'
+      ? 'is a symbol key, which a record cannot hold'
+      : 'is a non-enumerable property, which a record cannot hold',
+  );
 }
 
 /** A record's snapshot (see `requireObject`); `path` prefixes field names in errors (`messages[3].`). */
@@ -251,6 +274,8 @@ export function checkList<T>(
     const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
     if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
   }
+  const symbol = Object.getOwnPropertySymbols(input)[0];
+  if (symbol !== undefined) invalid(ctx, op, `${field}.${String(symbol)}`, 'is not an element of the list');
   // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
   const out: T[] = [];
   for (let i = 0; i < length; i++) {
@@ -261,7 +286,19 @@ export function checkList<T>(
 
 /** The storage clock's time for an omitted `field` (prefixed by `path` in errors, as in `checkValue`). */
 export function clockNow(ctx: ValidationContext, op: string, field: string, path = ''): number {
-  const now = ctx.clock();
+  let now: number;
+  try {
+    now = ctx.clock();
+  } catch (e) {
+    // The storage's own option failed, not the caller's input; named so that it can be found.
+    invalid(
+      ctx,
+      op,
+      'clock',
+      `threw while supplying the omitted ${path}${field}: ${e instanceof Error ? e.message : String(e)}`,
+      e,
+    );
+  }
   if (!Number.isSafeInteger(now)) {
     // Not the caller's fault, but writing a bad timestamp would be worse.
     invalid(
@@ -271,7 +308,8 @@ export function clockNow(ctx: ValidationContext, op: string, field: string, path
       `was omitted and the storage clock returned ${describe(now)}, not a safe integer`,
     );
   }
-  return now;
+  // As for a given timestamp: an integer column has no -0.
+  return now === 0 ? 0 : now;
 }
 
 export function checkUpdate(

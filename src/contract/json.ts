@@ -13,8 +13,13 @@ export class JsonEncodeError extends Error {
     readonly problem: string,
     options?: { cause: unknown },
   ) {
-    super(`${path} ${problem}`, options);
+    super(`${abbreviatePath(path)} ${problem}`, options);
   }
+}
+
+/** `a Date`, `an Error`: the article a name (a class, a type) takes, by its first letter. */
+export function withArticle(name: string): string {
+  return `${/^[aeio]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** Returned by the fast walk when the value needs the exact encoder. */
@@ -157,9 +162,12 @@ function exactJson(value: unknown): string {
         } else {
           const proto = Object.getPrototypeOf(v);
           if (proto !== Object.prototype && proto !== null) {
+            const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
             throw new JsonEncodeError(
               path,
-              `is a ${v.constructor?.name ?? 'non-plain'} object, not plain JSON`,
+              typeof name === 'string' && name !== '' && name !== 'Object'
+                ? `is ${withArticle(name)} object, not plain JSON`
+                : 'has a prototype other than Object.prototype, not plain JSON',
             );
           }
           if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
@@ -187,6 +195,98 @@ function exactJson(value: unknown): string {
 /** Parses stored JSON text; throws `SyntaxError` when it is not JSON. */
 export function decodeJson(text: string): JsonValue {
   return JSON.parse(text) as JsonValue;
+}
+
+/**
+ * What makes `value`, parsed from stored JSON `text`, a value `encodeJson` would refuse, or
+ * `undefined`: a number out of a double's range (valid JSON, which `JSON.parse` reads as
+ * ±Infinity) or nesting past `MAX_JSON_DEPTH` (which another program's JSON may have). Run on
+ * every stored JSON value read, so the text is screened first, cheaply, and the value walked
+ * only when the text could hold either.
+ */
+export function storedJsonProblem(text: string, value: unknown): string | undefined {
+  if (!mayOverflow(text) && !mayNestTooDeep(text)) return undefined;
+  const found = beyondContract(value, 0);
+  return found && `${abbreviatePath(`$${found[0]}`)} ${found[1]}`;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Whether `text` has a number literal that may exceed a double (about 1.8e308): one with an
+ * exponent of three or more digits, or 210 or more digits in a row (a two-digit exponent adds
+ * at most 99 to them). Both contain a run of three digits, so every third character is looked
+ * at, and the run around a digit found is measured once.
+ */
+function mayOverflow(text: string): boolean {
+  const n = text.length;
+  let i = 2;
+  while (i < n) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i += 3;
+      continue;
+    }
+    let start = i;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 210) return true;
+    if (end - start >= 3) {
+      let before = text.charCodeAt(start - 1);
+      if (before === 43 || before === 45) before = text.charCodeAt(start - 2); // e+, e-
+      if (before === 101 || before === 69) return true; // e, E
+    }
+    // A later run of three starts at end + 1 at the earliest, so end + 3 still meets it.
+    i = end + 3;
+  }
+  return false;
+}
+
+/** Whether `text` has more than `MAX_JSON_DEPTH` opening brackets, which deeper nesting needs. */
+function mayNestTooDeep(text: string): boolean {
+  if (text.length <= 2 * MAX_JSON_DEPTH) return false;
+  let count = 0;
+  for (const bracket of ['[', '{']) {
+    for (let at = text.indexOf(bracket); at >= 0; at = text.indexOf(bracket, at + 1))
+      if (++count > MAX_JSON_DEPTH) return true;
+  }
+  return false;
+}
+
+/** The path (below `$`) and problem of the first value `encodeJson` would refuse in a parsed value. */
+function beyondContract(v: unknown, depth: number): [path: string, problem: string] | undefined {
+  if (typeof v === 'number')
+    return Number.isFinite(v) ? undefined : ['', `is a number beyond a double's range (read as ${v})`];
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth >= MAX_JSON_DEPTH) return ['', `nests deeper than ${MAX_JSON_DEPTH} levels`];
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const found = beyondContract(v[i], depth + 1);
+      if (found) return [`[${i}]${found[0]}`, found[1]];
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(v)) {
+    const found = beyondContract((v as Record<string, unknown>)[key], depth + 1);
+    if (found) return [`.${key}${found[0]}`, found[1]];
+  }
+  return undefined;
+}
+
+const STEP = /\[\d+\]|\.[^.[]*/g;
+
+/**
+ * A JSON path short enough for a message: `$[0][0]…` 512 levels deep would be 2,000
+ * characters. Past 12 steps, the first and last 5 are kept and the rest counted
+ * (`$[0][0][0][0][0]…(502 more)…[0][0][0][0][0]`).
+ */
+export function abbreviatePath(path: string): string {
+  const steps = path.slice(1).match(STEP) ?? [];
+  if (steps.length <= 12) return path;
+  // A key holding `.` or `[` splits where it should not: then keep characters, not steps.
+  if (steps.join('') !== path.slice(1))
+    return path.length <= 90 ? path : `${path.slice(0, 40)}…${path.slice(-40)}`;
+  return `${path[0]}${steps.slice(0, 5).join('')}…(${steps.length - 10} more)…${steps.slice(-5).join('')}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AgentStorageError } from '../contract/errors.js';
+import { storedJsonProblem } from '../contract/json.js';
 import type { JsonValue, Message, Question, Session, Setting, ToolCall } from '../contract/types.js';
 import { type Column, SCHEMA, type Table, type TableName } from './schema.js';
 
@@ -24,11 +25,34 @@ function corrupt(adapter: string, table: TableName, row: Row, column: string, pr
   });
 }
 
+/**
+ * Stored text a driver handed over as bytes that are not UTF-8, so not text at all (the SQLite
+ * dialect's `readBytes`: libsql selects text as bytes, since its own decoding aborts the process
+ * on such bytes). The decoder reports it like any other value that is not text.
+ */
+export class NotUtf8 {
+  constructor(readonly bytes: number) {}
+}
+
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
   if (typeof v === 'bigint') return `${v}n`;
   if (v instanceof Uint8Array) return `a ${v.length}-byte blob`;
+  if (v instanceof ArrayBuffer) return `a ${v.byteLength}-byte blob`;
+  if (v instanceof NotUtf8)
+    return `text that is not valid UTF-8 (${v.bytes} byte${v.bytes === 1 ? '' : 's'})`;
   return String(v);
+}
+
+/** Raises CORRUPT_DATA for a text cell that is not a string. */
+function notText(adapter: string, table: TableName, row: Row, column: string, v: unknown): never {
+  return corrupt(
+    adapter,
+    table,
+    row,
+    column,
+    v instanceof NotUtf8 ? `holds ${show(v)}` : `holds ${show(v)}, not text`,
+  );
 }
 
 /** `-?[0-9]+`, by char codes: two ids a row, so this runs 20,000 times in a 10,000-message read. */
@@ -57,9 +81,15 @@ const READERS = {
       corrupt(adapter, table, row, column, `holds ${show(v)}, not an id`);
     return v;
   },
+  /**
+   * Any string: one holding U+0000 (SQLite stores it; the contract refuses it only as input,
+   * since Postgres cannot store it) or a lone surrogate is still a string, read back as stored
+   * and never cut. Bytes that are not UTF-8 are not text (`NotUtf8`, where a driver lets them
+   * be seen).
+   */
   text(adapter, table, row, column) {
     const v = row[column];
-    if (typeof v !== 'string') corrupt(adapter, table, row, column, `holds ${show(v)}, not text`);
+    if (typeof v !== 'string') notText(adapter, table, row, column, v);
     return v;
   },
   integer(adapter, table, row, column) {
@@ -68,16 +98,25 @@ const READERS = {
       corrupt(adapter, table, row, column, `holds ${show(v)}, not a safe integer`);
     return v;
   },
-  /** JSON text. SQL NULL reads as JSON `null` (nocodo leaves config NULL or writes 'null'). */
+  /**
+   * JSON text. SQL NULL reads as JSON `null` (nocodo leaves config NULL or writes 'null').
+   * Valid JSON the contract cannot hold (a number past a double's range, which would read as
+   * ±Infinity; nesting past 512 levels) is corrupt too: a keyed retry could not compare it.
+   */
   json(adapter, table, row, column) {
     const v = row[column];
     if (v === null) return null;
     if (typeof v !== 'string') corrupt(adapter, table, row, column, `holds ${show(v)}, not JSON text`);
+    let value: JsonValue;
     try {
-      return JSON.parse(v) as JsonValue;
+      value = JSON.parse(v) as JsonValue;
     } catch {
       return corrupt(adapter, table, row, column, `holds ${show(v)}, which is not valid JSON`);
     }
+    const problem = storedJsonProblem(v, value);
+    if (problem !== undefined)
+      corrupt(adapter, table, row, column, `holds JSON the contract cannot represent: ${problem}`);
+    return value;
   },
 } satisfies Record<Exclude<Column['type'], 'enum'>, Reader>;
 
@@ -89,10 +128,11 @@ function oneOf(
   column: string,
   allowed: readonly string[],
 ): string {
-  const v = READERS.text(adapter, table, row, column) as string;
-  if (!allowed.includes(v))
-    corrupt(adapter, table, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
-  return v;
+  const v = row[column];
+  // A value the contract knows is text it can represent; any other is checked as text first.
+  if (typeof v === 'string' && allowed.includes(v)) return v;
+  READERS.text(adapter, table, row, column);
+  return corrupt(adapter, table, row, column, `holds ${show(v)}, not one of ${allowed.join(', ')}`);
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

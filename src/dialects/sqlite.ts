@@ -3,6 +3,7 @@ import { AgentStorageError, type ErrorCode } from '../contract/errors.js';
 import { redactError, redactSecrets } from '../contract/redact.js';
 import type { StorageOptions } from '../contract/storage.js';
 import type { MessageRecord } from '../contract/validation.js';
+import { NotUtf8 } from '../core/rows.js';
 import type { SqlDialect } from '../sql/dialect.js';
 import type { SqlValue } from '../sql/executor.js';
 import { MIGRATION_LOG } from '../sql/migrator.js';
@@ -134,6 +135,51 @@ export const sqliteDialect: SqlDialect = {
     deleteLog: `DELETE FROM ${MIGRATION_LOG} WHERE name = ?`,
   },
 };
+
+/**
+ * A column selected so that the driver is handed text as its UTF-8 bytes, a blob as its bytes
+ * after a 0xFF byte (which never starts UTF-8, so the two stay apart), anything else as stored.
+ */
+const asBytes = (column: string) =>
+  `CASE typeof(${column}) WHEN 'text' THEN CAST(${column} AS BLOB) WHEN 'blob' THEN CAST(X'FF' || ${column} AS BLOB) ELSE ${column} END`;
+
+/**
+ * SQLite for a driver that must not be handed stored text: @libsql/client 0.18 decodes text
+ * itself, aborting the whole process (a Rust panic) on bytes that are not UTF-8 and cutting
+ * text at U+0000. Every column a row is read from comes as `asBytes` (ids as text when they
+ * are integers, as they always are unless another program wrote otherwise), and the driver
+ * turns bytes back into values with `readBytes`. The statements' other SQL is the dialect's.
+ */
+export const bytesDialect: SqlDialect = {
+  ...sqliteDialect,
+  syntax: {
+    ...sqliteDialect.syntax,
+    idText: (column) =>
+      `CASE typeof(${column}) WHEN 'integer' THEN CAST(${column} AS TEXT) ELSE ${asBytes(column)} END`,
+    // A value the contract knows for an enum column is text the driver can take as it is.
+    valueOut: (column, spec) =>
+      spec.values
+        ? `CASE WHEN ${column} IN (${spec.values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}) THEN ${column} ELSE ${asBytes(column)} END`
+        : asBytes(column),
+  },
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A value `bytesDialect` selected as bytes, read back: the text they encode, the blob after a
+ * leading 0xFF, or `NotUtf8` for text that is not UTF-8 (which the row decoder reports as
+ * CORRUPT_DATA). Such text that happens to start with 0xFF reads as a blob: corrupt either way.
+ */
+export function readBytes(value: ArrayBuffer): string | Uint8Array | NotUtf8 {
+  const bytes = new Uint8Array(value);
+  if (bytes[0] === 0xff) return bytes.subarray(1);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return new NotUtf8(bytes.length);
+  }
+}
 
 /**
  * What an acknowledged write survives, one setting for every SQLite adapter (WAL mode):

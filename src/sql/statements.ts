@@ -22,6 +22,12 @@ export interface SqlSyntax {
   /** How a text column is selected, when not as itself (a driver that cannot read some text back as stored). */
   readonly textOut?: ((column: string) => string) | undefined;
   /**
+   * How every other column but an id is selected (enum, JSON, integer; text too, without
+   * `textOut`), when not as itself: a driver that cannot even be handed some stored values
+   * (libsql aborts the process on text that is not UTF-8, whatever the column).
+   */
+  readonly valueOut?: ((column: string, spec: Column) => string) | undefined;
+  /**
    * What makes a SELECT lock the rows it reads until the transaction ends (` FOR NO KEY UPDATE`), for
    * a dialect whose writers run side by side; none where one writer runs at a time (SQLite).
    */
@@ -64,12 +70,13 @@ function build(syntax: SqlSyntax, write: (p: Placeholder) => string): Statement 
 
 /** `x.col`, ids as text, aliased back to the column name: the shape `src/core/rows.ts` decodes. */
 export function selectList(syntax: SqlSyntax, table: Table, alias = 'x'): string {
-  const { idText, textOut } = syntax;
+  const { idText, textOut, valueOut } = syntax;
   return table.columns
     .map((c) => {
       const column = `${alias}.${c.column}`;
       if (c.type === 'id') return `${idText(column)} AS ${c.column}`;
-      return c.type === 'text' && textOut ? `${textOut(column)} AS ${c.column}` : column;
+      const out = c.type === 'text' ? (textOut ?? valueOut) : valueOut;
+      return out ? `${out(column, c)} AS ${c.column}` : column;
     })
     .join(', ');
 }

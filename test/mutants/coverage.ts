@@ -475,4 +475,89 @@ export const coverageMutants: Mutant[] = [
       },
     }),
   },
+  {
+    id: 'nul-text-truncated',
+    name: 'stored text cut at U+0000 (what @libsql/client 0.18 does when it decodes text itself)',
+    caughtBy: ['corrupt.text'],
+    break: (inner) => ({
+      async getSession(id) {
+        const s = await inner.getSession(id);
+        return s && { ...s, userPrompt: s.userPrompt.split('\u0000')[0] as string };
+      },
+    }),
+  },
+  {
+    id: 'json-infinity-read',
+    name: "stored JSON past a double's range read as ±Infinity (JSON.parse unchecked)",
+    caughtBy: ['corrupt.json-range'],
+    break: (inner) => ({
+      async getSession(id) {
+        try {
+          return await inner.getSession(id);
+        } catch (e) {
+          if (!isCode(e, 'CORRUPT_DATA')) throw e;
+          const row = tables(inner).agent_sessions.get(id) as SessionRow;
+          return {
+            ...decodeSession('memory', { ...row, config: null }),
+            config: JSON.parse(row.config as string),
+          };
+        }
+      },
+    }),
+  },
+  {
+    id: 'names-checked-on-read',
+    name: 'a stored empty or over-long name reported as CORRUPT_DATA (input rules applied to reads)',
+    caughtBy: ['corrupt.representable'],
+    break: (inner) => ({
+      async getSession(id) {
+        const s = await inner.getSession(id);
+        if (s && (s.agentName === '' || s.model.length > 512))
+          throw new AgentStorageError(
+            'CORRUPT_DATA',
+            `agent_sessions row ${id} column agent_name breaks the input rules`,
+            {
+              adapter: inner.adapter,
+              field: 'agent_name',
+            },
+          );
+        return s;
+      },
+    }),
+  },
+  {
+    id: 'clock-error-escapes',
+    name: "a throwing clock's own error escapes, not INVALID_INPUT naming clock",
+    caughtBy: ['clock.faulty'],
+    break: (inner, clock) => ({
+      async createSession(s) {
+        if ((s as NewSession | undefined)?.startedAt === undefined) clock?.();
+        return inner.createSession(s);
+      },
+    }),
+  },
+  {
+    id: 'clock-negative-zero',
+    name: "a clock's -0 stored as -0",
+    caughtBy: ['clock.faulty'],
+    break: (inner) => ({
+      async getSession(id) {
+        const s = await inner.getSession(id);
+        return s && Object.is(s.startedAt, 0) ? { ...s, startedAt: -0 } : s;
+      },
+    }),
+  },
+  {
+    id: 'symbol-keys-dropped',
+    name: 'symbol-keyed and non-enumerable properties of a record dropped (Object.keys alone)',
+    caughtBy: ['input.plain-data'],
+    break: (inner) => ({
+      createSession: (s) =>
+        inner.createSession(
+          typeof s === 'object' && s !== null && Object.getPrototypeOf(s) === Object.prototype
+            ? (Object.fromEntries(Object.entries(s)) as NewSession)
+            : s,
+        ),
+    }),
+  },
 ];
