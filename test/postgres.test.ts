@@ -92,8 +92,9 @@ if (url) {
         // Either the create resolves (it did not wait: the bug) or it is seen waiting for the batch's lock.
         const probe = new pg.Client({ connectionString: url });
         await probe.connect();
+        let settled = false;
         const blocked = (async () => {
-          for (;;) {
+          while (!settled) {
             const { rowCount } = await probe.query(
               "SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND wait_event_type = 'Lock'",
               [pid],
@@ -101,8 +102,12 @@ if (url) {
             if (rowCount) return 'waits';
             await new Promise((r) => setTimeout(r, 10));
           }
+          return 'stopped';
         })();
         const first = await Promise.race([created.then(() => 'resolved'), blocked]);
+        // The probe's loop ends before its client does, whichever came first.
+        settled = true;
+        await blocked;
         await probe.end();
         expect(first).toBe('waits');
         // A follower polling after the last message it saw (as the studio's live view does).

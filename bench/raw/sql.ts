@@ -85,7 +85,7 @@ export function postgresSql(schema: string) {
         VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::json, $7::text, $8::bigint, $9::bigint, $10::text,
           $11::text) RETURNING id::text AS id`,
     insertMessage: `INSERT INTO ${s}.agent_messages (session_id, role, content, created_at, client_key)
-        SELECT s.id, $1::text, $2::text, $3::bigint, $4::text FROM ${s}.agent_sessions s WHERE s.id = $5::bigint
+        SELECT s.id, $1::text, $2::text, $3::bigint, $4::text FROM ${s}.agent_sessions s WHERE s.id = $5::bigint FOR NO KEY UPDATE
         RETURNING id::text AS id`,
     selectMessages: `SELECT ${messageColumns} FROM ${s}.agent_messages x WHERE x.session_id = $1::bigint
         ORDER BY x.created_at, x.id`,
@@ -94,7 +94,7 @@ export function postgresSql(schema: string) {
         SELECT s.id, $1::bigint, $2::text, $3::text, $4::json, $5::json, $6::text, $7::bigint, $8::bigint, $9::bigint,
           $10::text, $11::text
         FROM ${s}.agent_sessions s WHERE s.id = $12::bigint AND ($1::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $1::bigint AND m.session_id = s.id))
+          SELECT 1 FROM ${s}.agent_messages m WHERE m.id = $1::bigint AND m.session_id = s.id)) FOR NO KEY UPDATE
         RETURNING id::text AS id`,
     completeToolCall: `UPDATE ${s}.agent_tool_calls SET status = $1::text, response = $2::json, execution_time_ms = $3::bigint,
       completed_at = $4::bigint WHERE id = $5::bigint`,

@@ -20,7 +20,8 @@ export interface LibsqlOptions extends SqliteFileOptions {
 const ADAPTER = 'libsql';
 const [MIN_SAFE, MAX_SAFE] = [BigInt(Number.MIN_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER)];
 
-/** Integers arrive as bigint (unsafe ones stay so, for the decoder to report); text and blobs as bytes (`bytesDialect`). */
+/** Integers arrive as bigint (unsafe ones stay so); text and blobs as bytes (`bytesDialect`: so
+ * should SQL of one's own sent through `executor`, where a bare blob would read as text). */
 function toRows<Row>({ columns, rows }: ResultSet): Row[] {
   return rows.map((row) => {
     const out: Record<string, unknown> = {};

@@ -68,8 +68,10 @@ export function processIo(): CliIo & { close(): Promise<void>; readonly readerLe
     onCleanup: (fn) => void cleanups.push(fn),
     env: process.env,
     close: runCleanups,
+    // Only when nothing else stopped it: Ctrl-C in `import | tee log` kills both, and the
+    // interrupted import's summary then meets a closed pipe; that is still an interrupt (130).
     get readerLeft() {
-      return readerLeft;
+      return readerLeft && interrupts === 0;
     },
   };
 }

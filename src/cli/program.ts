@@ -391,9 +391,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`agent-storage: ${redactSecrets(e.message)}\n(run agent-storage help for usage)\n`);
       return EXIT.usage;
     }
-    // A write to a pipe whose reader went away: the command stopped for that, and says nothing.
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT.interrupted;
-    io.stderr.write(`agent-storage: ${describeError(e)}\n`);
+    // A write to stdout after its reader went away (which stopped the command): nothing to say.
+    const quiet = io.signal.aborted && (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+    if (!quiet) io.stderr.write(`agent-storage: ${describeError(e)}\n`);
     return io.signal.aborted ? EXIT.interrupted : EXIT.failed;
   }
 }

@@ -166,7 +166,8 @@ function closeFile(out: WriteStream): Promise<void> {
     return Promise.resolve();
   }
   return new Promise((resolve, reject) => {
-    out.once('error', reject);
+    // A reader gone while the last bytes went out: `errored` tells, as for any earlier write.
+    out.once('error', (e) => (readerLeft(e) ? resolve() : reject(e)));
     out.end(() => resolve());
   });
 }
@@ -257,14 +258,20 @@ export async function importCommand(
 
 /** `source`'s items until `signal` fires, which ends a wait for the next one with its reason. */
 async function* untilAborted<T>(source: AsyncIterator<T>, signal: AbortSignal): AsyncGenerator<T> {
+  let abort = () => undefined as void;
   const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
   });
   aborted.catch(() => undefined); // heard here; thrown from the wait it ends
-  for (let next = await Promise.race([source.next(), aborted]); !next.done; ) {
-    yield next.value;
-    next = await Promise.race([source.next(), aborted]);
+  try {
+    for (let next = await Promise.race([source.next(), aborted]); !next.done; ) {
+      yield next.value;
+      next = await Promise.race([source.next(), aborted]);
+    }
+  } finally {
+    signal.removeEventListener('abort', abort);
   }
 }
 

@@ -228,9 +228,13 @@ export function lockJournal(path: string): () => void {
           `copy journal ${path} is in use by another copy (process ${pid}${host === undefined ? '' : ` on ${host}`}); run one copy at a time (if none runs, delete ${lock})`,
           { adapter: TRANSFER, field: 'journal' },
         );
-      takeOver(lock, holder, token, `${aside}.stale`);
+      takeOver(lock, holder, token, aside, `${aside}.stale`);
     }
-    throw cannot(new Error('other copies kept taking it'));
+    throw cannot(
+      new Error(
+        `other copies kept taking it, or ${lock}.takeover names a process that runs (if no copy runs, delete it)`,
+      ),
+    );
   } finally {
     rmSync(aside, { force: true });
   }
@@ -269,10 +273,12 @@ function holderState(holder: string): { live: boolean; pid: number; host: string
  * renamed aside and put back if it turns out to be someone's fresh one (that rare case alone
  * keeps the old race of three).
  */
-function takeOver(lock: string, stale: string, token: string, aside: string): void {
+function takeOver(lock: string, stale: string, token: string, tokenFile: string, aside: string): void {
   const takeover = `${lock}.takeover`;
   try {
-    writeFileSync(takeover, `${token}\n`, { flag: 'wx' });
+    // Linked from the file that already holds the token, as the lock is: never seen empty (an
+    // empty one would read as a dead holder's, and be removed under its maker).
+    linkSync(tokenFile, takeover);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const other = holderOf(takeover);
