@@ -258,7 +258,7 @@ export async function importCommand(
 
 /** `source`'s items until `signal` fires, which ends a wait for the next one with its reason. */
 async function* untilAborted<T>(source: AsyncIterator<T>, signal: AbortSignal): AsyncGenerator<T> {
-  let abort = () => undefined as void;
+  let abort: () => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
     abort = () => reject(signal.reason);
     if (signal.aborted) abort();
