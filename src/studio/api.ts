@@ -31,7 +31,9 @@ const bad = (field: string, problem: string) =>
 
 function integer(field: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^-?\d+$/.test(value)) throw bad(field, `must be an integer, got ${JSON.stringify(value)}`);
+  // Checked as typed: past 2^53 Number() rounds, and the message would quote another number.
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw bad(field, `must be a safe integer, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 

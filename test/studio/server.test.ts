@@ -186,6 +186,10 @@ describe('studio server', () => {
     expect(Object.values(counts.counts).reduce((a, b) => a + b, 0)).toBe(31);
     expect((await get('/api/sessions?status=nope', auth)).status).toBe(400);
     expect((await get('/api/sessions/999999', auth)).status).toBe(404);
+    // Past 2^53 a number is refused as typed, not quoted back rounded.
+    const big = await get('/api/sessions?since=9007199254740993', auth);
+    expect(big.status).toBe(400);
+    expect(JSON.stringify(await big.json())).toContain('9007199254740993');
   });
 
   it('the timeline opens at the end, pages back to the start exactly once each, with each tool call under its message', async () => {
