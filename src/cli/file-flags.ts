@@ -24,11 +24,6 @@ function isSqliteDatabase(path: string): boolean {
   return head.toString('latin1') === 'SQLite format 3\0';
 }
 
-/** `export --out FILE`: a file name, in a folder that exists, and no SQLite database. */
-export function checkOutFlag(out: string | undefined): void {
-  checkOutputFile('out', out);
-}
-
 /**
  * A file a command writes (`export --out`, `verify --json`/`--junit`/`--html`): a file name,
  * in a folder that exists, and no SQLite database.
@@ -48,8 +43,7 @@ export function checkOutputFile(flag: string, out: string | undefined): void {
  * copy journal (read whole, changed in nothing: a database or an export named by mistake
  * must not be cut or appended to).
  */
-export function checkJournalFlag(journal: string | undefined): void {
-  if (journal === undefined) return;
+export function checkJournalFlag(journal: string): void {
   if (!isFolder(dirname(resolve(journal))))
     throw new UsageError(`--journal: there is no folder ${dirname(resolve(journal))}`);
   // A folder or a device (/dev/zero would be read forever) is no journal to read or append to.

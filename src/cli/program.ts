@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { needsFastCheck } from '../../conformance/peer-dependency.js';
 import { redactSecrets, redactUrl } from '../contract/redact.js';
-import { checkJournalFlag, checkOutFlag } from './file-flags.js';
+import { checkJournalFlag, checkOutputFile } from './file-flags.js';
 import { type CliIo, describeError, EXIT, integerFlag, UsageError } from './io.js';
 import { type FilterFlags, filtersOf, storeUrl } from './options.js';
 import { packageVersion } from './package-version.js';
@@ -298,7 +298,7 @@ function registerTransfer(
     run(async (o: FilterFlags & { url?: string; out?: string }) => {
       const { exportCommand } = await import('./transfer-commands.js');
       const query = filtersOf(o); // flags first: a usage error opens nothing
-      checkOutFlag(o.out);
+      checkOutputFile('out', o.out);
       const store = await openForReading(storeUrl(o.url, io), io);
       return exportCommand(store, query, { out: o.out }, io);
     }),
@@ -342,7 +342,8 @@ function registerTransfer(
       const { copyCommand, defaultJournal } = await import('./transfer-commands.js');
       // Flags first: a usage error must not leave a destination created and migrated.
       const query = filtersOf(o);
-      checkJournalFlag(o.journal ?? defaultJournal(o.from, o.to));
+      const journal = o.journal ?? defaultJournal(o.from, o.to);
+      checkJournalFlag(journal);
       const from = await openForReading(o.from, io, 'from');
       // A store that keeps nothing is new and empty when the command opens it: nothing to copy.
       if (!from.capabilities.persistent)
@@ -353,13 +354,7 @@ function registerTransfer(
         throw new UsageError(
           `--to ${redactUrl(o.to)} keeps nothing once the command ends; copy into a store that persists`,
         );
-      return copyCommand(
-        from,
-        to,
-        query,
-        { journal: o.journal, json: o.json === true, urls: [o.from, o.to] },
-        io,
-      );
+      return copyCommand(from, to, query, { journal, json: o.json === true, urls: [o.from, o.to] }, io);
     }),
   );
 }

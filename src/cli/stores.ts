@@ -11,6 +11,7 @@ import {
   type OpenMode,
   openStore,
 } from '../registry.js';
+import type { MigrationStatus } from '../sql/migrator.js';
 import { type CliIo, UsageError } from './io.js';
 
 /**
@@ -24,8 +25,7 @@ export async function openForReading(url: string, io: CliIo, flag = 'url'): Prom
   const store = await open(url, { readOnly: true }, io, flag);
   if (isMigratable(store)) {
     // A mistyped `?schema=` is no store to migrate: `migrate` would make the stray schema.
-    await mustHoldAStore(store, url);
-    const { pending } = await store.migrationStatus();
+    const { pending } = await mustHoldAStore(store, url);
     if (pending.length > 0) {
       throw new AgentStorageError(
         'MIGRATION',
@@ -58,10 +58,14 @@ export async function openExistingForWriting(url: string, io: CliIo): Promise<Ag
   return openForWriting(url, io);
 }
 
-/** `NOT_FOUND` for a database or schema where nothing is migrated and nothing is there to adopt. */
-async function mustHoldAStore(store: MigratableStorage, url: string): Promise<void> {
-  const { applied } = await store.migrationStatus();
-  if (applied.length > 0 || (await store.planMigration()).some((s) => s.adopted === true)) return;
+/**
+ * `NOT_FOUND` for a database or schema where nothing is migrated and nothing is there to
+ * adopt; else the migration status it read.
+ */
+async function mustHoldAStore(store: MigratableStorage, url: string): Promise<MigrationStatus> {
+  const status = await store.migrationStatus();
+  if (status.applied.length > 0 || (await store.planMigration()).some((s) => s.adopted === true))
+    return status;
   throw new AgentStorageError(
     'NOT_FOUND',
     `there is no store at ${redactUrl(url)}: nothing is migrated there (agent-storage migrate makes one)`,

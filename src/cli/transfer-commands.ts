@@ -300,10 +300,10 @@ export async function copyCommand(
   from: AgentStorage,
   to: AgentStorage,
   query: TransferQuery,
-  options: { journal: string | undefined; json: boolean; urls: [string, string] },
+  options: { journal: string; json: boolean; urls: [string, string] },
   io: CliIo,
 ): Promise<number> {
-  const journal = options.journal ?? defaultJournal(...options.urls);
+  const { journal } = options;
   const [source, target] = options.urls.map(redactUrl);
   await writeLine(io.stderr, `copying ${source} → ${target} (journal ${journal})`);
   const bar = progressBar(io, 'copy');
