@@ -135,7 +135,10 @@ export async function timeline(
   const inPage = new Set(messages.map((m) => m.id));
   const byMessage = new Map<string, ToolCall[]>();
   const loose: ToolCall[] = [];
-  // A call may come after its message: the page's calls run up to the next page's first message.
+  // A call may come after its message: the page's calls run up to the next page's first
+  // message, that second included for calls of this page's messages (times are seconds, so
+  // the next page may start in the second a call of this page was made); a call without a
+  // message here is the next page's when made in that second, so it shows once.
   const until =
     last === undefined || !params.before
       ? Number.POSITIVE_INFINITY
@@ -144,7 +147,7 @@ export async function timeline(
   for (const c of calls) {
     if (c.messageId !== null && inPage.has(c.messageId))
       byMessage.set(c.messageId, [...(byMessage.get(c.messageId) ?? []), c]);
-    else loose.push(c);
+    else if (c.createdAt < until) loose.push(c);
   }
   return {
     items: messages.map((message) => ({ message, toolCalls: byMessage.get(message.id) ?? [] })),
@@ -234,31 +237,32 @@ async function nextMessageTime(store: AgentStorage, sessionId: string, last: Mes
 }
 
 /**
- * Tool calls created from `since` to `until`, read backwards a page at a time. The first page
- * starts just before `until` with a cursor in the kit's own format (what every store on the
- * engine reads), so a page deep in a long session costs what the last one does; a store
- * with cursors of its own refuses it, and the read starts from the session's end instead.
- * The cursor's id is 1, the least row id: before every call at `until` (the engine refuses
- * 0, which is no row id, and would send every read to the session's end).
+ * Tool calls created from `since` to `through` (both included), read backwards a page at a
+ * time. The first page starts just after `through` with a cursor in the kit's own format
+ * (what every store on the engine reads), so a page deep in a long session costs what the
+ * last one does; a store with cursors of its own refuses it, and the read starts from the
+ * session's end instead. The cursor is at the second after `through` with id 1, the least
+ * row id: before every call made then (the engine refuses 0, which is no row id, and would
+ * send every read to the session's end).
  */
 async function toolCallsBetween(
   store: AgentStorage,
   sessionId: string,
   since: number,
-  until: number,
+  through: number,
 ): Promise<ToolCall[]> {
   const out: ToolCall[] = [];
   const fromEnd = () => store.getToolCallsPage(sessionId, { from: 'end', limit: PAGE_LIMIT.max });
-  let page = Number.isFinite(until)
+  let page = Number.isSafeInteger(through + 1)
     ? await store
         .getToolCallsPage(sessionId, {
-          before: encodeCursor(`toolCalls:${sessionId}`, { key: until, id: '1' }),
+          before: encodeCursor(`toolCalls:${sessionId}`, { key: through + 1, id: '1' }),
           limit: PAGE_LIMIT.max,
         })
         .catch((e: unknown) => (isInvalid(e) ? fromEnd() : Promise.reject(e)))
     : await fromEnd();
   for (;;) {
-    out.unshift(...page.items.filter((c) => c.createdAt >= since && c.createdAt < until));
+    out.unshift(...page.items.filter((c) => c.createdAt >= since && c.createdAt <= through));
     const oldest = page.items[0];
     if (page.nextCursor === null || oldest === undefined || oldest.createdAt < since) return out;
     page = await store.getToolCallsPage(sessionId, { before: page.nextCursor, limit: PAGE_LIMIT.max });

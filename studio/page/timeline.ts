@@ -135,6 +135,12 @@ export class Timeline {
     const frag = document.createDocumentFragment();
     this.build(page, frag);
     this.list.prepend(frag);
+    // A call made after the next page's first message came with a later page, standing alone:
+    // its message is on screen now, so it goes under it.
+    for (const r of [...this.calls.values()]) {
+      const owner = r.loose && r.call.messageId !== null ? this.messages.get(r.call.messageId) : undefined;
+      if (owner) this.placeCall(r.call, owner.calls);
+    }
     this.rescale();
   }
 

@@ -62,7 +62,7 @@ async function seed(store: AgentStorage): Promise<Seeded> {
     content: `message ${i}`,
     createdAt: 1_800_000_000 + i,
   }));
-  const toolCalls = [340].map((i) => ({
+  const toolCalls = [340, 220].map((i) => ({
     sessionId: long,
     messageIndex: i,
     toolCallId: `call_${i}`,
@@ -71,7 +71,9 @@ async function seed(store: AgentStorage): Promise<Seeded> {
     response: { rows: [{ name: 'ada' }] },
     status: 'completed' as const,
     executionTimeMs: 120,
-    createdAt: 1_800_000_000 + i,
+    // The call of message 220 was made late, after messages of the latest page: it comes with
+    // that page, alone, and goes under its message once an earlier page brings it.
+    createdAt: 1_800_000_000 + (i === 220 ? 345 : i),
   }));
   await store.appendBatch({ messages, toolCalls });
   await store.updateSession(long, { status: 'completed', endedAt: 1_800_000_400 });
@@ -296,6 +298,9 @@ for (const [name, urlOf] of backends) {
       await page.getByTestId('load-earlier').scrollIntoViewIfNeeded();
       await page.getByText('message 200', { exact: true }).waitFor(WAIT);
       expect(await page.getByTestId('message').count()).toBeGreaterThan(shownBefore);
+      const late = page.getByTestId('message').filter({ hasText: 'message 220' });
+      await expect.poll(() => late.getByTestId('toolcall').count(), WAIT).toBe(1);
+      expect(await page.locator('.loose-call').count()).toBe(0);
     });
 
     it('a running session updates live, without reloading', async () => {

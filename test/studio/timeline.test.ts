@@ -141,6 +141,39 @@ describe('studio timeline reads', () => {
     expect(reads.rows.getToolCallsPage ?? 0).toBeLessThanOrEqual(500);
   });
 
+  it('a page that ends inside a second keeps the calls of its messages made in that second', async () => {
+    // Times are seconds: here every message and call shares one, so pages split inside it.
+    const id = await store.createSession({
+      agentName: 'tied',
+      provider: 'p',
+      model: 'm',
+      userPrompt: 'go',
+      startedAt: T0,
+    });
+    await store.appendBatch({
+      messages: Array.from({ length: 150 }, (_, i) => ({
+        sessionId: id,
+        role: 'assistant' as const,
+        content: `tied ${i}`,
+        createdAt: T0,
+      })),
+      toolCalls: [
+        { sessionId: id, messageIndex: 40, toolCallId: 'early', toolName: 'q', request: {}, createdAt: T0 },
+        { sessionId: id, toolCallId: 'alone', toolName: 'q', request: {}, createdAt: T0 },
+      ],
+    });
+    const latest = await timeline(store, id, { from: 'end', limit: '100' });
+    expect(contents(latest)[0]).toBe('tied 50');
+    const earlier = await timeline(store, id, { before: latest.earlierCursor as string, limit: '100' });
+    expect(contents(earlier)).toHaveLength(50);
+    // The call of message 40 comes with message 40; the one without a message comes once.
+    const under = earlier.items.flatMap((x) => x.toolCalls.map((c) => [x.message.content, c.toolCallId]));
+    expect(under).toEqual([['tied 40', 'early']]);
+    expect(latest.items.flatMap((x) => x.toolCalls)).toEqual([]);
+    expect([...latest.loose, ...earlier.loose].map((c) => c.toolCallId).sort()).toEqual(['alone', 'early']);
+    expect(earlier.loose).toEqual([]);
+  });
+
   it('a store whose cursors are its own still gets live updates after its last message', async () => {
     const own = ownCursors(store);
     const first = await timeline(own, sessionId, { from: 'end', limit: '10' });
