@@ -2,6 +2,7 @@ import type { AgentStorage } from '../contract/storage.js';
 import type { OpenMode } from '../registry.js';
 import type { PostgresOptions } from './postgres.js';
 import {
+  badUrl,
   checkOptions,
   countParam,
   loadDriver,
@@ -66,6 +67,10 @@ const isSocketForm = (url: string) => /^postgres(?:ql)?:\/\/[^/@]*@\//i.test(url
 
 /** `url` changed by `edit` (its database, its query), in the form it was given (the socket form kept). */
 export function editPostgresUrl(url: string, edit: (parsed: URL) => void): string {
+  // Without `//` the WHATWG parser takes all of `postgres:app:pw@host/db` for a path, and pg
+  // then connects to its default server with the rest as a database name (quoting it).
+  if (!/^postgres(?:ql)?:\/\//i.test(url))
+    throw badUrl(ADAPTER, url, 'must start with postgres:// or postgresql://');
   const socketForm = isSocketForm(url);
   const parsed = parseUrl(ADAPTER, socketForm ? url.replace('@/', `@${STAND_IN_HOST}/`) : url);
   edit(parsed);

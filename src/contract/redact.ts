@@ -57,7 +57,7 @@ export function redactUrl(url: string): string {
     if (parsed.hash !== '') parsed.hash = MASK;
     return parsed.toString().replaceAll('%2A%2A%2A', MASK);
   }
-  return /[@?#]/.test(url) ? redactMalformed(url) : url;
+  return /[@?#]/.test(url) || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:/i.test(url) ? redactMalformed(url) : url;
 }
 
 /**
@@ -76,7 +76,7 @@ export function withoutSecrets(url: string): string {
     const path = (q === -1 ? url : url.slice(0, q)).replace(/^([a-z][a-z0-9+.-]*:[^/:@]+):[^@/]*@/i, '$1@');
     return `${path}${q === -1 ? '' : withoutSecretParams(url.slice(q))}`;
   }
-  const [, scheme, userinfo, path, query, fragment] = m as unknown as [
+  let [, scheme, userinfo, path, query, fragment] = m as unknown as [
     string,
     string,
     string | undefined,
@@ -86,7 +86,13 @@ export function withoutSecrets(url: string): string {
   ];
   // Only the user name of the userinfo: the last `@` ends it, the first `:` starts the password.
   const user = userinfo === undefined ? '' : `${userinfo.slice(0, -1).split(':')[0]}@`;
-  const host = path.split('/')[0] as string;
+  let host = path.split('/')[0] as string;
+  // No `@`, and after the host's `:` no port: a user and password with the host left out.
+  const [, name, port] = /^(\[[^\]]*\]|[^:]*)(:.*)?$/s.exec(host) ?? [];
+  if (userinfo === undefined && port !== undefined && !/^:\d*$/.test(port)) {
+    path = `${name}${path.slice(host.length)}`;
+    host = name as string;
+  }
   return `${scheme}${user}${path}${withoutSecretParams(query ?? '')}${host === '' ? (fragment ?? '') : ''}`;
 }
 
@@ -111,13 +117,23 @@ export function decodeLeniently(text: string): string {
   }
 }
 
-/** Best effort for what `new URL` refuses: everything before the last `@` of the authority, and query values. */
+/**
+ * Best effort for what `new URL` refuses: everything before the last `@` of the authority, and
+ * query values. An authority with no `@` whose `:` is followed by no port
+ * (`postgres://app:pw/db`: a user and password with the host left out) keeps only its first part.
+ */
 function redactMalformed(url: string): string {
   let out = url;
   const start = out.indexOf('://');
   const authorityFrom = start === -1 ? out.indexOf(':') + 1 : start + 3;
   const at = out.lastIndexOf('@');
   if (at >= authorityFrom) out = `${out.slice(0, authorityFrom)}${MASK}${out.slice(at)}`;
+  else if (start !== -1) {
+    const authority = /^[^/?#]*/.exec(out.slice(authorityFrom))?.[0] ?? '';
+    const colon = authority.lastIndexOf(':');
+    if (colon !== -1 && !/^\d*$/.test(authority.slice(colon + 1)))
+      out = `${out.slice(0, authorityFrom + authority.indexOf(':') + 1)}${MASK}${out.slice(authorityFrom + authority.length)}`;
+  }
   const q = out.indexOf('?');
   const hash = out.indexOf('#');
   if (hash !== -1) out = `${out.slice(0, hash)}#${MASK}`;
