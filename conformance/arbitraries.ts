@@ -407,14 +407,18 @@ interface FieldArbs {
 
 const NOT_TEXT: readonly unknown[] = [7, 0, true, ['m'], {}];
 
-/** A few keys, so that repeats (idempotent creates, ties of names) are common. */
-const FEW_KEYS = ['call_1', 'call_2', 'k1', 'k2', 'k3'];
-/** A few names each, so that listSessions' filters match something. */
-export const FEW_AGENTS = ['agent-a', 'agent-b'];
-export const FEW_PROVIDERS = ['anthropic', 'openai'];
-export const FEW_MODELS = ['m1', 'm2'];
-export const FEW_QUESTION_IDS = ['q1', 'q2', 'q3'];
-export const FEW_SETTING_KEYS = ['s1', 's2', 's3'];
+/**
+ * A few keys, so that repeats (idempotent creates, ties of names) are common, with look-alikes
+ * of one another among them (another case, a trailing space, what a LIKE wildcard matches),
+ * so that random runs also meet what a loose comparison confuses.
+ */
+const FEW_KEYS = ['call_1', 'call_2', 'Call_1', 'k1', 'k%'];
+/** A few names each, so that listSessions' filters match something; look-alikes as above. */
+export const FEW_AGENTS = ['agent-a', 'agent-b', 'Agent-A', 'agent_a'];
+export const FEW_PROVIDERS = ['anthropic', 'openai', 'OpenAI'];
+export const FEW_MODELS = ['m1', 'm2', 'm1 '];
+export const FEW_QUESTION_IDS = ['q1', 'q2', 'Q1', 'q_'];
+export const FEW_SETTING_KEYS = ['s1', 's2', 'S1', 's%'];
 
 function textField(options: {
   nonEmpty?: boolean;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,25 @@ describe('docs stay in step with the code', () => {
     // Every one caught (test:sensitivity holds the suite to it): a figure below that was
     // written by a run that found a gap, and must not be published as the suite's.
     expect(Number(figure?.[1])).toBe(catalogue.length);
+    // From a run at a commit, and the suite and its mutants unchanged since: what the figures measure.
+    const stamp = /Measured at commit `([0-9a-f]+)`( \(with uncommitted changes)?/.exec(doc);
+    expect(stamp?.[2], 'figures from a tree with uncommitted changes').toBeUndefined();
+    const changed = execFileSync(
+      'git',
+      [
+        'diff',
+        '--name-only',
+        stamp?.[1] as string,
+        'HEAD',
+        '--',
+        'conformance',
+        'test/mutants',
+        'test/mutants.ts',
+        'test/deep',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(changed, `changed since the figures' commit: run npm run docs:conformance`).toBe('');
   });
 
   it('the suite version is the package version', () => {

@@ -9,6 +9,7 @@ import { createStorage } from '../src/create-storage.js';
 import { classMutants } from './mutants/classes.js';
 import { coverageMutants } from './mutants/coverage.js';
 import { interleavingMutants } from './mutants/interleavings.js';
+import { moreClassMutants } from './mutants/more-classes.js';
 import { sequenceMutants } from './mutants/sequences.js';
 
 /**
@@ -516,6 +517,7 @@ export const mutants: Mutant[] = [
 export const allMutants: readonly Mutant[] = [
   ...mutants,
   ...classMutants,
+  ...moreClassMutants,
   ...coverageMutants,
   ...sequenceMutants,
   ...interleavingMutants,

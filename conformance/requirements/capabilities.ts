@@ -1,5 +1,5 @@
 import { type AgentStorage, ALL_CAPABILITIES, type OptionalCapability } from '../../src/contract/storage.js';
-import { rejects } from '../expect.js';
+import { fail, rejects } from '../expect.js';
 import { aSession, newMessage } from '../fixtures.js';
 import type { Requirement } from '../types.js';
 
@@ -41,13 +41,24 @@ const OPERATIONS: Record<
 export const capabilityRequirements: Requirement[] = [
   {
     id: 'capabilities.undeclared',
-    title: 'Every operation of a capability the adapter does not declare rejects with NOT_SUPPORTED',
+    title:
+      'Every operation of a capability the adapter does not declare returns a promise that rejects with NOT_SUPPORTED (it never throws synchronously)',
     async run(ctx) {
       const sessionId = await aSession(ctx);
       for (const capability of Object.keys(ALL_CAPABILITIES) as OptionalCapability[]) {
         if (ctx.store.capabilities[capability] === true) continue;
         for (const [i, call] of OPERATIONS[capability](ctx.store, sessionId).entries()) {
-          await rejects(call, 'NOT_SUPPORTED', `${capability} operation #${i + 1}, undeclared`);
+          const what = `${capability} operation #${i + 1}, undeclared`;
+          // Called outside `rejects`, which awaits in a try: a synchronous throw must fail here.
+          let result: Promise<unknown>;
+          try {
+            result = call();
+          } catch (e) {
+            fail(
+              `${what} threw synchronously (${e instanceof Error ? e.message : String(e)}): it must return a promise and reject it`,
+            );
+          }
+          await rejects(() => result, 'NOT_SUPPORTED', what);
         }
       }
     },

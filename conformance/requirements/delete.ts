@@ -1,6 +1,7 @@
 import { check, fail, rejects, same } from '../expect.js';
-import { aSession, newMessage, newToolCall, T0 } from '../fixtures.js';
+import { aSession, newMessage, newSession, newToolCall, T0 } from '../fixtures.js';
 import type { Requirement } from '../types.js';
+import { KEY, LOOK_ALIKES } from './look-alikes.js';
 
 export const deleteRequirements: Requirement[] = [
   {
@@ -158,6 +159,33 @@ export const deleteRequirements: Requirement[] = [
         field: 'limit',
       });
       same((await s.listSessions({ limit: 100 })).items.length, 1, 'sessions left after the refused calls');
+    },
+  },
+  {
+    id: 'delete.filter-exact',
+    title:
+      'deleteSessions filters agentName, provider and model by exact equality, as listSessions does: not case-insensitively, trimmed, normalised, or as a LIKE pattern',
+    needs: ['deleteSession', 'listSessions'],
+    async run(ctx) {
+      const s = ctx.store;
+      for (const field of ['agentName', 'provider', 'model'] as const) {
+        const others: string[] = [];
+        for (const [, value] of LOOK_ALIKES)
+          others.push(await s.createSession(newSession({ [field]: value })));
+        const id = await s.createSession(newSession({ [field]: KEY }));
+        same(
+          await s.deleteSessions({ [field]: KEY }),
+          1,
+          `deleteSessions({ ${field}: ${JSON.stringify(KEY)} })`,
+        );
+        same(await s.getSession(id), null, `the session whose ${field} is ${JSON.stringify(KEY)}`);
+        for (const [i, [label]] of LOOK_ALIKES.entries())
+          check(
+            (await s.getSession(others[i] as string)) !== null,
+            `the session whose ${field} is ${label} was deleted`,
+          );
+        for (const other of others) await s.deleteSession(other);
+      }
     },
   },
 ];

@@ -7,7 +7,7 @@ export const errorRequirements: Requirement[] = [
   {
     id: 'errors.async',
     title:
-      'Every operation returns a promise and reports failure by rejecting it, never by throwing synchronously: for bad input, for an undeclared capability, and after close()',
+      'Every operation returns a promise and reports failure by rejecting it, never by throwing synchronously: for bad input and after close() (for an undeclared capability: capabilities.undeclared)',
     async run(ctx) {
       const s = ctx.store as unknown as Record<string, (...args: unknown[]) => unknown>;
       const bad = 42;

@@ -2,6 +2,7 @@ import type { NewToolCall } from '../../src/contract/types.js';
 import { check, rejects, same } from '../expect.js';
 import { aSession, newMessage, newToolCall, T0, writesNothing } from '../fixtures.js';
 import type { Requirement } from '../types.js';
+import { KEY, LOOK_ALIKES } from './look-alikes.js';
 
 export const idempotencyRequirements: Requirement[] = [
   {
@@ -95,7 +96,7 @@ export const idempotencyRequirements: Requirement[] = [
   {
     id: 'idempotency.toolcall',
     title:
-      'A tool call repeated with the same clientKey in its session returns the first id (even after updates) when messageId, toolCallId, toolName and request match; otherwise CONFLICT; a repeated toolCallId without a key is a new call',
+      'A tool call repeated with the same clientKey in its session returns the first id (even after updates) when messageId, toolCallId, toolName and request match exactly (not by case, spaces, normalisation form or a LIKE wildcard); otherwise CONFLICT; a repeated toolCallId without a key is a new call',
     needs: ['idempotency'],
     async run(ctx) {
       const sessionId = await aSession(ctx);
@@ -142,6 +143,16 @@ export const idempotencyRequirements: Requirement[] = [
         (await ctx.store.createToolCall({ ...input, sessionId: other })) !== id,
         'the same clientKey in another session is another call',
       );
+      // The retry compares toolCallId and toolName exactly, as keys are compared.
+      const named = newToolCall(other, { toolCallId: KEY, toolName: KEY, clientKey: 'look-alike retries' });
+      await ctx.store.createToolCall(named);
+      for (const field of ['toolCallId', 'toolName'] as const)
+        for (const [label, value] of LOOK_ALIKES)
+          await rejects(
+            () => ctx.store.createToolCall({ ...named, [field]: value }),
+            'CONFLICT',
+            `same clientKey, a ${field} that differs from ${JSON.stringify(KEY)} by ${label}`,
+          );
       // Without a key nothing is deduplicated: a provider's toolCallId may repeat, as nocodo stores it.
       const { clientKey: _none, ...unkeyed } = input;
       const again = await ctx.store.createToolCall(unkeyed);

@@ -371,6 +371,13 @@ export const inputRequirements: Requirement[] = [
           async () => (await s.getQuestions(sessionId)).at(-1)?.questionId,
           'questions[0].questionId',
         );
+        // An answer's key holds the same: the longest answers its question, one more unit is refused.
+        await boundary(
+          'answers questionId',
+          (v) => s.answerQuestions(sessionId, [{ questionId: v, answer: 'a' }]),
+          async () => (await s.getQuestions(sessionId)).find((q) => q.answer === 'a')?.questionId,
+          'answers[0].questionId',
+        );
       }
       if (s.capabilities.settings) {
         await boundary(
@@ -378,6 +385,12 @@ export const inputRequirements: Requirement[] = [
           (v) => s.createSettings(sessionId, [{ settingKey: v, settingName: 's' }]),
           async () => (await s.getSettings(sessionId)).at(-1)?.settingKey,
           'settings[0].settingKey',
+        );
+        await boundary(
+          'values settingKey',
+          (v) => s.setSettingValues(sessionId, [{ settingKey: v, value: 'v' }]),
+          async () => (await s.getSettings(sessionId)).find((x) => x.settingValue === 'v')?.settingKey,
+          'values[0].settingKey',
         );
       }
       if (s.capabilities.listSessions) {
@@ -394,6 +407,30 @@ export const inputRequirements: Requirement[] = [
             {
               field,
             },
+          );
+        }
+      }
+      if (s.capabilities.deleteSession && s.capabilities.listSessions) {
+        // Another 512-unit value than the sessions above hold: this one's deletion is counted.
+        const doomed = `${'d'.repeat(MAX_NAME_LENGTH - 2)}😀`;
+        for (const field of ['agentName', 'provider', 'model'] as const) {
+          const id = await s.createSession(newSession({ [field]: doomed }));
+          await writesNothing(
+            ctx,
+            `deleteSessions ${field} of ${MAX_NAME_LENGTH + 1} units`,
+            () =>
+              rejects(
+                () => s.deleteSessions({ [field]: `${doomed}x` }),
+                'INVALID_INPUT',
+                `deleteSessions ${field} too long`,
+                { field },
+              ),
+            async () => s.getSession(id),
+          );
+          same(
+            await s.deleteSessions({ [field]: doomed }),
+            1,
+            `deleteSessions({ ${field} }) with a ${MAX_NAME_LENGTH}-unit value`,
           );
         }
       }
@@ -549,7 +586,7 @@ export const inputRequirements: Requirement[] = [
   {
     id: 'input.plain-data',
     title:
-      'Inputs are plain data, read once: a Date, Map or Promise as a record, batch, query or options, a list with an extra property, a symbol-keyed or non-enumerable property, or a getter that throws rejects with INVALID_INPUT naming the field; a getter that changes its answer stores what was validated',
+      'Inputs are plain data, read once: a Date, Map or Promise as a record, batch, query or options, a list with an extra property, a symbol-keyed or non-enumerable property, a getter that throws, or a Proxy whose trap throws rejects with INVALID_INPUT naming the field; a getter that changes its answer stores what was validated',
     async run(ctx) {
       const s = ctx.store;
       const sessionId = await aSession(ctx);
@@ -630,6 +667,23 @@ export const inputRequirements: Requirement[] = [
         },
         visible,
       );
+      // A Proxy's trap that throws while its keys, prototype or length are read is bad input too.
+      const trap = () => {
+        throw new Error('trap exploded');
+      };
+      await refused('createMessage(a Proxy whose ownKeys throws)', 'input', () =>
+        s.createMessage(new Proxy(newMessage(sessionId), { ownKeys: trap })),
+      );
+      await refused('createSession(a Proxy whose getPrototypeOf throws)', 'input', () =>
+        s.createSession(new Proxy(newSession(), { getPrototypeOf: trap })),
+      );
+      await refused('createToolCall with a request whose ownKeys throws', 'request', () =>
+        s.createToolCall(newToolCall(sessionId, { request: new Proxy({ sql: 'x' }, { ownKeys: trap }) })),
+      );
+      if (s.capabilities.batch)
+        await refused('appendBatch messages = a Proxy whose get throws', 'messages', () =>
+          s.appendBatch({ messages: new Proxy([newMessage(sessionId)], { get: trap }) }),
+        );
       // A getter read twice could be validated on one read and stored from the other: the
       // first answer is valid, every later one is not (U+0000, a request turned undefined).
       const fickle = <T>(first: T, later: T) => {

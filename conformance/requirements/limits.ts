@@ -82,4 +82,34 @@ export const limitRequirements: Requirement[] = [
       );
     },
   },
+  {
+    id: 'limits.delete-sessions',
+    title: `deleteSessions deletes ${PAGE_LIMIT.default} sessions when no limit is given, checked with ${PAGE_LIMIT.default + 1} matching; limits outside 1..${PAGE_LIMIT.max} are INVALID_INPUT and delete nothing`,
+    needs: ['deleteSession', 'listSessions'],
+    async run(ctx) {
+      const s = ctx.store;
+      for (let i = 0; i <= PAGE_LIMIT.default; i++)
+        await s.createSession(newSession({ agentName: 'old', startedAt: T0 + i }));
+      const left = async () =>
+        (await s.listSessions({ agentName: 'old', limit: PAGE_LIMIT.max })).items.length;
+      for (const bad of [0, PAGE_LIMIT.max + 1, -1, 2.5]) {
+        await rejects(
+          () => s.deleteSessions({ agentName: 'old', limit: bad }),
+          'INVALID_INPUT',
+          `limit ${bad}`,
+          {
+            field: 'limit',
+          },
+        );
+      }
+      same(await left(), PAGE_LIMIT.default + 1, 'sessions left after the refused limits');
+      same(await s.deleteSessions({ agentName: 'old' }), PAGE_LIMIT.default, 'deleted without a limit');
+      same(await left(), 1, 'sessions left');
+      same(
+        await s.deleteSessions({ agentName: 'old', limit: PAGE_LIMIT.max }),
+        1,
+        `deleted with limit ${PAGE_LIMIT.max}`,
+      );
+    },
+  },
 ];

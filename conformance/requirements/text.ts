@@ -11,6 +11,7 @@ const TRICKY_TEXT: readonly [string, string][] = [
   ['quotes and SQL', `'); DROP TABLE agent_sessions; -- "\\`],
   ['whitespace', ' \t\r\n \u00A0\u2028\u2029 '],
   ['U+FFFF and U+FFFE', '\uFFFF\uFFFE'],
+  ['a leading byte-order mark', '\uFEFFhello'],
   ['long', 'x'.repeat(1 << 20)],
 ];
 

@@ -168,6 +168,29 @@ export function requireObject(
   input: unknown,
   path = '',
 ): Record<string, unknown> {
+  try {
+    return snapshotOf(ctx, op, what, input, path);
+  } catch (e) {
+    return unreadable(ctx, op, what, e);
+  }
+}
+
+/**
+ * A Proxy's trap that threw while `what` was looked at (its keys, its prototype): the caller's
+ * bad input, with the trap's error as cause. The kit's own errors pass as they are.
+ */
+export function unreadable(ctx: ValidationContext, op: string, what: string, e: unknown): never {
+  if (e instanceof AgentStorageError) throw e;
+  return invalid(ctx, op, what, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+}
+
+function snapshotOf(
+  ctx: ValidationContext,
+  op: string,
+  what: string,
+  input: unknown,
+  path: string,
+): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     invalid(ctx, op, what, `must be an object, got ${describe(input)}`);
   }
@@ -254,36 +277,6 @@ export function checkRecord(
   return out;
 }
 
-/** The index keys of an array, as `Object.keys` lists them. */
-const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
-
-export function checkList<T>(
-  ctx: ValidationContext,
-  op: string,
-  field: string,
-  input: unknown,
-  item: (value: unknown, path: string) => T,
-): T[] {
-  if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
-  if (Object.getPrototypeOf(input) !== Array.prototype)
-    invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
-  // A property beside the elements would be dropped without a word: refuse it instead.
-  const length = input.length;
-  const keys = Object.keys(input);
-  if (keys.length !== length) {
-    const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
-    if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
-  }
-  const symbol = Object.getOwnPropertySymbols(input)[0];
-  if (symbol !== undefined) invalid(ctx, op, `${field}.${String(symbol)}`, 'is not an element of the list');
-  // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
-  const out: T[] = [];
-  for (let i = 0; i < length; i++) {
-    out.push(item(readOnce(ctx, op, field, input, i), `${field}[${i}].`));
-  }
-  return out;
-}
-
 /** The storage clock's time for an omitted `field` (prefixed by `path` in errors, as in `checkValue`). */
 export function clockNow(ctx: ValidationContext, op: string, field: string, path = ''): number {
   let now: number;
@@ -341,44 +334,6 @@ export function checkUpdate(
   }
   if (out.fields.length === 0) invalid(ctx, op, 'update', `must set at least one of ${mutable.join(', ')}`);
   return out;
-}
-
-/** Keys that must be unique within one call (questionId, settingKey). */
-export function checkUnique(
-  ctx: ValidationContext,
-  op: string,
-  field: string,
-  key: string,
-  items: readonly Record<string, unknown>[],
-): void {
-  const seen = new Set<unknown>();
-  items.forEach((item, i) => {
-    if (seen.has(item[key]))
-      invalid(ctx, op, `${field}[${i}].${key}`, `repeats ${JSON.stringify(item[key])} within the same call`);
-    seen.add(item[key]);
-  });
-}
-
-/**
- * A list of records for one session (questions, answers, settings, values). With `key`, the
- * key must be unique within the call: answering `q1` twice in one call has no one answer.
- * Questions and settings themselves may repeat a key, as nocodo stores them.
- */
-export function keyedList<T>(
-  ctx: ValidationContext,
-  op: string,
-  sessionId: unknown,
-  field: string,
-  fields: Record<string, FieldSpec>,
-  key: string | null,
-  input: unknown,
-): T[] {
-  validateIdArgument(ctx, op, 'sessionId', sessionId);
-  const list = checkList(ctx, op, field, input, (v, path) =>
-    checkRecord(ctx, op, fields, recordSnapshot(ctx, op, v, path), path),
-  );
-  if (key !== null) checkUnique(ctx, op, field, key, list);
-  return list as unknown as T[];
 }
 
 /** Checks the argument of a read (`getSession(id)`, `getMessages(sessionId)`): it must be a string. */

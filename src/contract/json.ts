@@ -118,13 +118,18 @@ function define(target: object, key: string, value: unknown): void {
 function exactJson(value: unknown): string {
   const ancestors = new Set<object>();
 
+  // A getter, or a Proxy's trap (its keys, its prototype), that throws: named by its path.
+  const unreadable = (path: string, e: unknown) =>
+    e instanceof JsonEncodeError
+      ? e
+      : new JsonEncodeError(path, `could not be read: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
   const read = (holder: object, key: string | number, path: string): unknown => {
     try {
       return (holder as Record<string | number, unknown>)[key];
     } catch (e) {
-      throw new JsonEncodeError(path, `could not be read: ${e instanceof Error ? e.message : String(e)}`, {
-        cause: e,
-      });
+      throw unreadable(path, e);
     }
   };
 
@@ -145,38 +150,10 @@ function exactJson(value: unknown): string {
         if (ancestors.has(v)) throw new JsonEncodeError(path, 'is a cycle');
         ancestors.add(v);
         let out: string;
-        if (Array.isArray(v)) {
-          if (Object.getPrototypeOf(v) !== Array.prototype)
-            throw new JsonEncodeError(path, 'is an array subclass, not plain JSON');
-          const parts: string[] = [];
-          const length = v.length;
-          for (let i = 0; i < length; i++) {
-            if (!(i in v)) throw new JsonEncodeError(`${path}[${i}]`, 'is a hole in a sparse array');
-            parts.push(encode(read(v, i, `${path}[${i}]`), `${path}[${i}]`, depth + 1));
-          }
-          const extra = Object.keys(v).find((k) => !(/^(0|[1-9][0-9]*)$/.test(k) && Number(k) < length));
-          if (extra !== undefined)
-            throw new JsonEncodeError(`${path}.${extra}`, 'is a property of an array, which JSON drops');
-          if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
-          out = `[${parts.join(',')}]`;
-        } else {
-          const proto = Object.getPrototypeOf(v);
-          if (proto !== Object.prototype && proto !== null) {
-            const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-            throw new JsonEncodeError(
-              path,
-              typeof name === 'string' && name !== '' && name !== 'Object'
-                ? `is ${withArticle(name)} object, not plain JSON`
-                : 'has a prototype other than Object.prototype, not plain JSON',
-            );
-          }
-          if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
-          const parts: string[] = [];
-          for (const key of Object.keys(v)) {
-            const child = `${path}.${key}`;
-            parts.push(`${JSON.stringify(key)}:${encode(read(v, key, child), child, depth + 1)}`);
-          }
-          out = `{${parts.join(',')}}`;
+        try {
+          out = container(v, path, depth);
+        } catch (e) {
+          throw unreadable(path, e);
         }
         ancestors.delete(v);
         return out;
@@ -187,6 +164,44 @@ function exactJson(value: unknown): string {
           `is ${typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`}, not JSON`,
         );
     }
+  };
+
+  const container = (v: object, path: string, depth: number): string => {
+    let out: string;
+    if (Array.isArray(v)) {
+      if (Object.getPrototypeOf(v) !== Array.prototype)
+        throw new JsonEncodeError(path, 'is an array subclass, not plain JSON');
+      const parts: string[] = [];
+      const length = v.length;
+      for (let i = 0; i < length; i++) {
+        if (!(i in v)) throw new JsonEncodeError(`${path}[${i}]`, 'is a hole in a sparse array');
+        parts.push(encode(read(v, i, `${path}[${i}]`), `${path}[${i}]`, depth + 1));
+      }
+      const extra = Object.keys(v).find((k) => !(/^(0|[1-9][0-9]*)$/.test(k) && Number(k) < length));
+      if (extra !== undefined)
+        throw new JsonEncodeError(`${path}.${extra}`, 'is a property of an array, which JSON drops');
+      if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
+      out = `[${parts.join(',')}]`;
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+        throw new JsonEncodeError(
+          path,
+          typeof name === 'string' && name !== '' && name !== 'Object'
+            ? `is ${withArticle(name)} object, not plain JSON`
+            : 'has a prototype other than Object.prototype, not plain JSON',
+        );
+      }
+      if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
+      const parts: string[] = [];
+      for (const key of Object.keys(v)) {
+        const child = `${path}.${key}`;
+        parts.push(`${JSON.stringify(key)}:${encode(read(v, key, child), child, depth + 1)}`);
+      }
+      out = `{${parts.join(',')}}`;
+    }
+    return out;
   };
 
   return encode(value, '$', 0);

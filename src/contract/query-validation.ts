@@ -1,5 +1,4 @@
 import {
-  checkList,
   checkValue,
   describe,
   type FieldSpec,
@@ -8,6 +7,7 @@ import {
   type ValidationContext,
   validateIdArgument,
 } from './input-checks.js';
+import { checkList } from './list-checks.js';
 import type { SessionStatus } from './types.js';
 import { PAGE_LIMIT, SESSION_STATUSES } from './types.js';
 

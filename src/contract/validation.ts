@@ -1,15 +1,14 @@
 import {
-  checkList,
   checkRecord,
   checkUpdate,
   describe,
   type FieldSpec,
   invalid,
-  keyedList,
   recordSnapshot,
   requireObject,
   type ValidationContext,
 } from './input-checks.js';
+import { checkList, keyedList } from './list-checks.js';
 import {
   MESSAGE_ROLES,
   type MessageRole,

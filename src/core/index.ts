@@ -1,6 +1,6 @@
 /**
  * `agent-storage-kit/engine`: the contract implemented once over a narrow port. A store that
- * is not SQL implements `StoragePort` (see src/adapters/memory.ts, ~250 lines) and gets every
+ * is not SQL implements `StoragePort` (see src/adapters/memory.ts, ~320 lines) and gets every
  * contract decision from `StorageEngine`; SQL stores use `agent-storage-kit/sql` instead.
  */
 export { type EngineOptions, StorageEngine } from './engine.js';

@@ -1,0 +1,99 @@
+import {
+  checkRecord,
+  describe,
+  type FieldSpec,
+  invalid,
+  readOnce,
+  recordSnapshot,
+  unreadable,
+  type ValidationContext,
+  validateIdArgument,
+} from './input-checks.js';
+
+/**
+ * The checks of a caller's lists (a batch's messages, a call's questions): a plain array of
+ * elements and nothing beside them, each element checked in turn, keys unique where the
+ * contract says so.
+ */
+
+/** The index keys of an array, as `Object.keys` lists them. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+export function checkList<T>(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  input: unknown,
+  item: (value: unknown, path: string) => T,
+): T[] {
+  try {
+    return listOf(ctx, op, field, input, item);
+  } catch (e) {
+    return unreadable(ctx, op, field, e);
+  }
+}
+
+function listOf<T>(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  input: unknown,
+  item: (value: unknown, path: string) => T,
+): T[] {
+  if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
+  if (Object.getPrototypeOf(input) !== Array.prototype)
+    invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
+  // A property beside the elements would be dropped without a word: refuse it instead.
+  const length = input.length;
+  const keys = Object.keys(input);
+  if (keys.length !== length) {
+    const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+    if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
+  }
+  const symbol = Object.getOwnPropertySymbols(input)[0];
+  if (symbol !== undefined) invalid(ctx, op, `${field}.${String(symbol)}`, 'is not an element of the list');
+  // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
+  const out: T[] = [];
+  for (let i = 0; i < length; i++) {
+    out.push(item(readOnce(ctx, op, field, input, i), `${field}[${i}].`));
+  }
+  return out;
+}
+
+/** Keys that must be unique within one call (questionId, settingKey). */
+export function checkUnique(
+  ctx: ValidationContext,
+  op: string,
+  field: string,
+  key: string,
+  items: readonly Record<string, unknown>[],
+): void {
+  const seen = new Set<unknown>();
+  items.forEach((item, i) => {
+    if (seen.has(item[key]))
+      invalid(ctx, op, `${field}[${i}].${key}`, `repeats ${JSON.stringify(item[key])} within the same call`);
+    seen.add(item[key]);
+  });
+}
+
+/**
+ * A list of records for one session (questions, answers, settings, values). With `key`, the
+ * key must be unique within the call: answering `q1` twice in one call has no one answer.
+ * Questions and settings themselves may repeat a key, as nocodo stores them.
+ */
+export function keyedList<T>(
+  ctx: ValidationContext,
+  op: string,
+  sessionId: unknown,
+  field: string,
+  fields: Record<string, FieldSpec>,
+  key: string | null,
+  input: unknown,
+): T[] {
+  validateIdArgument(ctx, op, 'sessionId', sessionId);
+  const list = checkList(ctx, op, field, input, (v, path) =>
+    checkRecord(ctx, op, fields, recordSnapshot(ctx, op, v, path), path),
+  );
+  if (key !== null) checkUnique(ctx, op, field, key, list);
+  return list as unknown as T[];
+}
