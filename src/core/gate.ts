@@ -42,7 +42,12 @@ export class Gate {
   }
 }
 
-const fileGates = new Map<string, Gate>();
+// Held weakly: every open store on a file holds its gate, and once none does the entry goes
+// (an app opening a database per tenant would otherwise keep a gate for every path it met).
+const fileGates = new Map<string, WeakRef<Gate>>();
+const forgetFile = new FinalizationRegistry<string>((path) => {
+  if (fileGates.get(path)?.deref() === undefined) fileGates.delete(path);
+});
 const objectGates = new WeakMap<object, Gate>();
 
 /**
@@ -54,11 +59,13 @@ const objectGates = new WeakMap<object, Gate>();
  */
 export function gateFor(key: string | object | undefined): Gate {
   if (key === undefined) return new Gate();
-  let gate = typeof key === 'string' ? fileGates.get(key) : objectGates.get(key);
+  let gate = typeof key === 'string' ? fileGates.get(key)?.deref() : objectGates.get(key);
   if (gate === undefined) {
     gate = new Gate();
-    if (typeof key === 'string') fileGates.set(key, gate);
-    else objectGates.set(key, gate);
+    if (typeof key === 'string') {
+      fileGates.set(key, new WeakRef(gate));
+      forgetFile.register(gate, key);
+    } else objectGates.set(key, gate);
   }
   return gate;
 }
