@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { editPostgresUrl } from '../src/adapters/postgres-url.js';
+import { loadDriver } from '../src/adapters/url-options.js';
 import type { AgentStorage } from '../src/contract/storage.js';
 import type { StorageEngine } from '../src/core/engine.js';
 import type { PortInspection } from '../src/core/port.js';
@@ -123,7 +124,11 @@ export function sqliteTarget(): ConformanceTarget {
     'sqlite',
     (path) => `sqlite:${path}`,
     async (path) => {
-      const { default: Database } = await import('better-sqlite3');
+      const { default: Database } = await loadDriver(
+        'sqlite',
+        'better-sqlite3',
+        () => import('better-sqlite3'),
+      );
       const db = new Database(path, { timeout: 10_000 });
       db.exec('BEGIN IMMEDIATE');
       return async () => {
@@ -140,7 +145,7 @@ export function libsqlTarget(): ConformanceTarget {
     'libsql',
     (path) => `libsql:${path}`,
     async (path) => {
-      const { createClient } = await import('@libsql/client');
+      const { createClient } = await loadDriver('libsql', '@libsql/client', () => import('@libsql/client'));
       const client = createClient({ url: `file:${path}`, timeout: 10_000 });
       const tx = await client.transaction('write');
       return async () => {
@@ -151,9 +156,12 @@ export function libsqlTarget(): ConformanceTarget {
   );
 }
 
+/** pg, or UNAVAILABLE naming the package to install (verify reports it as not installed). */
+const loadPg = () => loadDriver('postgres', 'pg', () => import('pg'));
+
 /** Runs `fn` on a client of its own to the server `url` names (schema and database housekeeping). */
 async function withPgClient<T>(url: string, fn: (client: import('pg').Client) => Promise<T>): Promise<T> {
-  const { default: pg } = await import('pg');
+  const { default: pg } = await loadPg();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -210,7 +218,7 @@ export function postgresTarget(url: string): ConformanceTarget {
       // a loaded machine (a mutant deaf to lost connections passed 1 seed of 20 under load).
       dropConnections: async (store, options) => {
         dropper ??= (async () => {
-          const { default: pg } = await import('pg');
+          const { default: pg } = await loadPg();
           const client = new pg.Client({ connectionString: url });
           client.on('error', () => undefined);
           await client.connect();
@@ -296,13 +304,19 @@ export function postgresScratchTarget(url: string): ConformanceTarget {
 export function pgliteTarget(): ConformanceTarget {
   let instance: Promise<import('@electric-sql/pglite').PGlite> | undefined;
   const db = () => {
-    instance ??= import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create());
+    instance ??= loadDriver('pglite', '@electric-sql/pglite', () => import('@electric-sql/pglite')).then(
+      ({ PGlite }) => PGlite.create(),
+    );
     return instance;
   };
   const schemas = new WeakMap<AgentStorage, string>();
   let n = 0;
   const open = async (schema: string, clock: () => number) => {
-    const { PgliteAgentStorage } = await import('../src/adapters/pglite.js');
+    const { PgliteAgentStorage } = await loadDriver(
+      'pglite',
+      '@electric-sql/pglite',
+      () => import('../src/adapters/pglite.js'),
+    );
     const store = new PgliteAgentStorage(await db(), { schema, clock });
     try {
       await store.migrate();

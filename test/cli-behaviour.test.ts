@@ -267,6 +267,7 @@ describe('the CLI behaves', () => {
       ['import', anExport, '--url', 'memory:'],
       ['import', anExport, '--url', 'sqlite::memory:'],
       ['copy', '--from', source, '--to', 'sqlite::memory:'],
+      ['demo', '--url', 'memory:'],
       // A source that keeps nothing is empty whenever a command opens it.
       ['copy', '--from', 'memory:', '--to', to],
       // Files that are no journal: refused whole, and left as they were (a journal's torn
@@ -435,7 +436,7 @@ describe('the CLI behaves', () => {
     expect(none.stderr).toMatch(/at least one filter/);
     const dry = await inProcess(['prune', '--url', url, '--status', 'failed', '--dry-run', '--json']);
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, matched: failed.length });
+    expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, matched: failed.length, interrupted: false });
     const pruned = await inProcess(['prune', '--url', url, '--status', 'failed', '--batch', '2', '--json']);
     expect(pruned.code).toBe(0);
     expect(JSON.parse(pruned.stdout)).toEqual({ deleted: failed.length, interrupted: false });
@@ -443,6 +444,35 @@ describe('the CLI behaves', () => {
     expect((await after.listSessions({ limit: 1000 })).items.length).toBe(total - failed.length);
     for (const id of failed) expect(await after.getMessages(id)).toEqual([]);
     await after.close();
+  });
+
+  it('prune --dry-run cut short (Ctrl-C, or its reader gone) says its count is of what it listed, not the total', async () => {
+    for (const json of [false, true]) {
+      const f = fakeIo();
+      // Stopped as soon as it has listed one session (Ctrl-C, or `| head -1` hanging up); with
+      // --json, which lists nothing on the way, before its first.
+      if (json) f.abort();
+      else f.io.stdout.once('data', () => f.abort());
+      const args = [
+        'prune',
+        '--url',
+        store,
+        '--until',
+        '2100-01-01',
+        '--dry-run',
+        ...(json ? ['--json'] : []),
+      ];
+      const code = await runCli(args, f.io);
+      await f.cleanup();
+      expect(code, args.join(' ')).toBe(130);
+      if (json) expect(JSON.parse(f.stdout())).toMatchObject({ dryRun: true, interrupted: true });
+      else {
+        expect(f.stderr()).toMatch(
+          /^\d+ sessions listed before the listing stopped \(interrupted: not the whole count\)$/m,
+        );
+        expect(f.stderr()).not.toMatch(/would be deleted/);
+      }
+    }
   });
 
   it('export --out into a named pipe whose reader leaves early ends quietly with exit 0, as on stdout', async () => {

@@ -218,4 +218,27 @@ describe('the published package', () => {
     expect(asked.code).toBe(1);
     expect(asked.stderr).toMatch(/npm install @libsql\/client/);
   });
+
+  it('verify --url at a server or PGlite whose driver the app lacks, and studio without hono, name the package to install', async () => {
+    // The scratch database verify makes first is made with the driver too: the same message.
+    // The app's packages are links to this checkout's: the link goes (for a scope, the scope's).
+    for (const link of ['pg', '@electric-sql'])
+      rmSync(join(app, 'node_modules', link), { recursive: true, force: true });
+    for (const [url, pkg] of [
+      ['postgres://postgres@127.0.0.1:1/test', 'pg'],
+      ['pglite:', '@electric-sql/pglite'],
+    ] as const) {
+      const asked = await bin(['verify', '--url', url, '--grep', 'session.get']);
+      expect(asked.code, url).toBe(1);
+      expect(asked.stderr, url).toMatch(new RegExp(`UNAVAILABLE: .*npm install ${pkg}`));
+      expect(asked.stderr, url).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find package/);
+    }
+    // The studio's server, an optional peer too: the same kind of error, and exit.
+    rmSync(join(app, 'node_modules', 'hono'), { recursive: true, force: true });
+    const studio = await bin(['studio', '--url', 'sqlite:./demo.db']);
+    expect(studio.code).toBe(1);
+    expect(studio.stderr).toMatch(
+      /UNAVAILABLE: agent-storage studio needs hono .*npm install --save-dev hono/,
+    );
+  });
 });

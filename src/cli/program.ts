@@ -248,6 +248,11 @@ export function program(io: CliIo, setExit: (code: number) => void, argv: readon
         const count = integerFlag('sessions', o.sessions, { min: 1, max: 100_000 }) as number;
         const url = o.url ?? 'sqlite:./demo.db';
         const store = await openForWriting(url, io);
+        // As for import: the runs would be gone when the command ends, and studio would find none.
+        if (!store.capabilities.persistent)
+          throw new UsageError(
+            `--url ${redactUrl(url)} keeps nothing once the command ends; record into a store that persists`,
+          );
         const start = Math.floor(Date.now() / 1000) - count * 400;
         const ids = await recordSampleRuns(store, { count, seed: start % 100_000, start });
         io.stdout.write(

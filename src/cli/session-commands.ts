@@ -120,11 +120,17 @@ export async function pruneCommand(
       if (!options.json) await writeLine(io.stdout, `would delete ${session.id}`);
       if (count % 1000 === 0) await letSignalsIn();
     }
+    // Cut short (Ctrl-C, or the reader of the list gone), the count is of what was listed only.
+    const cut = io.signal.aborted;
     await writeLine(
       options.json ? io.stdout : io.stderr,
-      options.json ? JSON.stringify({ dryRun: true, matched: count }) : `${count} sessions would be deleted`,
+      options.json
+        ? JSON.stringify({ dryRun: true, matched: count, interrupted: cut })
+        : cut
+          ? `${count} sessions listed before the listing stopped (interrupted: not the whole count)`
+          : `${count} sessions would be deleted`,
     );
-    return io.signal.aborted ? EXIT.interrupted : EXIT.ok;
+    return cut ? EXIT.interrupted : EXIT.ok;
   }
   // The total first (a listing, cheap), so the bar has an ETA; sessions added meanwhile may exceed it.
   const bar = progressBar(io, 'prune');

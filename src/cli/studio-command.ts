@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { AgentStorageError } from '../contract/errors.js';
 import type { Studio } from '../studio/server.js';
 import { type CliIo, describeError, EXIT, UsageError, writeLine } from './io.js';
 import { openForReading } from './stores.js';
 
-/** Hono and its Node server are optional peers: only the studio needs them. */
+/**
+ * Hono and its Node server are optional peers: only the studio needs them. Missing, they are
+ * UNAVAILABLE naming what to install (exit 1), as a missing driver is.
+ */
 function needsHono(error: unknown): never {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (code === 'ERR_MODULE_NOT_FOUND' && /'(hono|@hono\/node-server)'/.test(String(message)))
-    throw new UsageError(
+    throw new AgentStorageError(
+      'UNAVAILABLE',
       'agent-storage studio needs hono and @hono/node-server: npm install --save-dev hono @hono/node-server',
+      { adapter: 'studio', cause: error },
     );
   throw error;
 }
