@@ -397,6 +397,19 @@ export function acceptableCodes(error: { code: string }): readonly string[] {
  */
 function readOnce<T>(value: T, seen = new Map<object, unknown>()): T {
   if (typeof value !== 'object' || value === null) return value;
+  try {
+    return copyOnce(value, seen);
+  } catch {
+    // A Proxy whose trap throws (on its keys, its prototype, its length): refused, as any
+    // object but a plain one is, under the name of the field that holds it.
+    return new Unreadable() as T;
+  }
+}
+
+/** What the model reads of a value a Proxy's trap would not let it look at. */
+class Unreadable {}
+
+function copyOnce<T extends object>(value: T, seen: Map<object, unknown>): T {
   const proto = Object.getPrototypeOf(value);
   const isArray = Array.isArray(value) && proto === Array.prototype;
   if (!isArray && proto !== Object.prototype && proto !== null) return value;
