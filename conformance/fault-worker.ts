@@ -1,5 +1,6 @@
 /**
- * Entry of the fault tier's writer processes: `node fault-worker.js '<WorkerSpec JSON>'`.
+ * Entry of the fault tier's writer processes: `node fault-worker.js`, its `WorkerSpec` as JSON in
+ * the environment (`WORKER_SPEC`: the arguments of a process are anyone's to read).
  * Opens the store the spec names, writes as `runWriter` does until its spec's end or a
  * SIGTERM (it then finishes the write in progress and closes), and reports each write as a
  * JSON line on fd 1 with a blocking `writeSync`: the line is in the pipe before the next
@@ -9,9 +10,9 @@
 import { writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { AgentStorage } from '../src/contract/storage.js';
-import { runWriter, type WorkerEvent, type WorkerSpec } from './fault-workload.js';
+import { runWriter, WORKER_SPEC, type WorkerEvent, type WorkerSpec } from './fault-workload.js';
 
-const spec = JSON.parse(process.argv[2] as string) as WorkerSpec;
+const spec = JSON.parse(process.env[WORKER_SPEC] as string) as WorkerSpec;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const emit = (event: WorkerEvent) => {
   const line = Buffer.from(`${JSON.stringify(event)}\n`);

@@ -13,6 +13,9 @@ import type { SpawnSpec } from './types.js';
  * tell, for each write, whether it is stored, from the rows alone.
  */
 
+/** The environment variable that carries a writer child's `WorkerSpec`, as JSON. */
+export const WORKER_SPEC = 'AGENT_STORAGE_FAULT_WORKER';
+
 /** What a writer child is told to do. */
 export interface WorkerSpec {
   store: SpawnSpec;

@@ -346,7 +346,11 @@ for (const setup of setups) {
       const url = setup.freshUrl();
       const child = join(import.meta.dirname, 'helpers', 'migrate-child.ts');
       await Promise.all(
-        Array.from({ length: 4 }, () => run(process.execPath, ['--import', 'tsx', child, url])),
+        Array.from({ length: 4 }, () =>
+          run(process.execPath, ['--import', 'tsx', child], {
+            env: { ...process.env, AGENT_STORAGE_URL: url },
+          }),
+        ),
       );
       const store = await open(url);
       expect((await logRows(store)).map((r) => r.name)).toEqual(names);

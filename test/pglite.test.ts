@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkWriters, outcomes, type WorkerEvent, type WorkerSpec } from '../conformance/fault-workload.js';
+import {
+  checkWriters,
+  outcomes,
+  WORKER_SPEC,
+  type WorkerEvent,
+  type WorkerSpec,
+} from '../conformance/fault-workload.js';
 import { pgliteTarget } from '../conformance/targets.js';
 import { describeConformance } from '../conformance/vitest.js';
 import { createStorage } from '../src/create-storage.js';
@@ -72,8 +78,9 @@ async function writeUntilKilled(url: string, acks: number): Promise<WorkerEvent[
   };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const worker = join(import.meta.dirname, '..', 'conformance', 'fault-worker.ts');
-  const child = spawn(process.execPath, ['--import', tsx, worker, JSON.stringify(spec)], {
+  const child = spawn(process.execPath, ['--import', tsx, worker], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, [WORKER_SPEC]: JSON.stringify(spec) },
   });
   const events: WorkerEvent[] = [];
   let seen = 0;

@@ -8,6 +8,7 @@ import {
   emptyTally,
   type FaultTally,
   outcomes,
+  WORKER_SPEC,
   type WorkerEvent,
   type WorkerSpec,
 } from '../fault-workload.js';
@@ -61,15 +62,19 @@ async function spawnWriter(
   onEvent?: (event: WorkerEvent) => void,
 ): Promise<Writer> {
   const store = await hooks(ctx).spawn(ctx.store);
-  const args = [...loaderArgs(store.module), WORKER, JSON.stringify({ ...spec, store })];
+  const args = [...loaderArgs(store.module), WORKER];
+  // The spec in the environment, not the command line: its options may hold a database
+  // password, and any user of the machine can read a process's arguments.
+  const env = { ...process.env, [WORKER_SPEC]: JSON.stringify({ ...spec, store }) };
   let child: ChildProcess;
   if (fileSizeLimit === undefined) {
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   } else {
     // POSIX sh counts ulimit -f in 512-byte blocks. Node ignores SIGXFSZ, so the write fails with EFBIG.
     const blocks = Math.ceil(fileSizeLimit / 512);
     child = spawn('/bin/sh', ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
   }
   const events: WorkerEvent[] = [];
