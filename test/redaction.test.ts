@@ -42,6 +42,7 @@ const CATALOGUE: readonly string[] = [
   `postgres://app:${PASSWORD}`,
   `postgres://app:${PASSWORD}/app`,
   `postgress://app:${PASSWORD}`,
+  `postgres://app:${PASSWORD}:5432/app`,
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'agent-storage-redaction-'));
@@ -68,6 +69,9 @@ describe('secrets in URLs are never shown', () => {
     expect(redactUrl('sqlite:./agent.db?durability=full')).toBe('sqlite:./agent.db?durability=full');
     expect(redactUrl('sqlite::memory:')).toBe('sqlite::memory:');
     expect(redactUrl('postgres://localhost/app')).toBe('postgres://localhost/app');
+    // A password of digits only, where a port would stand: one that no port can be is masked.
+    expect(redactUrl('postgres://app:123456/db')).toBe('postgres://app:***/db');
+    expect(redactUrl('postgres://[::1]:5432/db')).toBe('postgres://[::1]:5432/db');
     expect(redactSecrets(`connect to "https://u:${PASSWORD}@h/x" failed; authToken=${TOKEN}`)).not.toMatch(
       /S3cr3t|T0k3n/,
     );
@@ -81,6 +85,7 @@ describe('secrets in URLs are never shown', () => {
     ]);
     for (let i = 0; i < names.length; i += 2)
       expect(names[i] === names[i + 1], `catalogue[${i / 2}]`).toBe(true);
+    expect(defaultJournal('postgres://app:123456', to)).toBe(defaultJournal('postgres://app:654321', to));
     // Secrets by another name: libpq's sslpassword, a percent-encoded password.
     expect(defaultJournal(`postgres://h/db?sslpassword=${PASSWORD}&pass%77ord=${PASSWORD}`, to)).toBe(
       defaultJournal('postgres://h/db?sslpassword=other&pass%77ord=other', to),

@@ -25,6 +25,11 @@ const MASK = '***';
 
 /** A URL-shaped run of text: `scheme://…` up to whitespace or a quote. */
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
+/** An authority's host (bracketed IPv6, or up to the first `:`) and what follows from that `:`. */
+const HOST_AND_PORT = /^(\[[^\]]*\]|[^:]*)(:.*)?$/s;
+/** A port: none, or 1 to 5 digits up to 65535. Anything else after the host's `:` may be a password. */
+const isPort = (text: string) => text === '' || (/^\d{1,5}$/.test(text) && Number(text) <= 65535);
+
 /** `name=value` pairs in text outside a URL whose name says secret. */
 const SECRET_NAMES = '(auth_?token|password|passwd|pwd|token|secret|api_?key)';
 const SECRET_PAIR = new RegExp(`\\b${SECRET_NAMES}=([^\\s&"'\`]+)`, 'gi');
@@ -88,8 +93,8 @@ export function withoutSecrets(url: string): string {
   const user = userinfo === undefined ? '' : `${userinfo.slice(0, -1).split(':')[0]}@`;
   let host = path.split('/')[0] as string;
   // No `@`, and after the host's `:` no port: a user and password with the host left out.
-  const [, name, port] = /^(\[[^\]]*\]|[^:]*)(:.*)?$/s.exec(host) ?? [];
-  if (userinfo === undefined && port !== undefined && !/^:\d*$/.test(port)) {
+  const [, name, port] = HOST_AND_PORT.exec(host) ?? [];
+  if (userinfo === undefined && port !== undefined && !isPort(port.slice(1))) {
     path = `${name}${path.slice(host.length)}`;
     host = name as string;
   }
@@ -130,9 +135,9 @@ function redactMalformed(url: string): string {
   if (at >= authorityFrom) out = `${out.slice(0, authorityFrom)}${MASK}${out.slice(at)}`;
   else if (start !== -1) {
     const authority = /^[^/?#]*/.exec(out.slice(authorityFrom))?.[0] ?? '';
-    const colon = authority.lastIndexOf(':');
-    if (colon !== -1 && !/^\d*$/.test(authority.slice(colon + 1)))
-      out = `${out.slice(0, authorityFrom + authority.indexOf(':') + 1)}${MASK}${out.slice(authorityFrom + authority.length)}`;
+    const [, host, port] = HOST_AND_PORT.exec(authority) ?? [];
+    if (port !== undefined && !isPort(port.slice(1)))
+      out = `${out.slice(0, authorityFrom + (host as string).length + 1)}${MASK}${out.slice(authorityFrom + authority.length)}`;
   }
   const q = out.indexOf('?');
   const hash = out.indexOf('#');
