@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAgentStorage } from '../src/adapters/memory.js';
+import { AgentStorageError } from '../src/contract/errors.js';
 import type { NewSession } from '../src/contract/types.js';
 
 // The wording of INVALID_INPUT messages (the conformance suite checks codes and fields).
@@ -26,6 +27,62 @@ describe('INVALID_INPUT messages', () => {
     expect(await messageOf(() => store.createSession(new Date(0) as never))).toMatch(
       /must be a plain object, got a Date$/,
     );
+  });
+
+  it('name the field a Proxy whose trap throws stands in, wherever it is, and carry what the trap threw', async () => {
+    const store = new MemoryAgentStorage();
+    const sessionId = await store.createSession(session);
+    const thrown = new Error('trap');
+    const trap = () => {
+      throw thrown;
+    };
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const refusal = (action: () => Promise<unknown>) =>
+      action().then(
+        () => 'resolved',
+        (e: { code?: string; message?: string; cause?: unknown }) => [e.code, e.message, e.cause === thrown],
+      );
+    // A value, a list, a list's element, an option: INVALID_INPUT naming it, never the trap's own error.
+    expect(
+      await refusal(() =>
+        store.createSession({ ...session, model: new Proxy({}, { getPrototypeOf: trap }) as never }),
+      ),
+    ).toEqual([
+      'INVALID_INPUT',
+      '[memory] INVALID_INPUT: createSession: model must be a string, got an object that could not be read',
+      false,
+    ]);
+    expect(
+      await refusal(() =>
+        store.updateSession(sessionId, { status: 'failed' }, { expectedStatus: revoked.proxy as never }),
+      ),
+    ).toMatchObject(['INVALID_INPUT', expect.stringMatching(/: expectedStatus could not be read: /), false]);
+    const message = { sessionId, role: 'user' as const, content: 'x' };
+    expect(
+      await refusal(() =>
+        store.appendBatch({ messages: [message, new Proxy({ ...message }, { ownKeys: trap })] }),
+      ),
+    ).toEqual([
+      'INVALID_INPUT',
+      '[memory] INVALID_INPUT: appendBatch: messages[1] could not be read: trap',
+      true,
+    ]);
+    // A trap that throws one of the kit's own errors is still the caller's input that could not be read.
+    const posing = new Proxy(
+      { ...session },
+      {
+        ownKeys: () => {
+          throw new AgentStorageError('NOT_FOUND', 'posing', { adapter: 'trap' });
+        },
+      },
+    );
+    expect(await refusal(() => store.createSession(posing))).toEqual([
+      'INVALID_INPUT',
+      '[memory] INVALID_INPUT: createSession: input could not be read: [trap] NOT_FOUND: posing',
+      false,
+    ]);
+    expect(await store.getMessages(sessionId)).toEqual([]);
   });
 
   it('abbreviate the path of JSON nested past the limit', async () => {

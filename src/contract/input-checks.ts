@@ -117,6 +117,14 @@ export function checkValue(
 }
 
 export function describe(value: unknown): string {
+  try {
+    return described(value);
+  } catch {
+    return 'an object that could not be read'; // a Proxy whose trap throws
+  }
+}
+
+function described(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value);
@@ -168,45 +176,25 @@ export function requireObject(
   input: unknown,
   path = '',
 ): Record<string, unknown> {
-  try {
-    return snapshotOf(ctx, op, what, input, path);
-  } catch (e) {
-    return unreadable(ctx, op, what, e);
-  }
-}
-
-/**
- * A Proxy's trap that threw while `what` was looked at (its keys, its prototype): the caller's
- * bad input, with the trap's error as cause. The kit's own errors pass as they are.
- */
-export function unreadable(ctx: ValidationContext, op: string, what: string, e: unknown): never {
-  if (e instanceof AgentStorageError) throw e;
-  return invalid(ctx, op, what, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
-}
-
-function snapshotOf(
-  ctx: ValidationContext,
-  op: string,
-  what: string,
-  input: unknown,
-  path: string,
-): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    invalid(ctx, op, what, `must be an object, got ${describe(input)}`);
-  }
-  const proto = Object.getPrototypeOf(input);
-  if (proto !== Object.prototype && proto !== null) {
-    invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
-  }
-  const keys = Object.keys(input);
+  const shape = lookAt(ctx, op, what, input, recordShape);
+  if (shape === 'not-object') invalid(ctx, op, what, `must be an object, got ${describe(input)}`);
+  if (shape === 'not-plain') invalid(ctx, op, what, `must be a plain object, got ${describe(input)}`);
   // Symbol keys and non-enumerable properties, which Object.keys leaves out, would be dropped
-  // without a word: refused instead (the comparison of counts is all a plain record costs).
-  if (Reflect.ownKeys(input).length !== keys.length) hiddenKey(ctx, op, path, input);
+  // without a word: refused instead.
+  if (shape.hidden !== undefined)
+    invalid(
+      ctx,
+      op,
+      `${path}${String(shape.hidden)}`,
+      typeof shape.hidden === 'symbol'
+        ? 'is a symbol key, which a record cannot hold'
+        : 'is a non-enumerable property, which a record cannot hold',
+    );
   // A literal keeps V8's fast properties; a caller's own `__proto__` key is defined, not
   // assigned, so it stays a key (and is refused as unknown) instead of setting the prototype.
   const snapshot: Record<string, unknown> = {};
-  for (const key of keys) {
-    const value = readOnce(ctx, op, path, input, key);
+  for (const key of shape.keys) {
+    const value = readOnce(ctx, op, path, input as object, key);
     if (key === '__proto__')
       Object.defineProperty(snapshot, key, { value, enumerable: true, writable: true, configurable: true });
     else snapshot[key] = value;
@@ -214,19 +202,37 @@ function snapshotOf(
   return snapshot;
 }
 
-/** Refuses the first own property of `input` that `Object.keys` does not list: a symbol key or a non-enumerable one. */
-function hiddenKey(ctx: ValidationContext, op: string, path: string, input: object): never {
-  const listed = new Set<PropertyKey>(Object.keys(input));
-  const key = Reflect.ownKeys(input).find((k) => !listed.has(k)) as PropertyKey;
-  const name = `${path}${String(key)}`;
-  return invalid(
-    ctx,
-    op,
-    name,
-    typeof key === 'symbol'
-      ? 'is a symbol key, which a record cannot hold'
-      : 'is a non-enumerable property, which a record cannot hold',
-  );
+/**
+ * `shape(input)`: what a check needs to know of a caller's value (its keys, its prototype),
+ * read without judging it. A Proxy's trap that throws meanwhile is the caller's bad input,
+ * named `what`, with the trap's error as cause, whatever it threw.
+ */
+export function lookAt<S>(
+  ctx: ValidationContext,
+  op: string,
+  what: string,
+  input: unknown,
+  shape: (input: unknown) => S,
+): S {
+  try {
+    return shape(input);
+  } catch (e) {
+    return invalid(ctx, op, what, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+}
+
+/** What `requireObject` needs to know of a value (the comparison of counts is all a plain record costs). */
+function recordShape(
+  input: unknown,
+): 'not-object' | 'not-plain' | { keys: string[]; hidden: PropertyKey | undefined } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'not-object';
+  const proto = Object.getPrototypeOf(input);
+  if (proto !== Object.prototype && proto !== null) return 'not-plain';
+  const keys = Object.keys(input);
+  const own = Reflect.ownKeys(input);
+  if (own.length === keys.length) return { keys, hidden: undefined };
+  const listed = new Set<PropertyKey>(keys);
+  return { keys, hidden: own.find((k) => !listed.has(k)) };
 }
 
 /** A record's snapshot (see `requireObject`); `path` prefixes field names in errors (`messages[3].`). */

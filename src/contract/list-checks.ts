@@ -3,9 +3,9 @@ import {
   describe,
   type FieldSpec,
   invalid,
+  lookAt,
   readOnce,
   recordSnapshot,
-  unreadable,
   type ValidationContext,
   validateIdArgument,
 } from './input-checks.js';
@@ -26,38 +26,32 @@ export function checkList<T>(
   input: unknown,
   item: (value: unknown, path: string) => T,
 ): T[] {
-  try {
-    return listOf(ctx, op, field, input, item);
-  } catch (e) {
-    return unreadable(ctx, op, field, e);
-  }
-}
-
-function listOf<T>(
-  ctx: ValidationContext,
-  op: string,
-  field: string,
-  input: unknown,
-  item: (value: unknown, path: string) => T,
-): T[] {
-  if (!Array.isArray(input)) invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
-  if (Object.getPrototypeOf(input) !== Array.prototype)
-    invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
+  const shape = lookAt(ctx, op, field, input, listShape);
+  if (shape === 'not-array') invalid(ctx, op, field, `must be an array, got ${describe(input)}`);
+  if (shape === 'not-plain') invalid(ctx, op, field, `must be a plain array, got ${describe(input)}`);
   // A property beside the elements would be dropped without a word: refuse it instead.
-  const length = input.length;
-  const keys = Object.keys(input);
-  if (keys.length !== length) {
-    const extra = keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
-    if (extra !== undefined) invalid(ctx, op, `${field}.${extra}`, 'is not an element of the list');
-  }
-  const symbol = Object.getOwnPropertySymbols(input)[0];
-  if (symbol !== undefined) invalid(ctx, op, `${field}.${String(symbol)}`, 'is not an element of the list');
+  if (shape.extra !== undefined) invalid(ctx, op, `${field}.${shape.extra}`, 'is not an element of the list');
+  const { length } = shape;
   // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
   const out: T[] = [];
   for (let i = 0; i < length; i++) {
-    out.push(item(readOnce(ctx, op, field, input, i), `${field}[${i}].`));
+    out.push(item(readOnce(ctx, op, field, input as unknown[], i), `${field}[${i}].`));
   }
   return out;
+}
+
+/** What `checkList` needs to know of a value, read without judging it (`lookAt` catches a trap). */
+function listShape(
+  input: unknown,
+): 'not-array' | 'not-plain' | { length: number; extra: string | undefined } {
+  if (!Array.isArray(input)) return 'not-array';
+  if (Object.getPrototypeOf(input) !== Array.prototype) return 'not-plain';
+  const length = input.length;
+  const keys = Object.keys(input);
+  const extra =
+    keys.length === length ? undefined : keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+  const symbol = Object.getOwnPropertySymbols(input)[0];
+  return { length, extra: extra ?? (symbol === undefined ? undefined : String(symbol)) };
 }
 
 /** Keys that must be unique within one call (questionId, settingKey). */

@@ -3,6 +3,7 @@ import {
   describe,
   type FieldSpec,
   invalid,
+  lookAt,
   requireObject,
   type ValidationContext,
   validateIdArgument,
@@ -90,7 +91,7 @@ function sessionFilters(
     if (!known.includes(key)) invalid(ctx, op, key, `is not a filter of ${op}`);
   let statuses: SessionStatus[] | null = null;
   if (obj.status !== undefined) {
-    const list = Array.isArray(obj.status)
+    const list = lookAt(ctx, op, 'status', obj.status, Array.isArray)
       ? checkList(ctx, op, 'status', obj.status, (v) => v)
       : [obj.status];
     if (list.length === 0) invalid(ctx, op, 'status', 'must name at least one status');

@@ -4,6 +4,7 @@ import {
   describe,
   type FieldSpec,
   invalid,
+  lookAt,
   recordSnapshot,
   requireObject,
   type ValidationContext,
@@ -301,7 +302,7 @@ export function validateExpectedStatus(ctx: ValidationContext, options: unknown)
     if (key !== 'expectedStatus') invalid(ctx, 'updateSession', key, 'is not an option of updateSession');
   }
   if (obj.expectedStatus === undefined) return null;
-  const list = Array.isArray(obj.expectedStatus)
+  const list = lookAt(ctx, 'updateSession', 'expectedStatus', obj.expectedStatus, Array.isArray)
     ? checkList(ctx, 'updateSession', 'expectedStatus', obj.expectedStatus, (v) => v)
     : [obj.expectedStatus];
   if (list.length === 0) invalid(ctx, 'updateSession', 'expectedStatus', 'must name at least one status');
