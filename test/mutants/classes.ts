@@ -16,7 +16,7 @@ const fold = (s: string) => s.normalize('NFC').toLowerCase();
 const trim = (s: string) => s.trim();
 const nfc = (s: string) => s.normalize('NFC');
 /** What SQL's LIKE does with `pattern` against `value` (no escape character). */
-function like(value: string, pattern: string): boolean {
+export function like(value: string, pattern: string): boolean {
   const re = pattern
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     .replace(/%/g, '.*')
@@ -107,16 +107,25 @@ function looseFilter(
       const wanted = query?.[field];
       if (typeof wanted !== 'string') return inner.listSessions(query);
       const { [field]: _loose, limit, cursor: _c, ...rest } = query as SessionQuery & Record<string, unknown>;
-      const all: Session[] = [];
-      for (let cursor: string | undefined, more = true; more; ) {
-        const page = await inner.listSessions({ ...rest, limit: 1000, ...(cursor ? { cursor } : {}) });
-        all.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-        more = cursor !== undefined;
-      }
+      const all = await everySession(inner, rest);
       return { items: all.filter((s) => compare(s[field], wanted)).slice(0, limit ?? 50), nextCursor: null };
     },
   });
+}
+
+/** Every session matching `query` (listSessions' filters), all pages. */
+export async function everySession(
+  inner: AgentStorage,
+  query: Omit<SessionQuery, 'limit' | 'cursor'>,
+): Promise<Session[]> {
+  const all: Session[] = [];
+  for (let cursor: string | undefined, more = true; more; ) {
+    const page = await inner.listSessions({ ...query, limit: 1000, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    more = cursor !== undefined;
+  }
+  return all;
 }
 
 /** Over-long values cut to the limit instead of refused. */

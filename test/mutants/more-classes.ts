@@ -1,8 +1,8 @@
 import { AgentStorageError } from '../../src/contract/errors.js';
-import type { AgentStorage } from '../../src/contract/storage.js';
-import type { NewToolCall, Session, SessionDeleteQuery } from '../../src/contract/types.js';
+import type { NewToolCall, SessionDeleteQuery } from '../../src/contract/types.js';
 import { MAX_NAME_LENGTH } from '../../src/contract/validation.js';
 import type { Mutant } from '../mutants.js';
+import { everySession, like } from './classes.js';
 
 /**
  * The classes of test/mutants/classes.ts on what a second independent audit found them
@@ -13,21 +13,6 @@ import type { Mutant } from '../mutants.js';
 
 const cut = (v: unknown) =>
   typeof v === 'string' && v.length > MAX_NAME_LENGTH ? v.slice(0, MAX_NAME_LENGTH) : v;
-
-/** Every session matching `query` (listSessions' filters), all pages. */
-async function everySession(
-  inner: AgentStorage,
-  query: Omit<SessionDeleteQuery, 'limit'>,
-): Promise<Session[]> {
-  const all: Session[] = [];
-  for (let cursor: string | undefined, more = true; more; ) {
-    const page = await inner.listSessions({ ...query, limit: 1000, ...(cursor ? { cursor } : {}) });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-    more = cursor !== undefined;
-  }
-  return all;
-}
 
 /** deleteSessions with one name filter compared loosely (the rest by the real store's listing). */
 function looseDelete(
@@ -80,15 +65,7 @@ export const moreClassMutants: Mutant[] = [
     id: 'delete-provider-like',
     name: 'deleteSessions filters provider with LIKE',
     caughtBy: ['delete.filter-exact'],
-    break: looseDelete('provider', (stored, wanted) =>
-      new RegExp(
-        `^${wanted
-          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-          .replace(/%/g, '.*')
-          .replace(/_/g, '.')}$`,
-        'si',
-      ).test(stored),
-    ),
+    break: looseDelete('provider', (stored, wanted) => like(stored, wanted)),
   },
   {
     id: 'delete-model-trimmed',
