@@ -1,5 +1,5 @@
 import type { InStatement, Row } from '@libsql/client';
-import { SQLITE_SQL } from './sql.js';
+import { LIBSQL_SQL as SQL } from './sql.js';
 import {
   type RawKey,
   type RawMessage,
@@ -13,29 +13,36 @@ import {
   sessionParams,
 } from './types.js';
 
+/** A column `LIBSQL_SQL` selected as bytes, read back as the text they encode (the raw side writes no blobs). */
+const utf8 = new TextDecoder();
+const text = (v: unknown) => (v instanceof ArrayBuffer ? utf8.decode(v) : v);
+
 const message = (r: Row): RawMessage => ({
   id: r.id as string,
   sessionId: r.session_id as string,
   role: r.role as string,
-  content: r.content as string,
+  content: text(r.content) as string,
   createdAt: r.created_at as number,
-  clientKey: r.client_key as string | null,
+  clientKey: text(r.client_key) as string | null,
 });
 
-const session = (r: Row): RawSession => ({
-  id: r.id as string,
-  agentName: r.agent_name as string,
-  provider: r.provider as string,
-  model: r.model as string,
-  systemPrompt: r.system_prompt as string | null,
-  userPrompt: r.user_prompt as string,
-  config: r.config === null ? null : JSON.parse(r.config as string),
-  status: r.status as string,
-  startedAt: r.started_at as number,
-  endedAt: r.ended_at as number | null,
-  result: r.result as string | null,
-  error: r.error as string | null,
-});
+const session = (r: Row): RawSession => {
+  const config = text(r.config) as string | null;
+  return {
+    id: r.id as string,
+    agentName: text(r.agent_name) as string,
+    provider: text(r.provider) as string,
+    model: text(r.model) as string,
+    systemPrompt: text(r.system_prompt) as string | null,
+    userPrompt: text(r.user_prompt) as string,
+    config: config === null ? null : JSON.parse(config),
+    status: r.status as string,
+    startedAt: r.started_at as number,
+    endedAt: r.ended_at as number | null,
+    result: text(r.result) as string | null,
+    error: text(r.error) as string | null,
+  };
+};
 
 /**
  * @libsql/client used directly on a local file: `client.execute` with the kit's SQL, the
@@ -65,40 +72,40 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
   return {
     async createSession(agentName) {
       const rs = await client.execute({
-        sql: SQLITE_SQL.insertSession,
+        sql: SQL.insertSession,
         args: sessionParams(agentName),
       });
       return rs.rows[0]?.id as string;
     },
     async seedMessages(sessionId, count, content, firstCreatedAt) {
-      // One statement: the rows of `SQLITE_SQL.seedMessage` in a loop, a hundred times faster over this client.
+      // One statement: the rows of `SQL.seedMessage` in a loop, a hundred times faster over this client.
       if (count > 0) {
         await client.execute({
-          sql: SQLITE_SQL.seedMessageSeries,
+          sql: SQL.seedMessageSeries,
           args: [count, sessionId, content, firstCreatedAt],
         });
       }
     },
     seedSessions(count, firstStartedAt) {
       return bulk(count, (i) => ({
-        sql: SQLITE_SQL.seedSession,
+        sql: SQL.seedSession,
         args: ['bench-agent', 'anthropic', 'claude-sonnet-4-5', `seeded session ${i}`, firstStartedAt + i],
       }));
     },
     messageKeyAt(sessionId, offset) {
-      return keyAt(SQLITE_SQL.messageKeyAt, [sessionId, offset]);
+      return keyAt(SQL.messageKeyAt, [sessionId, offset]);
     },
     sessionKeyAt(offset) {
-      return keyAt(SQLITE_SQL.sessionKeyAt, [offset]);
+      return keyAt(SQL.sessionKeyAt, [offset]);
     },
     async seedRun(run) {
       const tx = await client.transaction('write');
       try {
-        const rs = await tx.execute({ sql: SQLITE_SQL.insertSession, args: sessionParams(run.agentName) });
+        const rs = await tx.execute({ sql: SQL.insertSession, args: sessionParams(run.agentName) });
         const id = rs.rows[0]?.id as string;
         await tx.batch([
-          { sql: SQLITE_SQL.seedMessageSeries, args: [run.count, id, run.content, run.firstCreatedAt] },
-          { sql: SQLITE_SQL.seedToolCalls, args: [run.request, run.response, id] },
+          { sql: SQL.seedMessageSeries, args: [run.count, id, run.content, run.firstCreatedAt] },
+          { sql: SQL.seedToolCalls, args: [run.request, run.response, id] },
         ]);
         await tx.commit();
         return id;
@@ -108,18 +115,18 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     },
     async createMessage(sessionId, role, content) {
       const rs = await client.execute({
-        sql: SQLITE_SQL.insertMessage,
+        sql: SQL.insertMessage,
         args: [role, content, Math.floor(Date.now() / 1000), null, sessionId],
       });
       return rs.rows[0]?.id as string;
     },
     async getMessages(sessionId) {
-      const rs = await client.execute({ sql: SQLITE_SQL.selectMessages, args: [sessionId] });
+      const rs = await client.execute({ sql: SQL.selectMessages, args: [sessionId] });
       return rs.rows.map(message);
     },
     async createToolCall(t: RawToolCallInput) {
       const rs = await client.execute({
-        sql: SQLITE_SQL.insertToolCall,
+        sql: SQL.insertToolCall,
         args: [
           t.messageId,
           t.toolCallId,
@@ -141,13 +148,13 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     },
     async completeToolCall(id: string, c: RawToolCallCompletion) {
       await client.execute({
-        sql: SQLITE_SQL.completeToolCall,
+        sql: SQL.completeToolCall,
         args: ['completed', JSON.stringify(c.response), c.executionTimeMs, c.completedAt, id],
       });
     },
     async getMessagesPage(sessionId, after, limit) {
       const rs = await client.execute({
-        sql: SQLITE_SQL.messagesPageAfter,
+        sql: SQL.messagesPageAfter,
         args: [sessionId, after.key, after.id, limit + 1],
       });
       return rawPage(rs.rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
@@ -155,17 +162,17 @@ export async function openRawLibsql(path: string): Promise<RawStore> {
     async listSessions(before, limit) {
       const rs = await client.execute(
         before === null
-          ? { sql: SQLITE_SQL.listSessions, args: [limit + 1] }
-          : { sql: SQLITE_SQL.listSessionsBefore, args: [before.key, before.id, limit + 1] },
+          ? { sql: SQL.listSessions, args: [limit + 1] }
+          : { sql: SQL.listSessionsBefore, args: [before.key, before.id, limit + 1] },
       );
       return rawPage(rs.rows.map(session), limit, (s) => ({ key: s.startedAt, id: s.id }));
     },
     async getLatestMessages(sessionId, limit) {
-      const rs = await client.execute({ sql: SQLITE_SQL.messagesPageLast, args: [sessionId, limit + 1] });
+      const rs = await client.execute({ sql: SQL.messagesPageLast, args: [sessionId, limit + 1] });
       return rawLatestPage(rs.rows.map(message), limit, (m) => ({ key: m.createdAt, id: m.id }));
     },
     async deleteSession(id) {
-      const rs = await client.execute({ sql: SQLITE_SQL.deleteSession, args: [id] });
+      const rs = await client.execute({ sql: SQL.deleteSession, args: [id] });
       return rs.rowsAffected > 0;
     },
     async close() {

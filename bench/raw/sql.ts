@@ -70,6 +70,49 @@ export const SQLITE_SQL = {
       FROM agent_messages m WHERE m.session_id = ? AND m.role = 'assistant' ORDER BY m.created_at, m.id`,
 } as const;
 
+/**
+ * libsql's reads select every column as the kit's `bytesDialect` does: text as its UTF-8
+ * bytes (@libsql/client 0.18 cuts text at U+0000 and aborts the process on text that is not
+ * UTF-8), a blob after a 0xFF byte, ids as text while they are integers, an enum's known
+ * values as themselves. The raw side decodes those bytes as the kit does; its writes are
+ * SQLite's.
+ */
+const asBytes = (c: string) =>
+  `CASE typeof(${c}) WHEN 'text' THEN CAST(${c} AS BLOB) WHEN 'blob' THEN CAST(X'FF' || ${c} AS BLOB) ELSE ${c} END`;
+const idAsBytes = (c: string) =>
+  `CASE typeof(${c}) WHEN 'integer' THEN CAST(${c} AS TEXT) ELSE ${asBytes(c)} END`;
+const enumAsBytes = (c: string, values: readonly string[]) =>
+  `CASE WHEN ${c} IN (${values.map((v) => `'${v}'`).join(', ')}) THEN ${c} ELSE ${asBytes(c)} END`;
+const as = (expression: string, column: string) => `${expression} AS ${column}`;
+const LIBSQL_MESSAGE_COLUMNS = [
+  as(idAsBytes('x.id'), 'id'),
+  as(idAsBytes('x.session_id'), 'session_id'),
+  as(enumAsBytes('x.role', ['user', 'assistant', 'system', 'tool']), 'role'),
+  ...['content', 'created_at', 'client_key'].map((c) => as(asBytes(`x.${c}`), c)),
+].join(', ');
+const LIBSQL_SESSION_COLUMNS = [
+  as(idAsBytes('x.id'), 'id'),
+  ...['agent_name', 'provider', 'model', 'system_prompt', 'user_prompt', 'config'].map((c) =>
+    as(asBytes(`x.${c}`), c),
+  ),
+  as(enumAsBytes('x.status', ['running', 'completed', 'failed', 'waiting_for_user_input']), 'status'),
+  ...['started_at', 'ended_at', 'result', 'error'].map((c) => as(asBytes(`x.${c}`), c)),
+].join(', ');
+
+export const LIBSQL_SQL = {
+  ...SQLITE_SQL,
+  selectMessages: `SELECT ${LIBSQL_MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ? ORDER BY x.created_at, x.id`,
+  messagesPageAfter: `SELECT ${LIBSQL_MESSAGE_COLUMNS} FROM agent_messages x
+    WHERE x.session_id = ? AND (x.created_at, x.id) > (?, ?)
+    ORDER BY x.created_at ASC, x.id ASC LIMIT ?`,
+  messagesPageLast: `SELECT ${LIBSQL_MESSAGE_COLUMNS} FROM agent_messages x WHERE x.session_id = ?
+    ORDER BY x.created_at DESC, x.id DESC LIMIT ?`,
+  listSessions: `SELECT ${LIBSQL_SESSION_COLUMNS} FROM agent_sessions x
+     ORDER BY x.started_at DESC, x.id DESC LIMIT ?`,
+  listSessionsBefore: `SELECT ${LIBSQL_SESSION_COLUMNS} FROM agent_sessions x
+    WHERE (x.started_at, x.id) < (?, ?) ORDER BY x.started_at DESC, x.id DESC LIMIT ?`,
+} as const;
+
 export type PostgresSql = ReturnType<typeof postgresSql>;
 
 /** Postgres' statements for tables in `schema` (a plain identifier the harness made). */
@@ -160,20 +203,22 @@ const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
  * (`src/sql/statements.ts` for each dialect's syntax); empty when the comparison is like for like.
  */
 export async function sqlDrift(schema: string): Promise<string[]> {
-  const { sqliteDialect } = await import('../../src/dialects/sqlite.js');
+  const { bytesDialect, sqliteDialect } = await import('../../src/dialects/sqlite.js');
   const { postgresDialect } = await import('../../src/dialects/postgres.js');
   const { statements } = await import('../../src/sql/statements.js');
   const { SCHEMA } = await import('../../src/core/schema.js');
   const kits = {
     sqlite: statements(sqliteDialect.syntax),
+    libsql: statements(bytesDialect.syntax),
     postgres: statements(postgresDialect(schema).syntax),
   };
   const raws = {
     sqlite: SQLITE_SQL as Record<keyof typeof SQLITE_SQL, string>,
+    libsql: LIBSQL_SQL as Record<keyof typeof LIBSQL_SQL, string>,
     postgres: postgresSql(schema),
   };
   const pairs: [string, string, string][] = [];
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+  for (const dialect of ['sqlite', 'libsql', 'postgres'] as const) {
     const kit = kits[dialect];
     const raw = raws[dialect];
     const completion = ['status', 'response', 'executionTimeMs', 'completedAt'];

@@ -156,6 +156,7 @@ export const bytesDialect: SqlDialect = {
     ...sqliteDialect.syntax,
     idText: (column) =>
       `CASE typeof(${column}) WHEN 'integer' THEN CAST(${column} AS TEXT) ELSE ${asBytes(column)} END`,
+    insertedId: sqliteDialect.syntax.idText('id'),
     // A value the contract knows for an enum column is text the driver can take as it is.
     valueOut: (column, spec) =>
       spec.values
