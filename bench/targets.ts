@@ -67,7 +67,8 @@ export const libsqlTarget: Target = {
   name: 'libsql',
   durability: true,
   note: '@libsql/client on a local file: async client, one connection, WAL, synchronous=NORMAL; or a libSQL server',
-  rawDriver: '@libsql/client execute (default intMode, one connection, WAL, synchronous=NORMAL)',
+  rawDriver:
+    '@libsql/client execute (default intMode, one connection, WAL, synchronous=NORMAL, reads as bytes like the kit)',
   async open(dir) {
     const { openRawLibsql } = await import('./raw/libsql.js');
     const kitPath = join(dir, 'kit-libsql.db');
