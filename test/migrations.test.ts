@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TableName } from '../src/core/schema.js';
 import { createStorage } from '../src/create-storage.js';
 import { openStore } from '../src/registry.js';
 import { checksumOf, loadMigrations, type MigrationFile, migrateUp } from '../src/sql/migrator.js';
 import type { SqlAgentStorage } from '../src/sql/sql-storage.js';
+import { expectRowsInSeconds, millisecondRows } from './helpers/millisecond-rows.js';
 import { dropSchemas, postgresUrl } from './helpers/postgres.js';
 
 // The same deployment scenarios on every SQL adapter: what differs is only how to make a
@@ -166,22 +166,10 @@ for (const setup of setups) {
       const store = await open(setup.freshUrl());
       await store.migrateTo(names.find((name) => name.startsWith('0006')));
       // Rows as a release before 0007 wrote them, its default clock in milliseconds.
-      const t = (table: TableName) => store.dialect.syntax.table(table);
-      for (const sql of [
-        `INSERT INTO ${t('agent_sessions')} (agent_name, provider, model, user_prompt, config, started_at, ended_at)
-           VALUES ('a', 'p', 'm', 'u', 'null', 1764000000123, 1764000005999)`,
-        `INSERT INTO ${t('agent_messages')} (session_id, role, content, created_at) VALUES (1, 'user', 'hi', 1764000000500)`,
-        `INSERT INTO ${t('agent_tool_calls')} (session_id, tool_call_id, tool_name, request, created_at, completed_at)
-           VALUES (1, 'c', 't', '{}', 1764000001000, 1764000002000)`,
-      ])
+      for (const sql of millisecondRows((name) => store.dialect.syntax.table(name)))
         await store.executor.run(sql, []);
       await store.migrateTo();
-      expect(await store.getSession('1')).toMatchObject({ startedAt: 1764000000, endedAt: 1764000005 });
-      expect((await store.getMessages('1'))[0]?.createdAt).toBe(1764000000);
-      expect((await store.getToolCalls('1'))[0]).toMatchObject({
-        createdAt: 1764000001,
-        completedAt: 1764000002,
-      });
+      await expectRowsInSeconds(store);
       // 0006's unique index on (session_id, tool_call_id) is gone: nocodo repeats a provider's id.
       await store.createToolCall({ sessionId: '1', toolCallId: 'c', toolName: 't', request: {} });
       expect((await store.getToolCalls('1')).map((c) => c.toolCallId)).toEqual(['c', 'c']);

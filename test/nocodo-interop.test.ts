@@ -7,6 +7,7 @@ import type { AgentStorage } from '../src/contract/storage.js';
 import { createStorage } from '../src/create-storage.js';
 import { checksumOf, loadMigrations } from '../src/sql/migrator.js';
 import { refineryAppliedOn, refineryChecksum } from '../src/sql/refinery-history.js';
+import { expectRowsInSeconds, millisecondRows } from './helpers/millisecond-rows.js';
 import { NOCODO_MIGRATIONS, Nocodo, nocodoNow, REFINERY_CHECKSUMS, refineryRun } from './helpers/nocodo.js';
 
 // nocodo's Rust code and the kit share one SQLite file, both ways: what the kit creates,
@@ -363,19 +364,10 @@ describe('nocodo and the kit on one SQLite database', () => {
         );
       }
       // The old default clock: milliseconds.
-      db.exec(`INSERT INTO agent_sessions (agent_name, provider, model, user_prompt, config, started_at, ended_at)
-          VALUES ('a', 'p', 'm', 'u', 'null', 1764000000123, 1764000005999);
-        INSERT INTO agent_messages (session_id, role, content, created_at) VALUES (1, 'user', 'hi', 1764000000500);
-        INSERT INTO agent_tool_calls (session_id, tool_call_id, tool_name, request, created_at, completed_at)
-          VALUES (1, 'c', 't', '{}', 1764000001000, 1764000002000);`);
+      for (const sql of millisecondRows()) db.exec(sql);
     });
     const store = await createStorage(`sqlite:${path}`);
-    expect(await store.getSession('1')).toMatchObject({ startedAt: 1764000000, endedAt: 1764000005 });
-    expect((await store.getMessages('1'))[0]?.createdAt).toBe(1764000000);
-    expect((await store.getToolCalls('1'))[0]).toMatchObject({
-      createdAt: 1764000001,
-      completedAt: 1764000002,
-    });
+    await expectRowsInSeconds(store);
     // The unique indexes nocodo's writes broke are gone; the log holds the current checksums.
     await store.createToolCall({ sessionId: '1', toolCallId: 'c', toolName: 't', request: {} });
     await store.close();
