@@ -1,5 +1,5 @@
 import { AgentStorageError } from './errors.js';
-import { abbreviatePath, encodeJson, JsonEncodeError, withArticle } from './json.js';
+import { abbreviatePath, couldNotRead, encodeJson, JsonEncodeError, withArticle } from './json.js';
 import type { UpdateRecord } from './validation.js';
 
 /**
@@ -158,7 +158,7 @@ export function readOnce(
     return (holder as Record<string | number, unknown>)[key];
   } catch (e) {
     const name = typeof key === 'number' ? `${path}[${key}]` : `${path}${key}`;
-    return invalid(ctx, op, name, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+    return invalid(ctx, op, name, couldNotRead(e), e);
   }
 }
 
@@ -217,7 +217,7 @@ export function lookAt<S>(
   try {
     return shape(input);
   } catch (e) {
-    return invalid(ctx, op, what, `could not be read: ${e instanceof Error ? e.message : String(e)}`, e);
+    return invalid(ctx, op, what, couldNotRead(e), e);
   }
 }
 

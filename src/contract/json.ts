@@ -22,6 +22,23 @@ export function withArticle(name: string): string {
   return `${/^[aeio]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
 
+/** What a value that could not be read (a getter or a Proxy's trap that threw) is said to be. */
+export function couldNotRead(e: unknown): string {
+  return `could not be read: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/** The index keys of an array, as `Object.keys` lists them. */
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * The first of an array's `Object.keys` that is not one of its elements: a property that JSON,
+ * or a list the contract takes, would drop. (A hole makes up for an extra key in the count;
+ * the callers refuse holes element by element.)
+ */
+export function nonIndexKey(keys: readonly string[], length: number): string | undefined {
+  return keys.length === length ? undefined : keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+}
+
 /** Returned by the fast walk when the value needs the exact encoder. */
 const SLOW = Symbol('slow');
 
@@ -120,11 +137,7 @@ function exactJson(value: unknown): string {
 
   // A getter, or a Proxy's trap (its keys, its prototype), that throws: named by its path.
   const unreadable = (path: string, e: unknown) =>
-    e instanceof JsonEncodeError
-      ? e
-      : new JsonEncodeError(path, `could not be read: ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e,
-        });
+    e instanceof JsonEncodeError ? e : new JsonEncodeError(path, couldNotRead(e), { cause: e });
   const read = (holder: object, key: string | number, path: string): unknown => {
     try {
       return (holder as Record<string | number, unknown>)[key];
@@ -167,7 +180,6 @@ function exactJson(value: unknown): string {
   };
 
   const container = (v: object, path: string, depth: number): string => {
-    let out: string;
     if (Array.isArray(v)) {
       if (Object.getPrototypeOf(v) !== Array.prototype)
         throw new JsonEncodeError(path, 'is an array subclass, not plain JSON');
@@ -177,31 +189,29 @@ function exactJson(value: unknown): string {
         if (!(i in v)) throw new JsonEncodeError(`${path}[${i}]`, 'is a hole in a sparse array');
         parts.push(encode(read(v, i, `${path}[${i}]`), `${path}[${i}]`, depth + 1));
       }
-      const extra = Object.keys(v).find((k) => !(/^(0|[1-9][0-9]*)$/.test(k) && Number(k) < length));
+      const extra = nonIndexKey(Object.keys(v), length);
       if (extra !== undefined)
         throw new JsonEncodeError(`${path}.${extra}`, 'is a property of an array, which JSON drops');
       if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
-      out = `[${parts.join(',')}]`;
-    } else {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-        throw new JsonEncodeError(
-          path,
-          typeof name === 'string' && name !== '' && name !== 'Object'
-            ? `is ${withArticle(name)} object, not plain JSON`
-            : 'has a prototype other than Object.prototype, not plain JSON',
-        );
-      }
-      if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
-      const parts: string[] = [];
-      for (const key of Object.keys(v)) {
-        const child = `${path}.${key}`;
-        parts.push(`${JSON.stringify(key)}:${encode(read(v, key, child), child, depth + 1)}`);
-      }
-      out = `{${parts.join(',')}}`;
+      return `[${parts.join(',')}]`;
     }
-    return out;
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+      throw new JsonEncodeError(
+        path,
+        typeof name === 'string' && name !== '' && name !== 'Object'
+          ? `is ${withArticle(name)} object, not plain JSON`
+          : 'has a prototype other than Object.prototype, not plain JSON',
+      );
+    }
+    if (Object.getOwnPropertySymbols(v).length > 0) throw new JsonEncodeError(path, 'has symbol keys');
+    const parts: string[] = [];
+    for (const key of Object.keys(v)) {
+      const child = `${path}.${key}`;
+      parts.push(`${JSON.stringify(key)}:${encode(read(v, key, child), child, depth + 1)}`);
+    }
+    return `{${parts.join(',')}}`;
   };
 
   return encode(value, '$', 0);

@@ -9,15 +9,13 @@ import {
   type ValidationContext,
   validateIdArgument,
 } from './input-checks.js';
+import { nonIndexKey } from './json.js';
 
 /**
  * The checks of a caller's lists (a batch's messages, a call's questions): a plain array of
  * elements and nothing beside them, each element checked in turn, keys unique where the
  * contract says so.
  */
-
-/** The index keys of an array, as `Object.keys` lists them. */
-const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 
 export function checkList<T>(
   ctx: ValidationContext,
@@ -47,9 +45,7 @@ function listShape(
   if (!Array.isArray(input)) return 'not-array';
   if (Object.getPrototypeOf(input) !== Array.prototype) return 'not-plain';
   const length = input.length;
-  const keys = Object.keys(input);
-  const extra =
-    keys.length === length ? undefined : keys.find((k) => !(INDEX_KEY.test(k) && Number(k) < length));
+  const extra = nonIndexKey(Object.keys(input), length);
   const symbol = Object.getOwnPropertySymbols(input)[0];
   return { length, extra: extra ?? (symbol === undefined ? undefined : String(symbol)) };
 }
