@@ -10,9 +10,10 @@ import type * as t from '../contract/types.js';
 import * as v from '../contract/validation.js';
 import { appendBatch } from './batch.js';
 import { insertChildren, setValues } from './child-lists.js';
-import { badCursor, closed, notFound, notSupported, parentMissing } from './failures.js';
+import { badCursor, notFound, notSupported, parentMissing } from './failures.js';
 import { createOnce, storedMessage, storedToolCall } from './idempotency.js';
 import { isRowId } from './ids.js';
+import { Operations } from './operations.js';
 import { toPage } from './paging.js';
 import type { StoragePort } from './port.js';
 import { decodeMessage, decodeQuestion, decodeSession, decodeSetting, decodeToolCall } from './rows.js';
@@ -40,11 +41,7 @@ export class StorageEngine implements AgentStorage {
   /** The port this engine runs on (a SQL port exposes its executor and dialect). */
   readonly port: StoragePort;
   readonly #ctx: v.ValidationContext;
-  /** The first close(), once called: every later one waits for it, and every other call is CLOSED. */
-  #closing: Promise<void> | undefined;
-  /** Operations under way (`#call`), and what a waiting close() resumes with once there are none. */
-  #calls = 0;
-  #drained: (() => void) | undefined;
+  readonly #operations: Operations;
 
   constructor(port: StoragePort, options: EngineOptions = {}) {
     this.port = port;
@@ -55,12 +52,13 @@ export class StorageEngine implements AgentStorage {
       ...options.capabilities,
     });
     this.#ctx = { adapter: port.adapter, clock: options.clock ?? unixSeconds };
+    this.#operations = new Operations(port.adapter);
   }
 
   // ---------------------------------------------------------------- sessions
 
   createSession(input: t.NewSession): Promise<string> {
-    return this.#call(async () => this.port.insertSession(v.validateNewSession(this.#ctx, input)));
+    return this.#call(() => this.port.insertSession(v.validateNewSession(this.#ctx, input)));
   }
 
   getSession(id: string): Promise<t.Session | null> {
@@ -131,7 +129,7 @@ export class StorageEngine implements AgentStorage {
   // ---------------------------------------------------------------- messages
 
   createMessage(input: t.NewMessage): Promise<string> {
-    return this.#call(async () => {
+    return this.#call(() => {
       const m = v.validateNewMessage(this.#ctx, input);
       if (m.clientKey !== null) this.#need('createMessage: clientKey', 'idempotency');
       return createOnce(
@@ -161,7 +159,7 @@ export class StorageEngine implements AgentStorage {
   // ---------------------------------------------------------------- tool calls
 
   createToolCall(input: t.NewToolCall): Promise<string> {
-    return this.#call(async () => {
+    return this.#call(() => {
       const t = v.validateNewToolCall(this.#ctx, input);
       if (t.clientKey !== null) this.#need('createToolCall: clientKey', 'idempotency');
       const known = isRowId(t.sessionId) && (t.messageId === null || isRowId(t.messageId));
@@ -176,10 +174,12 @@ export class StorageEngine implements AgentStorage {
   }
 
   updateToolCall(id: string, update: t.ToolCallUpdate): Promise<void> {
-    return this.#call(async () => {
+    return this.#call(() => {
       const record = v.validateToolCallUpdate(this.#ctx, id, update);
-      if (!isRowId(id) || (await this.port.updateToolCall(id, record)) === 0)
-        throw this.#notFound('updateToolCall', `tool call ${str(id)}`);
+      const changed = isRowId(id) ? this.port.updateToolCall(id, record) : Promise.resolve(0);
+      return changed.then((n) => {
+        if (n === 0) throw this.#notFound('updateToolCall', `tool call ${str(id)}`);
+      });
     });
   }
 
@@ -287,12 +287,7 @@ export class StorageEngine implements AgentStorage {
   }
 
   close(): Promise<void> {
-    // Calls made before it finish first: one of several steps (a keyed retry's look-up, a
-    // conflict's read-back, a bulk delete's next session) must not meet a released driver.
-    this.#closing ??= (
-      this.#calls === 0 ? Promise.resolve() : new Promise<void>((r) => (this.#drained = r))
-    ).then(() => this.port.close());
-    return this.#closing;
+    return this.#operations.close(() => this.port.close());
   }
 
   /**
@@ -379,14 +374,8 @@ export class StorageEngine implements AgentStorage {
     return notFound(this.adapter, op, what);
   }
 
-  /** Every operation runs here: `CLOSED` after close(), counted until it settles, so that close() waits for it. */
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closing !== undefined) throw closed(this.adapter);
-    this.#calls++;
-    try {
-      return await operation();
-    } finally {
-      if (--this.#calls === 0) this.#drained?.();
-    }
+  /** Every operation runs here: `CLOSED` after close(), and waited for by close(). */
+  #call<T>(operation: () => Promise<T>): Promise<T> {
+    return this.#operations.run(operation);
   }
 }

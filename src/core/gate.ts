@@ -27,6 +27,11 @@ export class Gate {
     return run;
   }
 
+  /** Nothing is queued: a shared call made now runs at once. */
+  get free(): boolean {
+    return this.#queued === 0;
+  }
+
   shared<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.#queued > 0) return this.#tail.then(fn);
     try {

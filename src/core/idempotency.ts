@@ -74,7 +74,24 @@ export async function storedToolCall(
  * the insert runs again and says so, as if the delete had come first, the order that
  * explains it.
  */
-export async function createOnce(
+export function createOnce(
+  adapter: string,
+  op: string,
+  insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
+  missing: () => Error,
+  stored: () => Promise<string | undefined>,
+): Promise<string> {
+  // The usual outcome, an id, in one `then` (see the engine's #call on turns of the queue).
+  const first = insert();
+  if (first === 'no-parent') return Promise.reject(missing());
+  return first.then((outcome) => {
+    if (outcome === 'no-parent') throw missing();
+    return outcome === 'duplicate' ? afterDuplicate(adapter, op, insert, missing, stored) : outcome;
+  });
+}
+
+/** The first insert found its key taken: the stored row's id, or the insert again if that row went. */
+async function afterDuplicate(
   adapter: string,
   op: string,
   insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
@@ -82,11 +99,11 @@ export async function createOnce(
   stored: () => Promise<string | undefined>,
 ): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const outcome = await insert();
-    if (outcome === 'no-parent') throw missing();
-    if (outcome !== 'duplicate') return outcome;
     const id = await stored();
     if (id !== undefined) return id;
     if (attempt > 0) throw raced(adapter, op);
+    const outcome = await insert();
+    if (outcome === 'no-parent') throw missing();
+    if (outcome !== 'duplicate') return outcome;
   }
 }

@@ -81,13 +81,17 @@ export interface DriverExecutorOptions {
  */
 function attempt<T>(fn: () => Promise<T> | T, map: (e: unknown) => Error): Promise<T> {
   try {
-    const result = fn();
-    return result instanceof Promise
-      ? result.catch((e: unknown) => Promise.reject(map(e)))
-      : Promise.resolve(result);
+    return settled(fn(), map);
   } catch (e) {
     return Promise.reject(map(e));
   }
+}
+
+/** A driver call's result as a promise whose rejection is the mapped error. */
+function settled<T>(result: Promise<T> | T, map: (e: unknown) => Error): Promise<T> {
+  return result instanceof Promise
+    ? result.catch((e: unknown) => Promise.reject(map(e)))
+    : Promise.resolve(result);
 }
 
 /**
@@ -118,17 +122,48 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
         });
       };
   const call = <T>(task: () => Promise<T>) => tracked(() => gated(task));
+  // A gate's shared call runs at once when nothing is queued: then made here, without the
+  // closures a queued call needs (each call on the hot path of every write and read).
+  const sharedGate = gate !== undefined && !options.exclusiveCalls && around === undefined ? gate : undefined;
+  // Methods with their own try, not closures handed to `attempt`: no closure per call.
   const calls = (on: Calls): Calls => ({
-    run: (sql, params) => attempt(() => on.run(sql, params), map),
-    get: <Row>(sql: string, params: readonly SqlValue[]) => attempt(() => on.get<Row>(sql, params), map),
-    all: <Row>(sql: string, params: readonly SqlValue[]) => attempt(() => on.all<Row>(sql, params), map),
+    run(sql, params) {
+      try {
+        return settled(on.run(sql, params), map);
+      } catch (e) {
+        return Promise.reject(map(e));
+      }
+    },
+    get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
+      try {
+        return settled(on.get<Row>(sql, params), map);
+      } catch (e) {
+        return Promise.reject(map(e));
+      }
+    },
+    all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
+      try {
+        return settled(on.all<Row>(sql, params), map);
+      } catch (e) {
+        return Promise.reject(map(e));
+      }
+    },
     exec: (sql) => attempt(() => on.exec(sql), map),
   });
   const direct = calls(driver);
   return {
-    run: (sql, params) => call(() => direct.run(sql, params) as Promise<number>),
-    get: (sql, params) => call(() => direct.get(sql, params) as Promise<never>),
-    all: (sql, params) => call(() => direct.all(sql, params) as Promise<never[]>),
+    run: (sql, params) =>
+      sharedGate?.free
+        ? (direct.run(sql, params) as Promise<number>)
+        : call(() => direct.run(sql, params) as Promise<number>),
+    get: (sql, params) =>
+      sharedGate?.free
+        ? (direct.get(sql, params) as Promise<never>)
+        : call(() => direct.get(sql, params) as Promise<never>),
+    all: (sql, params) =>
+      sharedGate?.free
+        ? (direct.all(sql, params) as Promise<never[]>)
+        : call(() => direct.all(sql, params) as Promise<never[]>),
     exec: (sql) => call(() => direct.exec(sql) as Promise<void>),
     transaction: (fn) =>
       tracked(() =>
@@ -163,16 +198,34 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
 
 /**
  * The executor a transaction's body sees: the calls on the transaction's connection, a nested
- * `transaction` that joins the open one, and no `close`.
+ * `transaction` that joins the open one, and no `close`. A class: one is made per
+ * transaction, and its methods are not closures made again each time.
  */
+class TransactionView implements SqlExecutor {
+  readonly #calls: Calls;
+  constructor(calls: Calls) {
+    this.#calls = calls;
+  }
+  async run(sql: string, params: readonly SqlValue[]) {
+    return this.#calls.run(sql, params);
+  }
+  async get<Row>(sql: string, params: readonly SqlValue[]) {
+    return this.#calls.get<Row>(sql, params);
+  }
+  async all<Row>(sql: string, params: readonly SqlValue[]) {
+    return this.#calls.all<Row>(sql, params);
+  }
+  async exec(sql: string) {
+    return this.#calls.exec(sql);
+  }
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  close(): Promise<void> {
+    return Promise.reject(new Error('close() inside a transaction'));
+  }
+}
+
 export function transactionView(calls: Calls): SqlExecutor {
-  const view: SqlExecutor = {
-    run: async (sql, params) => calls.run(sql, params),
-    get: async (sql, params) => calls.get(sql, params),
-    all: async (sql, params) => calls.all(sql, params),
-    exec: async (sql) => calls.exec(sql),
-    transaction: (fn) => fn(view),
-    close: () => Promise.reject(new Error('close() inside a transaction')),
-  };
-  return view;
+  return new TransactionView(calls);
 }

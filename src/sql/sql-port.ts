@@ -2,7 +2,7 @@ import { AgentStorageError } from '../contract/errors.js';
 import type { SessionStatus } from '../contract/types.js';
 import type * as v from '../contract/validation.js';
 import { compareIds } from '../core/ids.js';
-import type { PageRequest, StoragePort } from '../core/port.js';
+import type { PageRequest, PortInspection, StoragePort } from '../core/port.js';
 import type { Row } from '../core/rows.js';
 import { SCHEMA, type TableName } from '../core/schema.js';
 import type { SqlDialect } from './dialect.js';
@@ -14,6 +14,7 @@ import {
   type Statement,
   type Statements,
   statements,
+  updateParams,
 } from './statements.js';
 
 const code = (e: unknown) => (e instanceof AgentStorageError ? e.code : undefined);
@@ -42,17 +43,19 @@ function statementsOf(dialect: SqlDialect): Statements {
  * foreign-key failure when the parent went away after the INSERT … SELECT found it), or,
  * where the table has a unique key, a taken key.
  */
-async function inserted<K extends boolean>(
+function inserted<K extends boolean>(
   insert: Promise<{ id: string } | undefined>,
   keyed: K,
 ): Promise<string | 'no-parent' | (K extends true ? 'duplicate' : never)> {
-  try {
-    return (await insert)?.id ?? 'no-parent';
-  } catch (e) {
-    if (code(e) === 'NOT_FOUND') return 'no-parent';
-    if (keyed && code(e) === 'CONFLICT') return 'duplicate' as never;
-    throw e;
-  }
+  // One `then`, not an async function's extra turns of the microtask queue (see the engine's #call).
+  return insert.then(
+    (row) => row?.id ?? 'no-parent',
+    (e: unknown) => {
+      if (code(e) === 'NOT_FOUND') return 'no-parent';
+      if (keyed && code(e) === 'CONFLICT') return 'duplicate' as never;
+      throw e;
+    },
+  );
 }
 
 /**
@@ -61,13 +64,6 @@ async function inserted<K extends boolean>(
  * from the schema with named parameters; the dialect supplies only its syntax and a batch
  * insert.
  */
-/** An update's named values: a loop, not spreads of `Object.fromEntries`, on the hot path of every tool call. */
-function updateValues(update: v.UpdateRecord, id: string): Record<string, unknown> {
-  const values: Record<string, unknown> = { id };
-  for (let i = 0; i < update.fields.length; i++) values[update.fields[i] as string] = update.values[i];
-  return values;
-}
-
 export class SqlPort implements StoragePort {
   readonly adapter: string;
   readonly persistent: boolean;
@@ -111,11 +107,7 @@ export class SqlPort implements StoragePort {
 
   updateSession(id: string, update: v.UpdateRecord, expected: readonly SessionStatus[] | null) {
     const st = this.#st.update(SCHEMA.sessions, update.fields, expected?.length ?? 0);
-    const values = updateValues(update, id);
-    expected?.forEach((s, i) => {
-      values[`status${i}`] = s;
-    });
-    return this.#run(st, values);
+    return this.executor.run(st.text, updateParams(update, id, expected));
   }
 
   listSessions(q: v.SessionQueryRecord) {
@@ -189,7 +181,7 @@ export class SqlPort implements StoragePort {
 
   updateToolCall(id: string, update: v.UpdateRecord) {
     const st = this.#st.update(SCHEMA.toolCalls, update.fields);
-    return this.#run(st, updateValues(update, id));
+    return this.executor.run(st.text, updateParams(update, id, null));
   }
 
   toolCalls(sessionId: string, pendingOnly: boolean) {
@@ -233,39 +225,42 @@ export class SqlPort implements StoragePort {
     return this.executor.close();
   }
 
-  readonly inspection = {
-    rowCounts: async () => {
-      const count = async (t: TableName) =>
-        Number(
-          (
-            await this.executor.get<{ n: unknown }>(
-              `SELECT COUNT(*) AS n FROM ${this.dialect.syntax.table(t)}`,
-              [],
-            )
-          )?.n,
-        );
-      return {
-        agent_sessions: await count('agent_sessions'),
-        agent_messages: await count('agent_messages'),
-        agent_tool_calls: await count('agent_tool_calls'),
-      };
-    },
-    writeRaw: (table: TableName, id: string, column: string, value: string | null) => {
-      const { syntax, loosen } = this.dialect;
-      const name = syntax.table(table);
-      const update = `UPDATE ${name} SET ${column} = ${syntax.param(1, 'text')} WHERE id = ${syntax.param(2, 'id')}`;
-      // One transaction holds one connection: a pooled driver must not loosen one and write on another.
-      return this.executor.transaction(async (tx) => {
-        const lift = loosen.column(name, column);
-        if (lift) await tx.exec(lift);
-        try {
-          await tx.run(update, [value, id]);
-        } finally {
-          if (loosen.after) await tx.exec(loosen.after);
-        }
-      });
-    },
-  };
+  /** Made when asked for (the suite's checks), not with every unit's port. */
+  get inspection(): PortInspection {
+    return {
+      rowCounts: async () => {
+        const count = async (t: TableName) =>
+          Number(
+            (
+              await this.executor.get<{ n: unknown }>(
+                `SELECT COUNT(*) AS n FROM ${this.dialect.syntax.table(t)}`,
+                [],
+              )
+            )?.n,
+          );
+        return {
+          agent_sessions: await count('agent_sessions'),
+          agent_messages: await count('agent_messages'),
+          agent_tool_calls: await count('agent_tool_calls'),
+        };
+      },
+      writeRaw: (table: TableName, id: string, column: string, value: string | null) => {
+        const { syntax, loosen } = this.dialect;
+        const name = syntax.table(table);
+        const update = `UPDATE ${name} SET ${column} = ${syntax.param(1, 'text')} WHERE id = ${syntax.param(2, 'id')}`;
+        // One transaction holds one connection: a pooled driver must not loosen one and write on another.
+        return this.executor.transaction(async (tx) => {
+          const lift = loosen.column(name, column);
+          if (lift) await tx.exec(lift);
+          try {
+            await tx.run(update, [value, id]);
+          } finally {
+            if (loosen.after) await tx.exec(loosen.after);
+          }
+        });
+      },
+    };
+  }
 }
 
 /** Which of a listing's filters are set: the statement's shape. */
