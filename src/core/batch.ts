@@ -16,10 +16,14 @@ const MAX_RETRIES = 5;
  * When an insert still finds its key taken — a concurrent copy committed between our look
  * and our insert — the unit is rolled back and run again, and the look finds that copy.
  */
-export async function appendBatch(port: StoragePort, b: BatchRecord): Promise<BatchResult> {
+export async function appendBatch(
+  port: StoragePort,
+  b: BatchRecord,
+  sessions: readonly string[],
+): Promise<BatchResult> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await port.atomically((unit) => appendIn(unit, b));
+      return await port.atomically((unit) => appendIn(unit, b, sessions));
     } catch (e) {
       if (!(e instanceof RetryUnit)) throw e;
       if (attempt === MAX_RETRIES)
@@ -34,10 +38,21 @@ export async function appendBatch(port: StoragePort, b: BatchRecord): Promise<Ba
   }
 }
 
-async function appendIn(unit: StoragePort, b: BatchRecord): Promise<BatchResult> {
+/** The sessions a batch writes into, each once, in order of first appearance. */
+export function batchSessions(b: BatchRecord): string[] {
+  const sessions = new Set<string>();
+  for (const m of b.messages) sessions.add(m.sessionId);
+  for (const t of b.toolCalls) sessions.add(t.sessionId);
+  return [...sessions];
+}
+
+async function appendIn(
+  unit: StoragePort,
+  b: BatchRecord,
+  sessions: readonly string[],
+): Promise<BatchResult> {
   const adapter = unit.adapter;
   // One batch into a session at a time: its messages and tool calls then take their ids together.
-  const sessions = [...new Set([...b.messages, ...b.toolCalls].map((r) => r.sessionId))].filter(isRowId);
   await unit.lockSessions(sessions);
   // A messageId must name a message that existed before the batch (one of the batch's own
   // is named by messageIndex): checked before the batch's messages exist.
@@ -48,13 +63,16 @@ async function appendIn(unit: StoragePort, b: BatchRecord): Promise<BatchResult>
   }
   const messageIds: (string | undefined)[] = new Array(b.messages.length);
   const fresh: number[] = [];
-  for (const [i, m] of b.messages.entries()) {
+  for (let i = 0; i < b.messages.length; i++) {
+    const m = b.messages[i] as MessageRecord;
     const stored = m.clientKey === null ? undefined : await storedMessage(unit, 'appendBatch', m);
     if (stored === undefined) fresh.push(i);
     else messageIds[i] = stored;
   }
   if (fresh.length > 0) {
-    const inserted = await unit.insertMessages(fresh.map((i) => b.messages[i] as MessageRecord));
+    const rows =
+      fresh.length === b.messages.length ? b.messages : fresh.map((i) => b.messages[i] as MessageRecord);
+    const inserted = await unit.insertMessages(rows);
     if (inserted === 'duplicate') throw new RetryUnit();
     if (inserted === 'no-parent') {
       const sessions = [...new Set(b.messages.map((m) => JSON.stringify(m.sessionId)))].join(', ');

@@ -8,7 +8,7 @@ import {
 } from '../contract/storage.js';
 import type * as t from '../contract/types.js';
 import * as v from '../contract/validation.js';
-import { appendBatch } from './batch.js';
+import { appendBatch, batchSessions } from './batch.js';
 import { insertChildren, setValues } from './child-lists.js';
 import { badCursor, notFound, notSupported, parentMissing } from './failures.js';
 import { createOnce, storedMessage, storedToolCall } from './idempotency.js';
@@ -215,12 +215,10 @@ export class StorageEngine implements AgentStorage {
       // Every key is checked before any session: an undeclared capability outranks a missing row.
       if (b.messages.some(keyed) || b.toolCalls.some(keyed))
         this.#need('appendBatch: clientKey', 'idempotency');
-      for (const items of [b.messages, b.toolCalls]) {
-        for (const item of items)
-          if (!isRowId(item.sessionId)) throw this.#notFound('appendBatch', `session ${str(item.sessionId)}`);
-      }
+      const sessions = batchSessions(b);
+      for (const id of sessions) if (!isRowId(id)) throw this.#notFound('appendBatch', `session ${str(id)}`);
       if (b.messages.length === 0 && b.toolCalls.length === 0) return { messageIds: [], toolCallIds: [] };
-      return appendBatch(this.port, b);
+      return appendBatch(this.port, b, sessions);
     });
   }
 

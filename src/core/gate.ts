@@ -1,6 +1,13 @@
 import type { StoragePort } from './port.js';
 
-const done = () => undefined;
+/** `fn()`, its synchronous throw a rejection. */
+function started<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
 
 /**
  * Serialises the calls on one database in this process, in the order they are made:
@@ -18,14 +25,17 @@ export class Gate {
   #queued = 0;
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // Nothing queued means the tail has settled: `fn` starts now instead of a turn later.
+    const run = this.#queued === 0 ? started(fn) : this.#tail.then(fn);
     this.#queued += 1;
-    const run = this.#tail.then(fn);
-    // then(done, done), not catch(): the chain must not keep the last result alive.
-    this.#tail = run.then(done, done).finally(() => {
-      this.#queued -= 1;
-    });
+    // Both ways to the release, not catch(): the chain must not keep the last result alive.
+    this.#tail = run.then(this.#release, this.#release);
     return run;
   }
+
+  readonly #release = () => {
+    this.#queued -= 1;
+  };
 
   /** Nothing is queued: a shared call made now runs at once. */
   get free(): boolean {
