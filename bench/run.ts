@@ -1,7 +1,7 @@
 /**
  * Kit vs raw driver, per adapter and operation, in one process.
  *
- *   node --import tsx bench/run.ts [--quick] [--json FILE] [--adapter NAME]... [--op ID]... [--scale N]
+ *   node --import tsx bench/run.ts [--quick] [--json FILE] [--adapter NAME]... [--op ID]... [--scale N] [--kit DIR]
  *
  * Each adapter is opened twice over scratch stores (files in a temp dir; scratch Postgres
  * schemas, dropped afterwards): once through the kit, once straight on its driver running
@@ -42,6 +42,7 @@ import {
   postgresUnavailable,
   sqliteTarget,
   type Target,
+  useKitFrom,
 } from './targets.js';
 import { DEFAULT_SCALE, type TransferResult, transferScale } from './transfer.js';
 
@@ -52,10 +53,19 @@ interface Args {
   ops: string[];
   /** Sessions in the transfer check's store (`--scale`). */
   scale: number | undefined;
+  /** Another checkout whose kit is measured (`--kit`): a change's before, against this harness and raw side. */
+  kit: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, json: undefined, adapters: [], ops: [], scale: undefined };
+  const args: Args = {
+    quick: false,
+    json: undefined,
+    adapters: [],
+    ops: [],
+    scale: undefined,
+    kit: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -67,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = value();
     else if (a === '--adapter') args.adapters.push(value());
     else if (a === '--op') args.ops.push(value());
+    else if (a === '--kit') args.kit = value();
     else if (a === '--scale') {
       const n = Number(value());
       if (!Number.isSafeInteger(n) || n < 1)
@@ -74,7 +85,7 @@ function parseArgs(argv: string[]): Args {
       args.scale = n;
     } else
       throw new Error(
-        `unknown argument ${a}; usage: bench/run.ts [--quick] [--json FILE] [--adapter NAME] [--op ID] [--scale N]`,
+        `unknown argument ${a}; usage: bench/run.ts [--quick] [--json FILE] [--adapter NAME] [--op ID] [--scale N] [--kit DIR]`,
       );
   }
   return args;
@@ -542,6 +553,10 @@ async function main(): Promise<void> {
       `better-sqlite3 ${versionOf('better-sqlite3')}, @libsql/client ${versionOf('@libsql/client')}, pg ${versionOf('pg')}`,
   );
 
+  if (args.kit !== undefined) {
+    await useKitFrom(args.kit);
+    console.log(`kit: the checkout at ${args.kit}, against this checkout's harness and raw baseline`);
+  }
   // Other work on the machine skews even alternated rounds (and a shared Postgres server): say so.
   const loadBefore = loadavg();
   console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(', ')}`);

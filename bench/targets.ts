@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { AgentStorage } from '../src/contract/storage.js';
 import { createStorage } from '../src/create-storage.js';
 import type { RawStore, Seeder } from './raw/types.js';
@@ -31,6 +32,21 @@ export interface Target {
   durability?: boolean;
 }
 
+/**
+ * Opens the kit's stores: this checkout's `createStorage`, or another checkout's (`--kit DIR`),
+ * so that a change's before and after are measured by one harness against one raw baseline.
+ * (Raw stores are always migrated by this checkout: the raw side runs this checkout's SQL.)
+ */
+let openKit: (url: string) => Promise<AgentStorage> = createStorage;
+
+/** Measures the kit of the checkout at `dir` (its `src/create-storage.ts`, through tsx) instead of this one. */
+export async function useKitFrom(dir: string): Promise<void> {
+  const module = (await import(pathToFileURL(resolve(dir, 'src', 'create-storage.ts')).href)) as {
+    createStorage: (url: string) => Promise<AgentStorage>;
+  };
+  openKit = module.createStorage;
+}
+
 /** Migrates a scratch store with the kit, then closes it: the raw driver's database gets the same schema. */
 async function migrated(url: string): Promise<void> {
   await (await createStorage(url)).close();
@@ -51,14 +67,14 @@ export const sqliteTarget: Target = {
     const { openRawBetterSqlite3 } = await import('./raw/better-sqlite3.js');
     const kitPath = join(dir, 'kit-sqlite.db');
     const rawPath = join(dir, 'raw-sqlite.db');
-    const kit = await createStorage(`sqlite:${kitPath}`);
+    const kit = await openKit(`sqlite:${kitPath}`);
     await migrated(`sqlite:${rawPath}`);
     const raw = await openRawBetterSqlite3(rawPath);
     const kitSeeder = await openRawBetterSqlite3(kitPath);
     return { kit, raw, kitSeeder, close: () => closeAll([kit, raw, kitSeeder]) };
   },
   async store(dir, name) {
-    const kit = await createStorage(`sqlite:${join(dir, `${name}-sqlite.db`)}`);
+    const kit = await openKit(`sqlite:${join(dir, `${name}-sqlite.db`)}`);
     return { kit, close: () => kit.close() };
   },
 };
@@ -73,14 +89,14 @@ export const libsqlTarget: Target = {
     const { openRawLibsql } = await import('./raw/libsql.js');
     const kitPath = join(dir, 'kit-libsql.db');
     const rawPath = join(dir, 'raw-libsql.db');
-    const kit = await createStorage(`libsql:${kitPath}`);
+    const kit = await openKit(`libsql:${kitPath}`);
     await migrated(`libsql:${rawPath}`);
     const raw = await openRawLibsql(rawPath);
     const kitSeeder = await openRawLibsql(kitPath);
     return { kit, raw, kitSeeder, close: () => closeAll([kit, raw, kitSeeder]) };
   },
   async store(dir, name) {
-    const kit = await createStorage(`libsql:${join(dir, `${name}-libsql.db`)}`);
+    const kit = await openKit(`libsql:${join(dir, `${name}-libsql.db`)}`);
     return { kit, close: () => kit.close() };
   },
 };
@@ -149,7 +165,7 @@ export function postgresTarget(url: string): Target {
         }
       };
       try {
-        const kit = await createStorage(postgresUrls(url, kitSchema));
+        const kit = await openKit(postgresUrls(url, kitSchema));
         opened.push(kit);
         await migrated(postgresUrls(url, rawSchema));
         const raw = await openRawPg(server, rawSchema);
@@ -166,7 +182,7 @@ export function postgresTarget(url: string): Target {
       const schema = scratchSchema(name.replace(/\W/g, '_'));
       const drop = () => dropSchemas(url, [schema]);
       try {
-        const kit = await createStorage(postgresUrls(url, schema));
+        const kit = await openKit(postgresUrls(url, schema));
         return {
           kit,
           close: async () => {
