@@ -81,7 +81,7 @@ export function createOnce(
   missing: () => Error,
   stored: () => Promise<string | undefined>,
 ): Promise<string> {
-  // The usual outcome, an id, in one `then` (see the engine's #call on turns of the queue).
+  // The usual outcome, an id, in one `then` (why: `Operations.run`).
   const first = insert();
   if (first === 'no-parent') return Promise.reject(missing());
   return first.then((outcome) => {

@@ -41,6 +41,14 @@ export interface Calls {
   exec(sql: string): Promise<void> | void;
 }
 
+/** The calls with every result a promise, every failure a rejection with the mapped error. */
+export interface SettledCalls {
+  run(sql: string, params: readonly SqlValue[]): Promise<number>;
+  get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined>;
+  all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]>;
+  exec(sql: string): Promise<void>;
+}
+
 /** An open write transaction: its calls, and how it ends. */
 export interface DriverTransaction extends Calls {
   commit(): Promise<void> | void;
@@ -126,7 +134,7 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
   // closures a queued call needs (each call on the hot path of every write and read).
   const sharedGate = gate !== undefined && !options.exclusiveCalls && around === undefined ? gate : undefined;
   // Methods with their own try, not closures handed to `attempt`: no closure per call.
-  const calls = (on: Calls): Calls => ({
+  const calls = (on: Calls): SettledCalls => ({
     run(sql, params) {
       try {
         return settled(on.run(sql, params), map);
@@ -148,7 +156,7 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
         return Promise.reject(map(e));
       }
     },
-    exec: (sql) => attempt(() => on.exec(sql), map),
+    exec: (sql) => attempt(async () => on.exec(sql), map),
   });
   const direct = calls(driver);
   return {
@@ -170,7 +178,7 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
         exclusive(async () => {
           const tx = await attempt(() => driver.begin(), map);
           try {
-            const result = await fn(transactionView(calls(tx)));
+            const result = await fn(new TransactionView(calls(tx)));
             await attempt(() => tx.commit(), map);
             return result;
           } catch (e) {
@@ -202,20 +210,20 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
  * transaction, and its methods are not closures made again each time.
  */
 class TransactionView implements SqlExecutor {
-  readonly #calls: Calls;
-  constructor(calls: Calls) {
+  readonly #calls: SettledCalls;
+  constructor(calls: SettledCalls) {
     this.#calls = calls;
   }
-  async run(sql: string, params: readonly SqlValue[]) {
+  run(sql: string, params: readonly SqlValue[]) {
     return this.#calls.run(sql, params);
   }
-  async get<Row>(sql: string, params: readonly SqlValue[]) {
+  get<Row>(sql: string, params: readonly SqlValue[]) {
     return this.#calls.get<Row>(sql, params);
   }
-  async all<Row>(sql: string, params: readonly SqlValue[]) {
+  all<Row>(sql: string, params: readonly SqlValue[]) {
     return this.#calls.all<Row>(sql, params);
   }
-  async exec(sql: string) {
+  exec(sql: string) {
     return this.#calls.exec(sql);
   }
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -226,6 +234,12 @@ class TransactionView implements SqlExecutor {
   }
 }
 
+/** The view over a driver's own calls (they may be synchronous): for drivers written by hand. */
 export function transactionView(calls: Calls): SqlExecutor {
-  return new TransactionView(calls);
+  return new TransactionView({
+    run: async (sql, params) => calls.run(sql, params),
+    get: async (sql, params) => calls.get(sql, params),
+    all: async (sql, params) => calls.all(sql, params),
+    exec: async (sql) => calls.exec(sql),
+  });
 }

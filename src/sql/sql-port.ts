@@ -47,7 +47,7 @@ function inserted<K extends boolean>(
   insert: Promise<{ id: string } | undefined>,
   keyed: K,
 ): Promise<string | 'no-parent' | (K extends true ? 'duplicate' : never)> {
-  // One `then`, not an async function's extra turns of the microtask queue (see the engine's #call).
+  // One `then`, not an async function's extra turns of the microtask queue (why: `Operations.run`).
   return insert.then(
     (row) => row?.id ?? 'no-parent',
     (e: unknown) => {
