@@ -274,24 +274,27 @@ export function validateBatch(ctx: ValidationContext, input: unknown): BatchReco
           return { ...record, messageIndex: index };
         });
   // A batch may not repeat a key: which of two copies would be "the" write is undefined.
-  const repeated = (
-    list: readonly { sessionId: string }[],
-    field: string,
-    key: (item: never) => string | null,
-  ) => {
-    const seen = new Map<string, number>();
-    list.forEach((item, i) => {
-      const k = key(item as never);
-      if (k === null) return;
-      const first = seen.get(`${item.sessionId}\u0000${k}`);
-      if (first !== undefined)
-        invalid(ctx, op, `${field}[${i}]`, `repeats the key of ${field}[${first}] in the same session`);
-      seen.set(`${item.sessionId}\u0000${k}`, i);
-    });
-  };
-  repeated(messages, 'messages', (m: MessageRecord) => m.clientKey);
-  repeated(toolCalls, 'toolCalls', (t: ToolCallRecord) => t.clientKey);
+  repeatedKey(ctx, op, messages, 'messages');
+  repeatedKey(ctx, op, toolCalls, 'toolCalls');
   return { messages, toolCalls };
+}
+
+/** Refuses a batch list's second use of a clientKey in one session (a function of the module, not a closure per batch). */
+function repeatedKey(
+  ctx: ValidationContext,
+  op: string,
+  list: readonly { sessionId: string; clientKey: string | null }[],
+  field: string,
+): void {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < list.length; i++) {
+    const { sessionId, clientKey } = list[i] as { sessionId: string; clientKey: string | null };
+    if (clientKey === null) continue;
+    const first = seen.get(`${sessionId}\u0000${clientKey}`);
+    if (first !== undefined)
+      invalid(ctx, op, `${field}[${i}]`, `repeats the key of ${field}[${first}] in the same session`);
+    seen.set(`${sessionId}\u0000${clientKey}`, i);
+  }
 }
 
 /** Validates the `expectedStatus` option of `updateSession`; `null` when absent. */
