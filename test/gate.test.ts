@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { gateFor } from '../src/core/gate.js';
+import { Gate, gateFor } from '../src/core/gate.js';
 
 // The per-file gate every store on one database shares in this process.
 
@@ -44,5 +44,26 @@ describe('gateFor', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Gate', () => {
+  it('runs calls in the order they are made: a shared call waiting on an exclusive one runs before the exclusive call made when it ends', async () => {
+    const gate = new Gate();
+    const order: string[] = [];
+    const first = gate.exclusive(async () => {
+      order.push('E1');
+    });
+    const shared = gate.shared(() => {
+      order.push('S');
+    });
+    // Made in the turn the first one settles in: the shared call, made before, must still go first.
+    const second = first.then(() =>
+      gate.exclusive(async () => {
+        order.push('E2');
+      }),
+    );
+    await Promise.all([first, shared, second]);
+    expect(order).toEqual(['E1', 'S', 'E2']);
   });
 });

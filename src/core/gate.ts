@@ -1,14 +1,5 @@
 import type { StoragePort } from './port.js';
 
-/** `fn()`, its synchronous throw a rejection. */
-function started<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
 /**
  * Serialises the calls on one database in this process, in the order they are made:
  * an `exclusive` call (a transaction, or every call of a driver that must run alone) runs
@@ -25,9 +16,10 @@ export class Gate {
   #queued = 0;
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    // Nothing queued means the tail has settled: `fn` starts now instead of a turn later.
-    const run = this.#queued === 0 ? started(fn) : this.#tail.then(fn);
+    // Always behind the tail, even with nothing queued: shared calls already chained to it
+    // are not counted, and must run before this one (as they were made before it).
     this.#queued += 1;
+    const run = this.#tail.then(fn);
     // Both ways to the release, not catch(): the chain must not keep the last result alive.
     this.#tail = run.then(this.#release, this.#release);
     return run;

@@ -28,7 +28,9 @@ export class Operations {
     this.#running++;
     let result: Promise<T>;
     try {
-      result = operation();
+      // Promise.resolve: the same promise back for a native one; a thenable or a value (a
+      // subclass's `track`) made one, so that the count below is always taken back.
+      result = Promise.resolve(operation());
     } catch (e) {
       result = Promise.reject(e);
     }
