@@ -71,8 +71,9 @@ export async function storedToolCall(
  * A single create: `insert`, else NOT_FOUND (`missing`) for no parent, else the row its key
  * already names (`stored`; CONFLICT for another payload). When that row went between the
  * insert and the look (a row goes only with its session: the session was deleted meanwhile),
- * the insert runs again and says so, as if the delete had come first, the order that
- * explains it.
+ * the insert runs again (`retried`) and says so, as if the delete had come first, the order
+ * that explains it; a second miss is a race it reports. The usual outcome, an id, costs one
+ * `then` (why: `Operations.run`).
  */
 export function createOnce(
   adapter: string,
@@ -80,30 +81,17 @@ export function createOnce(
   insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
   missing: () => Error,
   stored: () => Promise<string | undefined>,
+  retried = false,
 ): Promise<string> {
-  // The usual outcome, an id, in one `then` (why: `Operations.run`).
   const first = insert();
   if (first === 'no-parent') return Promise.reject(missing());
   return first.then((outcome) => {
     if (outcome === 'no-parent') throw missing();
-    return outcome === 'duplicate' ? afterDuplicate(adapter, op, insert, missing, stored) : outcome;
-  });
-}
-
-/** The first insert found its key taken: the stored row's id, or the insert again if that row went. */
-async function afterDuplicate(
-  adapter: string,
-  op: string,
-  insert: () => Promise<string | 'no-parent' | 'duplicate'> | 'no-parent',
-  missing: () => Error,
-  stored: () => Promise<string | undefined>,
-): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const id = await stored();
-    if (id !== undefined) return id;
-    if (attempt > 0) throw raced(adapter, op);
-    const outcome = await insert();
-    if (outcome === 'no-parent') throw missing();
     if (outcome !== 'duplicate') return outcome;
-  }
+    return stored().then((id) => {
+      if (id !== undefined) return id;
+      if (retried) throw raced(adapter, op);
+      return createOnce(adapter, op, insert, missing, stored, true);
+    });
+  });
 }

@@ -102,6 +102,21 @@ function settled<T>(result: Promise<T> | T, map: (e: unknown) => Error): Promise
     : Promise.resolve(result);
 }
 
+/** `on[method](sql, params)`, its result settled and a throw the mapped error, as a rejection. */
+function invoke(
+  on: Calls,
+  method: 'run' | 'get' | 'all',
+  sql: string,
+  params: readonly SqlValue[],
+  map: (e: unknown) => Error,
+): Promise<unknown> {
+  try {
+    return settled<unknown>(on[method](sql, params), map);
+  } catch (e) {
+    return Promise.reject(map(e));
+  }
+}
+
 /**
  * The `SqlExecutor` over a `Driver`: every error mapped, calls and transactions behind the
  * gate, a transaction committed when its body resolves and rolled back when it rejects —
@@ -133,45 +148,31 @@ export function driverExecutor(driver: Driver, options: DriverExecutorOptions): 
   // A gate's shared call runs at once when nothing is queued: then made here, without the
   // closures a queued call needs (each call on the hot path of every write and read).
   const sharedGate = gate !== undefined && !options.exclusiveCalls && around === undefined ? gate : undefined;
-  // Methods with their own try, not closures handed to `attempt`: no closure per call.
+  // Not closures handed to `attempt`: no closure made per call. Methods, not arrows: one set
+  // is made per transaction, and tsx's keepNames would name each arrow with a defineProperty.
   const calls = (on: Calls): SettledCalls => ({
     run(sql, params) {
-      try {
-        return settled(on.run(sql, params), map);
-      } catch (e) {
-        return Promise.reject(map(e));
-      }
+      return invoke(on, 'run', sql, params, map) as Promise<number>;
     },
-    get<Row>(sql: string, params: readonly SqlValue[]): Promise<Row | undefined> {
-      try {
-        return settled(on.get<Row>(sql, params), map);
-      } catch (e) {
-        return Promise.reject(map(e));
-      }
+    get(sql, params) {
+      return invoke(on, 'get', sql, params, map) as Promise<never>;
     },
-    all<Row>(sql: string, params: readonly SqlValue[]): Promise<Row[]> {
-      try {
-        return settled(on.all<Row>(sql, params), map);
-      } catch (e) {
-        return Promise.reject(map(e));
-      }
+    all(sql, params) {
+      return invoke(on, 'all', sql, params, map) as Promise<never[]>;
     },
-    exec: (sql) => attempt(async () => on.exec(sql), map),
+    exec(sql) {
+      return attempt(async () => on.exec(sql), map);
+    },
   });
   const direct = calls(driver);
+  const through =
+    <T>(method: (sql: string, params: readonly SqlValue[]) => Promise<T>) =>
+    (sql: string, params: readonly SqlValue[]) =>
+      sharedGate?.free ? method(sql, params) : call(() => method(sql, params));
   return {
-    run: (sql, params) =>
-      sharedGate?.free
-        ? (direct.run(sql, params) as Promise<number>)
-        : call(() => direct.run(sql, params) as Promise<number>),
-    get: (sql, params) =>
-      sharedGate?.free
-        ? (direct.get(sql, params) as Promise<never>)
-        : call(() => direct.get(sql, params) as Promise<never>),
-    all: (sql, params) =>
-      sharedGate?.free
-        ? (direct.all(sql, params) as Promise<never[]>)
-        : call(() => direct.all(sql, params) as Promise<never[]>),
+    run: through(direct.run),
+    get: through(direct.get) as SqlExecutor['get'],
+    all: through(direct.all) as SqlExecutor['all'],
     exec: (sql) => call(() => direct.exec(sql) as Promise<void>),
     transaction: (fn) =>
       tracked(() =>
